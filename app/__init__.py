@@ -1,0 +1,1 @@
+"""Mogi: practise deep-learning interview questions."""

@@ -1,0 +1,3 @@
+"""English for the auth feature's pages."""
+
+EN: dict[str, str] = {}

@@ -1,0 +1,52 @@
+"""Settings, read once from MOGI_* environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "mogi-development-secret-change-me"
+
+
+class Settings(BaseSettings):
+    """Every knob of a Mogi instance; see the README's settings table."""
+
+    model_config = SettingsConfigDict(env_prefix="MOGI_", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    data_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: str = DEV_SECRET
+    content_dir: Path = PROJECT_ROOT / "content"
+    # Base URL for images of a pack's source repository, e.g.
+    # https://raw.githubusercontent.com. Empty: images show their caption instead.
+    remote_image_base: str = ""
+    default_language: Literal["ko", "en"] = "ko"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "INFO"
+    # Cookies get the Secure flag; set it when Mogi is served behind HTTPS.
+    secure_cookies: bool = False
+    # Demos / worker
+    mnist_dir: Path = Field(default=Path("var/mnist"))
+    mnist_download: bool = True
+    device: str = ""  # "", "cpu", "cuda", "cuda:1"...; empty picks CUDA when present.
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{(self.data_dir / 'mogi.db').as_posix()}"
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("MOGI_SECRET_KEY must be set to a random value in production")
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache when they change env)."""
+    return Settings()

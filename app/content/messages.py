@@ -1,0 +1,3 @@
+"""English for the content feature's pages."""
+
+EN: dict[str, str] = {}

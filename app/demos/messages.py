@@ -1,0 +1,3 @@
+"""English for the demos feature's pages."""
+
+EN: dict[str, str] = {}

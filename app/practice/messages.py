@@ -1,0 +1,3 @@
+"""English for the practice feature's pages."""
+
+EN: dict[str, str] = {}

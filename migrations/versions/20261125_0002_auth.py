@@ -1,0 +1,24 @@
+"""auth tables
+
+Revision ID: 0002_auth
+Revises: 0001_content
+Create Date: 2026-11-25
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision: str = "0002_auth"
+down_revision: str | None = "0001_content"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

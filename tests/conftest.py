@@ -1,0 +1,209 @@
+"""Shared fixtures: one fresh database per run (SQLite or PostgreSQL), app client, live server,
+a real browser.
+
+MOGI_TEST_BACKEND picks the database: `sqlite` (default) or `postgresql`. PostgreSQL runs create
+and drop their own database on the server at MOGI_TEST_PG_URL, and skip, saying why, when no
+server answers.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED_FILE = SHARED / "seed" / "000_ce3c375977192675.txt"
+PACKS_DIR = SHARED / "packs"
+MNIST_DIR = SHARED / "mnist"
+BACKEND = os.environ.get("MOGI_TEST_BACKEND", "sqlite")
+PG_ADMIN_URL = os.environ.get("MOGI_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+CHROMIUM = os.environ.get("MOGI_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+def _pg_url(dbname: str) -> str:
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    return f"{base}/{dbname}"
+
+
+def _psycopg(url: str) -> str:
+    return "postgresql+psycopg://" + url.removeprefix("postgresql://")
+
+
+def _create_pg_database() -> tuple[str, str]:
+    name = f"mogi_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = create_engine(_psycopg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    except Exception as exc:  # no server on a laptop: skip, and say why
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {type(exc).__name__}: {exc}"[:300])
+    return name, _pg_url(name)
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(_psycopg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("mogi-data")
+
+
+@pytest.fixture(scope="session")
+def database_url(data_dir: Path) -> Iterator[str]:
+    """A fresh, migrated database for this run; the process's settings point at it."""
+    pg_name = None
+    if BACKEND == "postgresql":
+        pg_name, url = _create_pg_database()
+    else:
+        url = f"sqlite:///{(data_dir / 'test.db').as_posix()}"
+    env = {
+        "MOGI_DATABASE_URL": url,
+        "MOGI_DATA_DIR": str(data_dir),
+        "MOGI_ENV": "test",
+        "MOGI_MNIST_DIR": str(MNIST_DIR),
+        "MOGI_MNIST_DOWNLOAD": "false",
+        "MOGI_REMOTE_IMAGE_BASE": "",
+    }
+    os.environ.update(env)
+    from app.config import get_settings
+    from app.db import reset_engine
+    from app.migrate import upgrade_to_head
+
+    get_settings.cache_clear()
+    reset_engine()
+    upgrade_to_head(url)
+    yield url
+    reset_engine()
+    if pg_name:
+        _drop_pg_database(pg_name)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Session]:
+    """A session on the test database; committed work stays, so tests use unique names."""
+    from app.db import session_factory
+
+    with session_factory()() as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str):  # noqa: ANN201
+    from app.main import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app) -> Iterator:  # noqa: ANN001
+    """An in-process HTTP client (no server); cookies kept per test."""
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://127.0.0.1") as c:
+        yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode} before answering {url}")
+        try:
+            if httpx.get(url, timeout=1.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {timeout}s")
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """The environment a child Mogi process (server, worker) needs to share this run's database."""
+    env = dict(os.environ)
+    env.update(extra)
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str, data_dir: Path) -> Iterator[str]:
+    """A real `mogi serve` process on a free port; yields its base URL."""
+    port = free_port()
+    log = open(data_dir / f"server-{port}.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT, env=subprocess_env(), stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/healthz", proc=proc)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip(f"Chromium not installed at {CHROMIUM} (make browser installs it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator:  # noqa: ANN001
+    context = browser.new_context(locale="ko-KR", viewport={"width": 1200, "height": 900})
+    p = context.new_page()
+    p.set_default_timeout(10_000)
+    yield p
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser) -> Iterator:  # noqa: ANN001
+    context = browser.new_context(
+        locale="ko-KR", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    p = context.new_page()
+    p.set_default_timeout(10_000)
+    yield p
+    context.close()

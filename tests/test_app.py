@@ -1,0 +1,41 @@
+"""The application shell: health check, problem details, language, CSRF."""
+
+from __future__ import annotations
+
+
+def test_healthz_reports_database(client) -> None:
+    r = client.get("/healthz")
+    assert r.status_code == 200
+    body = r.json()
+    assert body["status"] == "ok"
+    assert body["database"]["reachable"] is True
+    assert body["database"]["backend"] in {"sqlite", "postgresql"}
+
+
+def test_unknown_api_path_is_problem_json(client) -> None:
+    r = client.get("/api/v1/no-such-thing")
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["status"] == 404
+
+
+def test_unknown_page_is_html_in_layout(client) -> None:
+    r = client.get("/no-such-page", headers={"accept": "text/html"})
+    assert r.status_code == 404
+    assert "text/html" in r.headers["content-type"]
+    assert "<nav" in r.text
+
+
+def test_openapi_document_served(client) -> None:
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 200
+    assert r.json()["info"]["title"] == "Mogi"
+
+
+def test_web_app_does_not_import_torch() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, app.main; app.main.create_app(); print('torch' in sys.modules, 'numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"
