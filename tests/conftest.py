@@ -207,3 +207,12 @@ def phone_page(browser) -> Iterator:  # noqa: ANN001
     p.set_default_timeout(10_000)
     yield p
     context.close()
+
+
+@pytest.fixture(scope="session")
+def seeded(database_url: str) -> str:
+    """content/ imported once per run (the shipped seed pack, slug 'deep-learning')."""
+    from app.cli import main
+
+    assert main(["import"]) == 0
+    return "deep-learning"

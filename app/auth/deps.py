@@ -1,8 +1,113 @@
-"""Who is asking: dependencies that resolve the current user (placeholder until accounts land)."""
+"""Who is asking: the dependencies every feature uses to find the current user.
 
-from fastapi import Request
+API clients send `Authorization: Bearer <token>`; browsers send the session cookie. A
+cookie-authenticated API call that changes something must also carry the CSRF header.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.auth.models import ApiToken, User, WebSession
+from app.auth.security import digest
+from app.db import SessionDep, utcnow
+from app.errors import AppError
+from app.web import verify_csrf
+
+SESSION_COOKIE = "mogi_session"
+_BEARER_HINT = {"WWW-Authenticate": 'Bearer realm="mogi"'}
 
 
-async def load_user(request: Request) -> None:
-    """Set request.state.user for the layout (None: nobody is logged in)."""
-    request.state.user = None
+def _aware(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+def user_for_cookie(session: Session, cookie: str | None) -> User | None:
+    """The user of a live browser session, or None."""
+    if not cookie:
+        return None
+    row = session.execute(
+        select(User, WebSession.expires_at)
+        .join(WebSession, WebSession.user_id == User.id)
+        .where(WebSession.token_hash == digest(cookie))
+    ).first()
+    if row is None or _aware(row.expires_at) <= utcnow():
+        return None
+    return row.User
+
+
+def user_for_token(session: Session, token: str) -> User | None:
+    """The owner of a personal API token, or None; marks the token used."""
+    api_token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
+    if api_token is None:
+        return None
+    api_token.last_used_at = utcnow()
+    return session.get(User, api_token.user_id)
+
+
+async def _bearer_or_cookie_user(request: Request, session: Session) -> User | None:
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or " " in token:
+            raise AppError(
+                "Authorization header must be 'Bearer <token>'.", 401, headers=_BEARER_HINT
+            )
+        user = user_for_token(session, token)
+        if user is None:
+            raise AppError("Invalid or revoked API token.", 401, headers=_BEARER_HINT)
+        return user
+    user = user_for_cookie(session, request.cookies.get(SESSION_COOKIE))
+    if user is not None:
+        await verify_csrf(request)  # a cookie rides along on cross-site requests; a header does not
+    return user
+
+
+async def optional_api_user(request: Request, session: SessionDep) -> User | None:
+    """The caller of an API route, if authenticated; a bad token is still a 401."""
+    user = await _bearer_or_cookie_user(request, session)
+    request.state.user = user
+    return user
+
+
+async def current_api_user(request: Request, session: SessionDep) -> User:
+    """The caller of an API route; 401 problem details when nobody is authenticated."""
+    user = await optional_api_user(request, session)
+    if user is None:
+        raise AppError(
+            "Authentication required: send 'Authorization: Bearer <token>'.", 401,
+            headers=_BEARER_HINT,
+        )
+    return user
+
+
+async def load_user(request: Request, session: SessionDep) -> User | None:
+    """Pages: the logged-in user from the session cookie (None when logged out)."""
+    user = user_for_cookie(session, request.cookies.get(SESSION_COOKIE))
+    request.state.user = user
+    return user
+
+
+async def page_user(request: Request, session: SessionDep) -> User:
+    """Pages that need an account: a logged-out visitor is sent to the login page."""
+    user = await load_user(request, session)
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise AppError(
+            "로그인이 필요합니다. (Log in first.)", 303,
+            headers={"Location": f"/login?next={quote(target, safe='')}"},
+        )
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_api_user)]
+OptionalUser = Annotated[User | None, Depends(optional_api_user)]
+PageUser = Annotated[User, Depends(page_user)]
+PageOptionalUser = Annotated[User | None, Depends(load_user)]

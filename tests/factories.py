@@ -1,0 +1,50 @@
+"""Typed factories for test data, written straight to the database."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from app.auth.models import ApiToken, User, WebSession
+from app.auth.security import TOKEN_PREFIX, digest, hash_password, new_secret
+from app.db import utcnow
+
+DEFAULT_PASSWORD = "correct-horse-battery-staple"
+
+
+def unique_name(prefix: str = "user") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def make_user(db: Session, username: str | None = None, password: str = DEFAULT_PASSWORD) -> User:
+    """A committed user."""
+    user = User(username=username or unique_name(), password_hash=hash_password(password))
+    db.add(user)
+    db.commit()
+    return user
+
+
+def make_token(db: Session, user: User, name: str = "test") -> str:
+    """A committed personal API token for user; returns the secret."""
+    secret = new_secret(TOKEN_PREFIX)
+    db.add(ApiToken(user_id=user.id, name=name, token_hash=digest(secret), prefix=secret[:12]))
+    db.commit()
+    return secret
+
+
+def make_web_session(db: Session, user: User) -> str:
+    """A committed browser session; returns the cookie value."""
+    secret = new_secret()
+    db.add(
+        WebSession(
+            user_id=user.id, token_hash=digest(secret), expires_at=utcnow() + timedelta(days=1)
+        )
+    )
+    db.commit()
+    return secret
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
