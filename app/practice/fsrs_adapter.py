@@ -1,0 +1,116 @@
+"""The bridge between card rows and the fsrs library, which does all the scheduling."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from fsrs import Card as FsrsCard
+from fsrs import Rating, Scheduler, State
+
+from app.practice.models import Card
+
+DESIRED_RETENTION = 0.9
+
+
+class CardFields(Protocol):
+    """What to_fsrs_card reads: a Card row, or anything with the same columns."""
+
+    id: Any
+    state: int
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+
+
+def as_utc(value: datetime) -> datetime:
+    """value as aware UTC (SQLite hands back naive UTC; PostgreSQL the session's zone)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def scheduler(enable_fuzzing: bool = True) -> Scheduler:
+    """Mogi's FSRS scheduler: default weights and steps, 90% desired retention."""
+    return Scheduler(desired_retention=DESIRED_RETENTION, enable_fuzzing=enable_fuzzing)
+
+
+def new_fsrs_card(now: datetime) -> FsrsCard:
+    """The state of a question never graded (no card row yet)."""
+    return FsrsCard(card_id=0, state=State.Learning, step=0, due=as_utc(now))
+
+
+def to_fsrs_card(row: CardFields) -> FsrsCard:
+    """The fsrs.Card for a stored card row."""
+    return FsrsCard(
+        card_id=row.id or 0,
+        state=State(row.state),
+        step=row.step,
+        stability=row.stability,
+        difficulty=row.difficulty,
+        due=as_utc(row.due),
+        last_review=as_utc(row.last_review) if row.last_review else None,
+    )
+
+
+def apply_fsrs_card(row: Card, card: FsrsCard) -> None:
+    """Copy the scheduling fields of an fsrs.Card onto a card row."""
+    row.state = int(card.state.value)
+    row.step = card.step
+    row.stability = card.stability
+    row.difficulty = card.difficulty
+    row.due = card.due
+    row.last_review = card.last_review
+
+
+def snapshot(row: Card) -> str:
+    """The row's fields as JSON: stored with each grade so an undo restores them exactly."""
+    return json.dumps(
+        {
+            "state": row.state,
+            "step": row.step,
+            "stability": row.stability,
+            "difficulty": row.difficulty,
+            "due": as_utc(row.due).isoformat(),
+            "last_review": as_utc(row.last_review).isoformat() if row.last_review else None,
+            "reps": row.reps,
+            "lapses": row.lapses,
+        }
+    )
+
+
+def restore(row: Card, saved: str) -> None:
+    """Put back the fields a snapshot() took."""
+    data = json.loads(saved)
+    row.state = int(data["state"])
+    row.step = data["step"]
+    row.stability = data["stability"]
+    row.difficulty = data["difficulty"]
+    row.due = datetime.fromisoformat(data["due"])
+    row.last_review = datetime.fromisoformat(data["last_review"]) if data["last_review"] else None
+    row.reps = int(data["reps"])
+    row.lapses = int(data["lapses"])
+
+
+def retrievability(row: CardFields, now: datetime, sched: Scheduler | None = None) -> float:
+    """FSRS probability of recall of a card at now (0 for a card never reviewed)."""
+    sched = sched or scheduler(False)
+    return float(sched.get_card_retrievability(to_fsrs_card(row), as_utc(now)))
+
+
+__all__ = [
+    "DESIRED_RETENTION",
+    "Rating",
+    "State",
+    "apply_fsrs_card",
+    "as_utc",
+    "new_fsrs_card",
+    "restore",
+    "retrievability",
+    "scheduler",
+    "snapshot",
+    "to_fsrs_card",
+]
