@@ -48,7 +48,7 @@ lint: setup
 	$(BIN)/mypy app models
 
 bench: setup
-	$(BIN)/python -m benches.run_all
+	$(BIN)/python benches/bench_content.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     mnist_dir: Path = Field(default=Path("var/mnist"))
     mnist_download: bool = True
     device: str = ""  # "", "cpu", "cuda", "cuda:1"...; empty picks CUDA when present.
+    job_time_limit_s: float = Field(default=300.0, gt=0)
+    job_lease_s: float = Field(default=30.0, gt=0)
+    job_max_attempts: int = Field(default=3, ge=1)
+    user_active_jobs: int = Field(default=2, ge=1)  # queued + running per user
+    queue_cap: int = Field(default=200, ge=1)  # queued jobs, all users together
+    worker_poll_s: float = Field(default=0.25, gt=0)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

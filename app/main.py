@@ -56,8 +56,10 @@ def _include_routers(app: FastAPI) -> None:
     from app.demos import views as demos_views
     from app.practice import api as practice_api
     from app.practice import views as practice_views
+    from app.progress import api as progress_api
+    from app.progress import views as progress_views
 
-    for module in (content_api, auth_api, practice_api, demos_api):
+    for module in (content_api, auth_api, practice_api, progress_api, demos_api):
         app.include_router(module.router, prefix="/api/v1")
-    for module in (content_views, auth_views, practice_views, demos_views):
+    for module in (content_views, auth_views, practice_views, progress_views, demos_views):
         app.include_router(module.router)

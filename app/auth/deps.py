@@ -6,21 +6,24 @@ cookie-authenticated API call that changes something must also carry the CSRF he
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.models import ApiToken, User, WebSession
-from app.auth.security import digest
+from app.auth.security import SESSION_LIFETIME, digest
+from app.config import get_settings
 from app.db import SessionDep, utcnow
 from app.errors import AppError
 from app.web import verify_csrf
 
 SESSION_COOKIE = "mogi_session"
+TOKEN_USE_PRECISION = timedelta(minutes=1)
 _BEARER_HINT = {"WWW-Authenticate": 'Bearer realm="mogi"'}
 
 
@@ -47,7 +50,12 @@ def user_for_token(session: Session, token: str) -> User | None:
     api_token = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token)))
     if api_token is None:
         return None
-    api_token.last_used_at = utcnow()
+    now = utcnow()
+    # A minute's precision is enough, and it keeps most API reads from becoming writes
+    # (on SQLite every write takes the one database lock).
+    last = api_token.last_used_at
+    if last is None or now - _aware(last) >= TOKEN_USE_PRECISION:
+        api_token.last_used_at = now
     return session.get(User, api_token.user_id)
 
 
@@ -60,11 +68,13 @@ async def _bearer_or_cookie_user(request: Request, session: Session) -> User | N
             raise AppError(
                 "Authorization header must be 'Bearer <token>'.", 401, headers=_BEARER_HINT
             )
-        user = user_for_token(session, token)
+        # Off the event loop: on SQLite this write can wait for another request's commit,
+        # and that commit needs the event loop to run.
+        user = await run_in_threadpool(user_for_token, session, token)
         if user is None:
             raise AppError("Invalid or revoked API token.", 401, headers=_BEARER_HINT)
         return user
-    user = user_for_cookie(session, request.cookies.get(SESSION_COOKIE))
+    user = await run_in_threadpool(user_for_cookie, session, request.cookies.get(SESSION_COOKIE))
     if user is not None:
         await verify_csrf(request)  # a cookie rides along on cross-site requests; a header does not
     return user
@@ -82,7 +92,8 @@ async def current_api_user(request: Request, session: SessionDep) -> User:
     user = await optional_api_user(request, session)
     if user is None:
         raise AppError(
-            "Authentication required: send 'Authorization: Bearer <token>'.", 401,
+            "Authentication required: send 'Authorization: Bearer <token>'.",
+            401,
             headers=_BEARER_HINT,
         )
     return user
@@ -90,7 +101,7 @@ async def current_api_user(request: Request, session: SessionDep) -> User:
 
 async def load_user(request: Request, session: SessionDep) -> User | None:
     """Pages: the logged-in user from the session cookie (None when logged out)."""
-    user = user_for_cookie(session, request.cookies.get(SESSION_COOKIE))
+    user = await run_in_threadpool(user_for_cookie, session, request.cookies.get(SESSION_COOKIE))
     request.state.user = user
     return user
 
@@ -99,11 +110,11 @@ async def page_user(request: Request, session: SessionDep) -> User:
     """Pages that need an account: a logged-out visitor is sent to the login page."""
     user = await load_user(request, session)
     if user is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        raise AppError(
-            "로그인이 필요합니다. (Log in first.)", 303,
-            headers={"Location": f"/login?next={quote(target, safe='')}"},
-        )
+        location = "/login"
+        if request.method in ("GET", "HEAD"):  # a form's POST target cannot be revisited
+            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            location += f"?next={quote(target, safe='')}"
+        raise AppError("로그인이 필요합니다. (Log in first.)", 303, headers={"Location": location})
     return user
 
 
@@ -111,3 +122,31 @@ CurrentUser = Annotated[User, Depends(current_api_user)]
 OptionalUser = Annotated[User | None, Depends(optional_api_user)]
 PageUser = Annotated[User, Depends(page_user)]
 PageOptionalUser = Annotated[User | None, Depends(load_user)]
+
+
+def client_ip(request: Request) -> str:
+    """The caller's address (behind a trusted proxy, uvicorn puts the forwarded one here)."""
+    return request.client.host if request.client else "unknown"
+
+
+def set_session_cookie(response: Response, secret: str) -> None:
+    """Hand the browser its session: HttpOnly, SameSite=Lax, Secure behind HTTPS, 30 days."""
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+    )
+
+
+def clear_session_cookie(response: Response) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=get_settings().secure_cookies,
+    )

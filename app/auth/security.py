@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
 TOKEN_PREFIX = "mogi_"
+SESSION_LIFETIME = timedelta(days=30)  # a browser stays logged in this long after login
 
 
 def hash_password(password: str) -> str:
+    """The argon2id hash stored for a password."""
     return _hasher.hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
+    """Whether password matches the stored hash (False for a malformed hash)."""
     try:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
@@ -31,3 +35,26 @@ def new_secret(prefix: str = "") -> str:
 def digest(secret: str) -> str:
     """What is stored for a secret: a leaked table gives no usable cookie or token."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+_dummy_hash: str | None = None
+
+
+def burn_password_check(password: str) -> None:
+    """Spend a real verification's time on a name with no account.
+
+    Without it a wrong name answers faster than a wrong password, which tells an attacker
+    which usernames exist.
+    """
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = hash_password(new_secret())
+    verify_password(_dummy_hash, password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether a stored hash predates the current argon2 parameters (rehash at next login)."""
+    try:
+        return _hasher.check_needs_rehash(password_hash)
+    except InvalidHashError:
+        return False

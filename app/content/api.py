@@ -1,5 +1,55 @@
 """JSON routes of the content feature (under /api/v1)."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from app.content import service
+from app.content.schemas import PackRead, QuestionList, QuestionRead
+from app.db import SessionDep, session_factory
+
+router = APIRouter(tags=["content"])
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such pack or question (problem details)"}
+}
+
+
+@router.get("/packs", response_model=list[PackRead])
+def list_packs(session: SessionDep) -> list[PackRead]:
+    """Every imported pack with its number of questions."""
+    return service.list_packs(session)
+
+
+@router.get("/questions", response_model=QuestionList, responses=_NOT_FOUND)
+def list_questions(
+    session: SessionDep,
+    pack: Annotated[str | None, Query(max_length=64, description="a pack's slug")] = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=200, description="words that must all occur (substring, any case)"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> QuestionList:
+    """Live questions in pack order; with q, the ones whose title, answer or references match."""
+    return service.list_questions(session, pack, q, limit, offset)
+
+
+@router.get("/questions/{pack}/{number}", response_model=QuestionRead, responses=_NOT_FOUND)
+async def get_question(pack: str, number: str) -> Response:
+    """One question by its public id, e.g. deep-learning/12-3."""
+    # The hot path reads a fresh in-memory snapshot and does no I/O, so it runs on the event
+    # loop; only a stale or missing snapshot goes to the database, in the thread pool.
+    found = service.cached_question(pack, number)
+    if found is None:
+        found = await run_in_threadpool(_find_question, pack, number)
+    return Response(service.question_json(*found), media_type="application/json")
+
+
+def _find_question(pack: str, number: str) -> tuple[service.PackSnapshot, service.QuestionData]:
+    with session_factory()() as session:
+        return service.find_question(session, pack, number)

@@ -1,8 +1,120 @@
-"""HTML routes of the content feature."""
+"""HTML routes of the content feature: home, the question tree, search, a question's page."""
 
-from fastapi import APIRouter, Depends
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 
 from app.auth.deps import load_user
-from app.web import verify_csrf
+from app.content import service
+from app.content.service import PackSnapshot, QuestionData
+from app.db import SessionDep
+from app.i18n import request_language, translate
+from app.web import render, templates, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
+SEARCH_PAGE_SIZE = 20
+
+
+@router.get("/")
+def home(request: Request, session: SessionDep) -> Response:
+    """Packs, their progress in answers, and a search box."""
+    return render(request, "content/home.html", {"packs": service.list_packs(session)})
+
+
+@router.get("/questions")
+def question_tree(request: Request, session: SessionDep) -> Response:
+    """Every pack as a tree: main questions with their follow-ups."""
+    return render(request, "content/tree.html", {"snapshots": service.cache.all(session)})
+
+
+@router.get("/questions/{pack}")
+def pack_tree(pack: str, request: Request, session: SessionDep) -> Response:
+    """One pack's tree."""
+    snap = service.pack_snapshot(session, pack)
+    return render(request, "content/tree.html", {"snapshots": [snap], "single": snap})
+
+
+@router.get("/search")
+def search(
+    request: Request,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=200)] = "",
+    pack: Annotated[str, Query(max_length=64)] = "",
+    page: Annotated[int, Query(ge=1, le=1000)] = 1,
+) -> Response:
+    """Search titles, answers and references; empty and no-result states included."""
+    terms = service.search_terms(q)
+    result = None
+    if terms:
+        offset = (page - 1) * SEARCH_PAGE_SIZE
+        result = service.list_questions(session, pack or None, q, SEARCH_PAGE_SIZE, offset)
+    context = {
+        "q": q.strip(),
+        "pack": pack,
+        "page": page,
+        "result": result,
+        "terms": terms,
+        "packs": service.list_packs(session),
+        "page_size": SEARCH_PAGE_SIZE,
+        "highlight": lambda text: highlight(text, terms),
+    }
+    return render(request, "content/search.html", context)
+
+
+@router.get("/questions/{pack}/{number}")
+async def question_page(pack: str, number: str, request: Request, session: SessionDep) -> Response:
+    """A question with its answer, parent, follow-ups, neighbours and references."""
+    # Served from memory on the event loop; the database is asked (in the thread pool) only
+    # when the snapshot is stale. The layout renders per request: it shows who is logged in.
+    found = service.cached_question(pack, number)
+    if found is None:
+        found = await run_in_threadpool(service.find_question, session, pack, number)
+    snap, question = found
+    lang = request_language(request)
+    main, aside = snap.cached(("page", number, lang), lambda: _question_parts(snap, question, lang))
+    context = {
+        "pack": snap.pack,
+        "question": service.question_ref(snap, question),
+        "title": question.title,
+        "body_main": main,
+        "body_aside": aside,
+    }
+    return render(request, "content/question.html", context)
+
+
+def _question_parts(snap: PackSnapshot, question: QuestionData, lang: str) -> tuple[Markup, Markup]:
+    """The two halves of a question page around the extras hook, rendered once per snapshot."""
+    ctx: dict[str, Any] = {
+        "lang": lang,
+        "_": lambda text, **kw: translate(text, lang, **kw),
+        "pack": snap.pack,
+        "q": service.question_detail(snap, question),
+    }
+    main = templates.env.get_template("content/_question_main.html").render(ctx)
+    aside = templates.env.get_template("content/_question_aside.html").render(ctx)
+    return Markup(main), Markup(aside)
+
+
+def highlight(text: str | None, terms: list[str]) -> Markup:
+    """text, escaped, with each hit of a term in <mark>."""
+    if not text:
+        return Markup("")
+    lowered = text.lower()
+    out: list[str] = []
+    i = 0
+    while i < len(text):
+        hits = [(lowered.find(t, i), t) for t in terms if t]
+        hits = [(pos, t) for pos, t in hits if pos >= 0]
+        if not hits:
+            break
+        pos, term = min(hits)
+        out.append(str(escape(text[i:pos])))
+        out.append(f"<mark>{escape(text[pos : pos + len(term)])}</mark>")
+        i = pos + len(term)
+    out.append(str(escape(text[i:])))
+    return Markup("".join(out))

@@ -1,8 +1,431 @@
-"""HTML routes of the demos feature."""
+"""HTML routes of the demos feature: the catalogue, an experiment's form, a run's page.
 
-from fastapi import APIRouter, Depends
+The pages are thin: the form is generated from the catalogue's JSON schemas, and a run's page
+gets its live state from the API (and its event stream) in the browser. Nothing here imports
+torch; the catalogue is models.catalog, which is torch-free.
+"""
 
-from app.auth.deps import load_user
-from app.web import verify_csrf
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from app.auth.deps import PageOptionalUser, PageUser, load_user
+from app.content import service as content
+from app.db import SessionDep
+from app.demos import service
+from app.demos.schemas import DemoSummary
+from app.errors import NotFound
+from app.i18n import request_language, translate
+from app.web import render, templates, verify_csrf
+from models import catalog
+from models.catalog import Experiment
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
+
+HISTORY_LIMIT = 20
+STATUS_LABELS = {
+    "queued": "대기 중",
+    "running": "학습 중",
+    "finished": "완료",
+    "failed": "실패",
+    "cancelled": "취소됨",
+}
+
+
+# ---- view models ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionLinkView:
+    number: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ChoiceView:
+    json: str
+    label: str
+    selected: bool
+
+
+@dataclass(frozen=True)
+class FieldView:
+    """One form control, derived from a parameter's JSON schema."""
+
+    name: str
+    label: str
+    help: str
+    kind: str  # "integer" | "number" | "boolean" | "select"
+    default: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    multiple_of: float | None = None
+    nullable: bool = False
+    choices: list[ChoiceView] = field(default_factory=list)
+
+    @property
+    def step(self) -> str:
+        if self.multiple_of is not None:
+            return _number_text(self.multiple_of)
+        return "1" if self.kind == "integer" else "any"
+
+    @property
+    def default_text(self) -> str:
+        return _number_text(self.default) if self.default is not None else ""
+
+    @property
+    def range_text(self) -> str:
+        if self.minimum is None and self.maximum is None:
+            return ""
+        low = "" if self.minimum is None else _number_text(self.minimum)
+        high = "" if self.maximum is None else _number_text(self.maximum)
+        return f"{low} – {high}"
+
+    def as_json(self) -> dict[str, Any]:
+        """What demo-form.js needs to check and compare this field."""
+        return {
+            "name": self.name,
+            "label": self.label,
+            "kind": self.kind,
+            "default": self.default,
+            "minimum": self.minimum,
+            "maximum": self.maximum,
+            "multipleOf": self.multiple_of,
+            "nullable": self.nullable,
+            "step": self.step,
+            "choices": [{"json": c.json, "label": c.label} for c in self.choices],
+        }
+
+
+@dataclass(frozen=True)
+class ExperimentView:
+    slug: str
+    title: str
+    summary: str
+    url: str
+    questions: list[QuestionLinkView]
+    fields: list[FieldView]
+    compare_param: str | None
+    compare_values: list[Any]
+
+
+def _number_text(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _localised(schema: dict[str, Any], key: str, lang: str) -> str:
+    """A schema's title or description in lang: `title_ko` / `title_en` beside `title`."""
+    for name in (f"{key}_{lang}", f"x-{key}-{lang}"):
+        if isinstance(schema.get(name), str):
+            return str(schema[name])
+    value = schema.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _schema_type(schema: dict[str, Any]) -> tuple[str | None, bool]:
+    """The schema's type and whether null is allowed (`"type": ["number", "null"]`)."""
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        others = [k for k in kind if k != "null"]
+        return (others[0] if others else None), "null" in kind
+    return kind, False
+
+
+def field_view(name: str, schema: dict[str, Any], default: Any, lang: str) -> FieldView:
+    """The form control for one parameter: select for enums, checkbox for booleans, else a
+    number input with the schema's bounds and step."""
+    label = _localised(schema, "title", lang) or name
+    help_text = _localised(schema, "description", lang)
+    kind, nullable = _schema_type(schema)
+    if "enum" in schema:
+        choices = [
+            ChoiceView(json=json.dumps(v), label=str(v), selected=v == default)
+            for v in schema["enum"]
+        ]
+        return FieldView(name, label, help_text, "select", default, choices=choices)
+    if kind == "boolean":
+        return FieldView(name, label, help_text, "boolean", bool(default))
+    return FieldView(
+        name,
+        label,
+        help_text,
+        "integer" if kind == "integer" else "number",
+        default,
+        minimum=schema.get("minimum", schema.get("exclusiveMinimum")),
+        maximum=schema.get("maximum", schema.get("exclusiveMaximum")),
+        multiple_of=schema.get("multipleOf"),
+        nullable=nullable,
+    )
+
+
+def question_links(session: Any, ids: list[str]) -> list[QuestionLinkView]:
+    """Links to the questions an experiment illustrates, titled when the pack is imported."""
+    links = []
+    for public_id in ids:
+        pack, _, number = public_id.partition("/")
+        snap = content.cache.snapshot(session, pack) if session is not None else None
+        question = snap.by_number.get(number) if snap else None
+        title = question.title if question else ""
+        links.append(QuestionLinkView(number, title, content.question_url(pack, number)))
+    return links
+
+
+def experiment_view(exp: Experiment, lang: str, session: Any) -> ExperimentView:
+    schema = exp.params_schema()["properties"]
+    return ExperimentView(
+        slug=exp.slug,
+        title=exp.title(lang),
+        summary=exp.summary(lang),
+        url=f"/demos/{exp.slug}",
+        questions=question_links(session, list(exp.questions)),
+        fields=[field_view(p.name, schema[p.name], p.default, lang) for p in exp.params],
+        compare_param=exp.compare_param,
+        compare_values=list(exp.compare_values),
+    )
+
+
+def experiments(lang: str, session: Any) -> list[ExperimentView]:
+    return [experiment_view(exp, lang, session) for exp in catalog.EXPERIMENTS.values()]
+
+
+def find_experiment(slug: str) -> Experiment | None:
+    return catalog.EXPERIMENTS.get(slug)
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """A run in the history table."""
+
+    id: int
+    url: str
+    title: str
+    status: str
+    accuracy: str
+    compare_count: int
+    created_iso: str
+    created_text: str
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def run_rows(items: list[DemoSummary], titles: dict[str, str]) -> list[RunRow]:
+    return [
+        RunRow(
+            id=item.id,
+            url=f"/demos/runs/{item.id}",
+            title=titles.get(item.experiment, item.experiment),
+            status=item.status,
+            accuracy="" if item.test_accuracy is None else f"{100 * item.test_accuracy:.2f}%",
+            compare_count=len(item.compare or []),
+            created_iso=item.created_at.isoformat(),
+            created_text=_when(item.created_at),
+        )
+        for item in items
+    ]
+
+
+def params_text(params: dict[str, Any], compare: list[dict[str, Any]] | None) -> str:
+    """The run's settings in one line; a comparison names the values that differ."""
+    if not compare:
+        return ", ".join(f"{k}={_number_text(v)}" for k, v in params.items())
+    varied = [k for k in compare[0] if any(c.get(k) != compare[0].get(k) for c in compare)]
+    common = ", ".join(f"{k}={_number_text(v)}" for k, v in params.items() if k not in varied)
+    sides = " | ".join(", ".join(f"{k}={_number_text(c.get(k))}" for k in varied) for c in compare)
+    return f"{sides}  ·  {common}" if common else sides
+
+
+# ---- question pages -------------------------------------------------------------------------
+
+
+def demos_for_question(public_id: str, lang: str) -> list[dict[str, str]]:
+    """The experiments that illustrate a question, for the question page's panel."""
+    return [
+        {
+            "slug": exp.slug,
+            "title": exp.title(lang),
+            "summary": exp.summary(lang),
+            "url": f"/demos/{exp.slug}",
+        }
+        for exp in catalog.EXPERIMENTS.values()
+        if public_id in exp.questions
+    ]
+
+
+templates.env.globals["demos_for_question"] = demos_for_question
+
+
+# ---- text for the scripts -------------------------------------------------------------------
+
+FORM_TEXT = {
+    "notNumber": "숫자를 입력하세요.",
+    "notInteger": "정수를 입력하세요.",
+    "range": "{min}에서 {max} 사이의 값을 입력하세요.",
+    "atLeast": "{min} 이상이어야 합니다.",
+    "atMost": "{max} 이하여야 합니다.",
+    "multipleOf": "{step} 단위로 입력하세요.",
+    "fixFields": "표시된 항목을 고쳐 주세요.",
+    "compareCount": "서로 다른 값을 2~4개 고르세요.",
+    "addValue": "값 추가",
+    "removeValue": "{n}번째 값 빼기",
+    "valueN": "{n}번째 값",
+    "on": "켬",
+    "off": "끔",
+    "sending": "실행을 요청하는 중…",
+    "started": "대기열에 올렸습니다. 실행 페이지로 이동합니다…",
+    "network": "서버에 연결할 수 없습니다. 잠시 뒤 다시 시도하세요.",
+    "busy": "지금은 실행할 수 없습니다.",
+    "retryAfter": "{s}초 뒤에 다시 시도하세요.",
+    "failed": "요청이 실패했습니다 (HTTP {status}).",
+}
+
+RUN_TEXT = {
+    "run": "실행",
+    "waiting": "대기열에서 차례를 기다리는 중…",
+    "starting": "학습을 준비하는 중…",
+    "failedTitle": "실행이 실패했습니다",
+    "cancelledTitle": "실행이 취소되었습니다",
+    "failedNoReason": "이유가 기록되지 않았습니다.",
+    "cancelledNoReason": "요청에 따라 학습을 멈췄습니다.",
+    "cancelling": "취소를 요청했습니다…",
+    "loadFailed": "실행 정보를 불러오지 못했습니다:",
+    "loss": "손실",
+    "accuracy": "정확도 (%)",
+    "epoch": "에포크",
+    "device": "장치",
+    "torch": "PyTorch 버전",
+    "params": "매개변수",
+    "trueVsPred": "정답 \\ 예측",
+    "cellTitle": "정답 {t}, 예측 {p}: {n}개",
+    "truthShort": "(정답 {n})",
+    "sampleLabel": "정답 {t}, 모델의 예측 {p}",
+    "samplesNote": "틀린 숫자 {m}개를 먼저, 모두 {n}개를 보여 줍니다.",
+    "loadingModel": "학습된 모델을 불러오는 중…",
+    "modelFailed": "모델을 불러오지 못했습니다:",
+    "drawHint": "캔버스에 0~9 숫자 하나를 크게 그려 보세요.",
+    "guess": "예측: {d} ({p})",
+    "monitors": "함께 기록한 손실",
+}
+CURVE_LABELS = {
+    "train": "학습",
+    "validation": "검증",
+    "test": "테스트",
+    "cross_entropy": "교차 엔트로피",
+    "bce": "BCE",
+    "mse": "MSE",
+}
+METRIC_LABELS = {
+    "grad_norm": "기울기 노름",
+    "weight_norm": "가중치 노름",
+    "weight_std": "가중치 표준편차",
+    "weight_mean": "가중치 평균",
+    "activation_mean": "활성값 평균",
+    "activation_std": "활성값 표준편차",
+    "dead_fraction": "죽은 뉴런 비율",
+    "params": "파라미터 수",
+    "saturated_fraction": "포화된 출력 비율",
+    "weight_shape": "가중치 모양",
+    "activation": "활성화",
+    "kind": "종류",
+    "name": "층",
+    "mode": "모드",
+    "batch_size": "배치 크기",
+    "accuracy": "정확도",
+    "inference_modes": "추론 모드별 정확도",
+    "lr": "학습률",
+    "steps_per_epoch": "에폭당 스텝 수",
+    "input_range": "입력 값 범위",
+    "validation_size": "검증 데이터 수",
+    "throughput": "처리량",
+    "images_per_s": "초당 이미지",
+    "step_ms": "스텝당 ms",
+    "seconds": "초",
+    "steps": "스텝 수",
+    "device": "장치",
+    "device_name": "장치 이름",
+    "data": "데이터",
+    "gpu_available": "GPU 사용 가능",
+    "memory": "메모리",
+}
+
+
+def _translated(table: dict[str, str], lang: str) -> dict[str, str]:
+    return {key: translate(text, lang) for key, text in table.items()}
+
+
+def run_text(lang: str) -> dict[str, Any]:
+    text: dict[str, Any] = _translated(RUN_TEXT, lang)
+    text["status"] = _translated(STATUS_LABELS, lang)
+    text["metrics"] = _translated(METRIC_LABELS, lang)
+    text["curves"] = _translated(CURVE_LABELS, lang)
+    return text
+
+
+# ---- routes ---------------------------------------------------------------------------------
+
+
+@router.get("/demos")
+def demos_index(request: Request, session: SessionDep, user: PageOptionalUser) -> Response:
+    """The catalogue of experiments, and the visitor's own runs when logged in."""
+    lang = request_language(request)
+    catalogue = experiments(lang, session)
+    runs: list[RunRow] = []
+    more = False
+    if user is not None:
+        page = service.list_jobs(session, user.id, limit=HISTORY_LIMIT, offset=0)
+        runs = run_rows(page.items, {e.slug: e.title for e in catalogue})
+        more = page.total > len(page.items)
+    context = {
+        "experiments": catalogue,
+        "runs": runs,
+        "more_runs": more,
+        "STATUS_LABELS": STATUS_LABELS,
+    }
+    return render(request, "demos/index.html", context)
+
+
+@router.get("/demos/runs/{run_id}")
+def run_page(run_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+    """One run: live curves while it trains, then results and the drawing pad."""
+    job = service.owned_job(session, user.id, run_id)
+    lang = request_language(request)
+    exp = find_experiment(job.experiment)
+    title = exp.title(lang) if exp is not None else job.experiment
+    context = {
+        "run": job,
+        "exp_title": title,
+        "exp_url": f"/demos/{job.experiment}",
+        "params_text": params_text(job.params, job.compare),
+        "js_text": run_text(lang),
+        "STATUS_LABELS": STATUS_LABELS,
+    }
+    return render(request, "demos/run.html", context)
+
+
+@router.get("/demos/{slug}")
+def experiment_page(slug: str, request: Request, session: SessionDep) -> Response:
+    """An experiment's form: its bounded parameters with defaults, and compare mode."""
+    found = find_experiment(slug)
+    if found is None:
+        raise NotFound(f"No experiment '{slug}'.")
+    lang = request_language(request)
+    exp = experiment_view(found, lang, session)
+    form_data = {
+        "fields": [f.as_json() for f in exp.fields],
+        "compareParam": exp.compare_param,
+        "compareValues": exp.compare_values,
+        "text": _translated(FORM_TEXT, lang),
+    }
+    return render(request, "demos/experiment.html", {"exp": exp, "form_data": form_data})

@@ -1,5 +1,190 @@
-"""JSON routes of the practice feature (under /api/v1)."""
+"""JSON routes of the practice feature (under /api/v1): sessions, reviews, bookmarks, notes."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Response, status
+
+from app.auth.deps import CurrentUser
+from app.db import SessionDep
+from app.practice import service
+from app.practice.fsrs_adapter import as_utc
+from app.practice.models import Note, UserAnswer
+from app.practice.schemas import (
+    BookmarkRead,
+    CardRead,
+    NoteIn,
+    NoteRead,
+    RevealIn,
+    RevealRead,
+    ReviewCreate,
+    ReviewRead,
+    SessionCreate,
+    SessionRead,
+    UndoIn,
+    UndoRead,
+    UserAnswerIn,
+    UserAnswerRead,
+)
+from app.practice.service import QuestionRef
+
+router = APIRouter(tags=["practice"])
+
+BOOKMARK = "/questions/{pack}/{number}/bookmark"
+NOTE = "/questions/{pack}/{number}/note"
+MY_ANSWER = "/questions/{pack}/{number}/my-answer"
+
+_PROBLEM: dict[str, object] = {"content": {"application/problem+json": {}}}
+_ERRORS: dict[int | str, dict[str, object]] = {
+    401: {"description": "Not authenticated", **_PROBLEM},
+    404: {"description": "Unknown (or another user's) session or question", **_PROBLEM},
+    409: {"description": "Not possible in the current state", **_PROBLEM},
+    422: {"description": "Invalid input", **_PROBLEM},
+}
+
+
+def question_ref(
+    db: SessionDep,
+    pack: Annotated[str, Path(max_length=64, examples=["deep-learning"])],
+    number: Annotated[str, Path(max_length=32, examples=["12-3"])],
+) -> QuestionRef:
+    """The question named in the path, or 404."""
+    return service.find_question(db, pack, number)
+
+
+QuestionDep = Annotated[QuestionRef, Depends(question_ref)]
+
+
+@router.post(
+    "/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionRead, responses=_ERRORS
+)
+def create_session(body: SessionCreate, user: CurrentUser, db: SessionDep) -> SessionRead:
+    """Start a practice session over a scope (409 when the scope has nothing to practise)."""
+    quiz = service.start_session(db, user, body)
+    return service.describe_session(db, quiz)
+
+
+@router.get("/sessions/{session_id}", response_model=SessionRead, responses=_ERRORS)
+def read_session(session_id: int, user: CurrentUser, db: SessionDep) -> SessionRead:
+    """A session's progress and status (active, finished, or expired for a mock past its clock)."""
+    return service.describe_session(db, service.find_session(db, user, session_id))
+
+
+@router.get(
+    "/sessions/{session_id}/next",
+    response_model=CardRead,
+    responses={204: {"description": "The session is over"}, **_ERRORS},
+)
+def next_card(session_id: int, user: CurrentUser, db: SessionDep) -> CardRead | Response:
+    """The current card with the interval each grade leads to; 204 when the session is over."""
+    card = service.next_card(db, user, service.find_session(db, user, session_id))
+    return card if card is not None else Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/sessions/{session_id}/reveal", response_model=RevealRead, responses=_ERRORS)
+def reveal_card(
+    session_id: int,
+    user: CurrentUser,
+    db: SessionDep,
+    body: Annotated[RevealIn | None, Body()] = None,
+) -> RevealRead:
+    """Reveal the current card's model answer; a typed answer is kept and checked for key terms."""
+    quiz = service.find_session(db, user, session_id)
+    return service.reveal(db, user, quiz, body.answer_text if body else None)
+
+
+@router.post(
+    "/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewRead, responses=_ERRORS
+)
+def create_review(body: ReviewCreate, user: CurrentUser, db: SessionDep) -> ReviewRead:
+    """Grade a question 1-4 (Again, Hard, Good, Easy); in a session only after the reveal."""
+    return service.grade(db, user, body)
+
+
+@router.post("/reviews/undo", response_model=UndoRead, responses=_ERRORS)
+def undo_review(
+    user: CurrentUser, db: SessionDep, body: Annotated[UndoIn | None, Body()] = None
+) -> UndoRead:
+    """Undo the last grade (of a session, if given): the card is restored exactly."""
+    return service.undo_last(db, user, body.session if body else None)
+
+
+@router.get(BOOKMARK, response_model=BookmarkRead, responses=_ERRORS)
+def read_bookmark(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> BookmarkRead:
+    """Whether the question is bookmarked."""
+    return BookmarkRead(question=ref.public_id, bookmarked=service.is_bookmarked(db, user, ref))
+
+
+@router.put(BOOKMARK, response_model=BookmarkRead, responses=_ERRORS)
+def put_bookmark(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> BookmarkRead:
+    """Bookmark a question (idempotent)."""
+    service.set_bookmark(db, user, ref, True)
+    return BookmarkRead(question=ref.public_id, bookmarked=True)
+
+
+@router.delete(
+    BOOKMARK,
+    status_code=204,
+    response_class=Response,
+    responses=_ERRORS,
+)
+def delete_bookmark(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> None:
+    """Remove a bookmark (idempotent)."""
+    service.set_bookmark(db, user, ref, False)
+
+
+def _note(ref: QuestionRef, note: Note) -> NoteRead:
+    return NoteRead(question=ref.public_id, body=note.body, updated_at=as_utc(note.updated_at))
+
+
+@router.put(NOTE, response_model=NoteRead, responses=_ERRORS)
+def put_note(body: NoteIn, ref: QuestionDep, user: CurrentUser, db: SessionDep) -> NoteRead:
+    """Write your private note on a question (at most 20,000 characters)."""
+    return _note(ref, service.save_note(db, user, ref, body.body))
+
+
+@router.get(NOTE, response_model=NoteRead, responses=_ERRORS)
+def read_note(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> NoteRead:
+    """Your note on a question; 404 when there is none."""
+    return _note(ref, service.get_note(db, user, ref))
+
+
+@router.delete(NOTE, status_code=204, response_class=Response, responses=_ERRORS)
+def delete_note(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> None:
+    """Delete your note (idempotent)."""
+    service.delete_note(db, user, ref)
+
+
+def _answer(ref: QuestionRef, answer: UserAnswer) -> UserAnswerRead:
+    return UserAnswerRead(
+        question=ref.public_id,
+        body_markdown=answer.body_markdown,
+        body_html=answer.body_html,
+        updated_at=as_utc(answer.updated_at),
+    )
+
+
+@router.put(MY_ANSWER, response_model=UserAnswerRead, responses=_ERRORS)
+def put_my_answer(
+    body: UserAnswerIn, ref: QuestionDep, user: CurrentUser, db: SessionDep
+) -> UserAnswerRead:
+    """Write your own answer (Markdown) to an entry that has none; 409 if it has a model answer."""
+    return _answer(ref, service.save_user_answer(db, user, ref, body.body_markdown))
+
+
+@router.get(MY_ANSWER, response_model=UserAnswerRead, responses=_ERRORS)
+def read_my_answer(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> UserAnswerRead:
+    """Your own answer to an entry, as Markdown and sanitised HTML; 404 when there is none."""
+    return _answer(ref, service.get_user_answer(db, user, ref))
+
+
+@router.delete(
+    MY_ANSWER,
+    status_code=204,
+    response_class=Response,
+    responses=_ERRORS,
+)
+def delete_my_answer(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> None:
+    """Delete your own answer (idempotent)."""
+    service.delete_user_answer(db, user, ref)

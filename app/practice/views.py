@@ -1,8 +1,198 @@
-"""HTML routes of the practice feature."""
+"""HTML routes of the practice feature: the practice page, a session's card, the question panel.
 
-from fastapi import APIRouter, Depends
+Every action is a plain form post (no JavaScript needed); practice.js drives the same session
+through the REST API for the keyboard and swaps in the card fragment this module renders.
+"""
 
-from app.auth.deps import load_user
-from app.web import verify_csrf
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from markupsafe import Markup
+from sqlalchemy.orm import Session
+
+from app.auth.deps import PageUser, load_user
+from app.auth.models import User
+from app.db import SessionDep, session_factory
+from app.errors import AppError
+from app.practice import repository as repo
+from app.practice import service
+from app.practice.models import MAX_TEXT_CHARS
+from app.practice.schemas import ReviewCreate, ScopeIn, SessionCreate
+from app.web import render, templates, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
+
+SCOPES = ("all", "due", "new", "bookmarked", "unanswered", "chain")
+MODES = ("review", "cram", "mock")
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _practice_page(
+    request: Request,
+    db: Session,
+    user: User,
+    error: str | None = None,
+    status_code: int = 200,
+    form: dict[str, Any] | None = None,
+) -> Response:
+    context = {
+        "packs": service.practice_overview(db, user),
+        "recent": [service.describe_session(db, q) for q in repo.recent_sessions(db, user.id)],
+        "scopes": SCOPES,
+        "modes": MODES,
+        "error": error,
+        "form": form or {},
+    }
+    return render(request, "practice/index.html", context, status_code=status_code)
+
+
+@router.get("/practice")
+def practice_home(request: Request, user: PageUser, db: SessionDep) -> Response:
+    """Choose a pack, a scope and a mode; see what is due and new."""
+    return _practice_page(request, db, user, form=dict(request.query_params))
+
+
+@router.post("/practice/sessions")
+def start_session_form(
+    request: Request,
+    user: PageUser,
+    db: SessionDep,
+    pack: Annotated[str, Form(max_length=64)],
+    kind: Annotated[str, Form()] = "all",
+    mode: Annotated[str, Form()] = "review",
+    question: Annotated[str, Form(max_length=32)] = "",
+    time_limit_min: Annotated[str, Form(max_length=8)] = "",
+) -> Response:
+    """Start a session from the form and go to its first card."""
+    form = {"pack": pack, "kind": kind, "mode": mode, "question": question}
+    try:
+        body = SessionCreate(
+            scope=ScopeIn(pack=pack, kind=kind, question=question.strip() or None),  # type: ignore[arg-type]
+            mode=mode,  # type: ignore[arg-type]
+            time_limit_s=int(float(time_limit_min) * 60) if time_limit_min.strip() else None,
+        )
+        quiz = service.start_session(db, user, body)
+    except AppError as exc:
+        return _practice_page(request, db, user, exc.message, exc.status_code, form)
+    except ValueError:
+        message = (
+            "선택한 범위나 모드, 시간 제한이 올바르지 않습니다. (Invalid scope, mode or time.)"
+        )
+        return _practice_page(request, db, user, message, 422, form)
+    return _see_other(f"/practice/sessions/{quiz.id}")
+
+
+@router.get("/practice/sessions/{session_id}")
+def session_page(
+    session_id: int, request: Request, user: PageUser, db: SessionDep, fragment: str = ""
+) -> Response:
+    """The session's current card; ?fragment=card renders only the card (for practice.js)."""
+    quiz = service.find_session(db, user, session_id)
+    page = service.session_page(db, user, quiz)
+    template = "practice/_card.html" if fragment == "card" else "practice/session.html"
+    return render(request, template, {"page": page, "quiz": page.summary})
+
+
+@router.post("/practice/sessions/{session_id}/reveal")
+def reveal_form(
+    session_id: int,
+    user: PageUser,
+    db: SessionDep,
+    answer_text: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
+) -> Response:
+    quiz = service.find_session(db, user, session_id)
+    service.reveal(db, user, quiz, answer_text or None)
+    return _see_other(f"/practice/sessions/{session_id}")
+
+
+@router.post("/practice/sessions/{session_id}/grade")
+def grade_form(
+    session_id: int,
+    user: PageUser,
+    db: SessionDep,
+    question: Annotated[str, Form(max_length=100)],
+    rating: Annotated[int, Form(ge=1, le=4)],
+) -> Response:
+    service.grade(db, user, ReviewCreate(question=question, rating=rating, session=session_id))
+    return _see_other(f"/practice/sessions/{session_id}")
+
+
+@router.post("/practice/sessions/{session_id}/undo")
+def undo_form(session_id: int, user: PageUser, db: SessionDep) -> Response:
+    service.undo_last(db, user, session_id)
+    return _see_other(f"/practice/sessions/{session_id}")
+
+
+# --- the panel on a question page ---
+
+
+def _back_to(ref: service.QuestionRef) -> RedirectResponse:
+    return _see_other(f"/questions/{ref.pack.slug}/{ref.question.number}#practice-panel")
+
+
+def _page_ref(db: SessionDep, pack: str, number: str) -> service.QuestionRef:
+    return service.find_question(db, pack, number)
+
+
+PageRef = Annotated[service.QuestionRef, Depends(_page_ref)]
+
+
+@router.post("/practice/questions/{pack}/{number}/bookmark")
+def bookmark_form(
+    ref: PageRef, user: PageUser, db: SessionDep, on: Annotated[str, Form()] = "1"
+) -> Response:
+    service.set_bookmark(db, user, ref, on == "1")
+    return _back_to(ref)
+
+
+@router.post("/practice/questions/{pack}/{number}/note")
+def note_form(
+    ref: PageRef,
+    user: PageUser,
+    db: SessionDep,
+    body: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
+) -> Response:
+    if body.strip():
+        service.save_note(db, user, ref, body)
+    else:
+        service.delete_note(db, user, ref)
+    return _back_to(ref)
+
+
+@router.post("/practice/questions/{pack}/{number}/my-answer")
+def my_answer_form(
+    ref: PageRef,
+    user: PageUser,
+    db: SessionDep,
+    body_markdown: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
+) -> Response:
+    if body_markdown.strip():
+        service.save_user_answer(db, user, ref, body_markdown)
+    else:
+        service.delete_user_answer(db, user, ref)
+    return _back_to(ref)
+
+
+def practice_panel_state(user: User | None, question_id: int) -> dict[str, Any] | None:
+    """The signed-in user's bookmark, note and own answer for the question page's panel."""
+    if user is None:
+        return None
+    with session_factory()() as db:
+        state = service.question_state(db, user.id, question_id)
+        return {
+            "bookmarked": state.bookmarked,
+            "note": state.note,
+            "own_answer_markdown": state.own_answer_markdown,
+            "own_answer_html": Markup(state.own_answer_html or ""),
+            "card": state.card,
+        }
+
+
+# The question page belongs to the content feature; its panel include calls this to read state.
+templates.env.globals["practice_panel_state"] = practice_panel_state

@@ -26,6 +26,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_account")),
         sa.UniqueConstraint("username", name=op.f("uq_user_account_username")),
     )
+    op.create_index(
+        "ix_user_account_username_lower",
+        "user_account",
+        [sa.text("lower(username)")],
+        unique=True,
+    )
     op.create_table(
         "web_session",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -34,7 +40,9 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["user_account.id"],
+            ondelete="CASCADE",
             name=op.f("fk_web_session_user_id_user_account"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_web_session")),
@@ -51,16 +59,39 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["user_account.id"],
+            ondelete="CASCADE",
             name=op.f("fk_api_token_user_id_user_account"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_token")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_token_token_hash")),
     )
     op.create_index(op.f("ix_api_token_user_id"), "api_token", ["user_id"])
+    op.create_table(
+        "login_failure",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("username", sa.String(64), nullable=False),
+        sa.Column("client_ip", sa.String(64), nullable=False),
+        sa.Column("attempted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_failure")),
+    )
+    op.create_index(
+        op.f("ix_login_failure_username_attempted_at"),
+        "login_failure",
+        ["username", "attempted_at"],
+    )
+    op.create_index(
+        op.f("ix_login_failure_client_ip_attempted_at"),
+        "login_failure",
+        ["client_ip", "attempted_at"],
+    )
+    op.create_index(op.f("ix_login_failure_attempted_at"), "login_failure", ["attempted_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("login_failure")
     op.drop_table("api_token")
     op.drop_table("web_session")
+    op.drop_index("ix_user_account_username_lower", table_name="user_account")
     op.drop_table("user_account")

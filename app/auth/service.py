@@ -1,0 +1,388 @@
+"""Accounts: the policy for names and passwords, logins, browser sessions, API tokens.
+
+Errors carry Korean source text (pages translate it with `_()`); the API's `detail` is its
+English form from app/auth/messages.py.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.auth import repository
+from app.auth.models import ApiToken, User
+from app.auth.security import (
+    SESSION_LIFETIME,
+    TOKEN_PREFIX,
+    burn_password_check,
+    digest,
+    hash_password,
+    needs_rehash,
+    new_secret,
+    verify_password,
+)
+from app.db import utcnow
+from app.errors import AppError
+from app.i18n import translate
+
+USERNAME_MIN, USERNAME_MAX = 3, 32
+_USERNAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
+PASSWORD_MIN = 10
+TOKEN_NAME_MAX = 100
+TOKENS_PER_USER = 100
+PREFIX_LENGTH = 12
+
+# Failed password checks allowed per window before answering 429. The per-IP allowance is
+# larger because an office or a campus shares one address.
+FAILURE_WINDOW = timedelta(minutes=15)
+FAILURES_PER_USERNAME = 5
+FAILURES_PER_IP = 20
+
+# Passwords of 10+ characters that top leaked-password lists; sequences are caught separately.
+_COMMON_PASSWORDS = frozenset(
+    {
+        "password123",
+        "password1234",
+        "password12345",
+        "password!!",
+        "passw0rd123",
+        "1234567890",
+        "0987654321",
+        "1q2w3e4r5t",
+        "1q2w3e4r5t6y",
+        "q1w2e3r4t5",
+        "qwertyuiop",
+        "qwerty1234",
+        "qwerty12345",
+        "qwerty123456",
+        "qwer1234!!",
+        "asdfghjkl;",
+        "asdfghjkl1",
+        "zxcvbnm123",
+        "iloveyou12",
+        "iloveyou123",
+        "abc1234567",
+        "abcd123456",
+        "aa12345678",
+        "a123456789",
+        "1234567890a",
+        "letmein123",
+        "welcome123",
+        "admin12345",
+        "administrator",
+        "football123",
+        "baseball123",
+        "princess123",
+        "sunshine123",
+        "dragon1234",
+        "monkey1234",
+        "123456789a",
+        "123456789q",
+        "1234512345",
+        "1111122222",
+        "1122334455",
+        "changeme123",
+        "trustno1234",
+        "superman123",
+        "starwars123",
+        "computer123",
+        "internet123",
+        "samsung123",
+        "googledotcom",
+        "deeplearning",
+        "machinelearning",
+    }
+)
+
+
+class AccountError(AppError):
+    """An account error whose message pages show in the visitor's language."""
+
+    def __init__(
+        self,
+        text: str,
+        status_code: int,
+        *,
+        code: str,
+        field: str | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        english = translate(text, "en", **params)
+        extra: dict[str, Any] = {"code": code}
+        if field is not None:
+            extra["errors"] = [{"loc": ["body", field], "msg": english, "type": code}]
+        super().__init__(english, status_code, headers=headers, extra=extra)
+        self.text = text
+        self.params = params
+        self.code = code
+        self.field = field
+
+    def localized(self, lang: str) -> str:
+        """The message in lang ("ko" or "en")."""
+        return translate(self.text, lang, **self.params)
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    secret: str
+
+
+def _aware(dt: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+
+
+# --- policy -------------------------------------------------------------------------------
+
+
+def check_username(username: str) -> None:
+    """Raise a 422 naming what to fix when username breaks the naming rule."""
+    if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
+        raise AccountError(
+            "사용자 이름은 {min}~{max}자여야 합니다.",
+            422,
+            code="invalid_username",
+            field="username",
+            min=USERNAME_MIN,
+            max=USERNAME_MAX,
+        )
+    if not _USERNAME_CHARS.fullmatch(username):
+        raise AccountError(
+            "사용자 이름에는 영문자, 숫자, 밑줄(_), 마침표(.), 하이픈(-)만 쓸 수 있습니다.",
+            422,
+            code="invalid_username",
+            field="username",
+        )
+
+
+def _is_sequence(text: str) -> bool:
+    steps = {ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)}
+    return steps in ({1}, {-1})
+
+
+def check_password(password: str, username: str, field: str = "password") -> None:
+    """Raise a 422 naming what to fix when password is too weak for username."""
+
+    def weak(text: str, **params: Any) -> AccountError:
+        return AccountError(text, 422, code="weak_password", field=field, **params)
+
+    if len(password) < PASSWORD_MIN:
+        raise weak("비밀번호는 {min}자 이상이어야 합니다.", min=PASSWORD_MIN)
+    if password.casefold() == username.casefold():
+        raise weak("비밀번호가 사용자 이름과 같으면 안 됩니다.")
+    if len(set(password)) == 1:
+        raise weak("비밀번호가 한 글자의 반복이면 안 됩니다.")
+    if password.casefold() in _COMMON_PASSWORDS or _is_sequence(password.casefold()):
+        raise weak("너무 흔하거나 연속된 비밀번호입니다. 여러 단어를 섞어 더 길게 만드세요.")
+
+
+# --- rate limit ---------------------------------------------------------------------------
+
+
+def _username_key(username: str) -> str:
+    return username.strip().lower()[:64]
+
+
+def _retry_after(times: list[datetime], limit: int, now: datetime) -> int | None:
+    """Seconds until fewer than `limit` of these failures are inside the window, or None."""
+    if len(times) < limit:
+        return None
+    oldest_counted = _aware(min(times))
+    return max(1, math.ceil((oldest_counted + FAILURE_WINDOW - now).total_seconds()))
+
+
+def check_rate_limit(session: Session, username: str, client_ip: str) -> None:
+    """Raise 429 with Retry-After while the name or the address has too many recent failures."""
+    now = utcnow()
+    since = now - FAILURE_WINDOW
+    by_name = repository.recent_failure_times(
+        session, since=since, limit=FAILURES_PER_USERNAME, username=_username_key(username)
+    )
+    by_ip = repository.recent_failure_times(
+        session, since=since, limit=FAILURES_PER_IP, client_ip=client_ip
+    )
+    waits = [
+        w
+        for w in (
+            _retry_after(by_name, FAILURES_PER_USERNAME, now),
+            _retry_after(by_ip, FAILURES_PER_IP, now),
+        )
+        if w is not None
+    ]
+    if waits:
+        seconds = max(waits)
+        raise AccountError(
+            "비밀번호 확인 실패가 너무 많습니다. {minutes}분 뒤에 다시 시도하세요.",
+            429,
+            code="too_many_attempts",
+            headers={"Retry-After": str(seconds)},
+            minutes=math.ceil(seconds / 60),
+        )
+
+
+def _record_failure(session: Session, username: str, client_ip: str) -> None:
+    # Committed at once: the request is about to fail, and its rollback would otherwise
+    # erase the attempt, so the limiter would never trip. Callers check the password before
+    # changing anything, so nothing else of the request is committed with it.
+    now = utcnow()
+    repository.add_login_failure(session, _username_key(username), client_ip[:64], now)
+    repository.delete_login_failures_before(session, now - FAILURE_WINDOW)
+    session.commit()
+
+
+def _confirm_password(
+    session: Session, user: User, password: str, client_ip: str, error: AccountError
+) -> None:
+    """Check the password of a logged-in user, counting failures like logins."""
+    check_rate_limit(session, user.username, client_ip)
+    if not verify_password(user.password_hash, password):
+        _record_failure(session, user.username, client_ip)
+        raise error
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+def register(session: Session, username: str, password: str) -> User:
+    """Create an account after checking the name and password policies."""
+    username = username.strip()
+    check_username(username)
+    check_password(password, username)
+    taken = AccountError(
+        "'{username}'은(는) 이미 사용 중인 사용자 이름입니다. 다른 이름을 고르세요.",
+        409,
+        code="username_taken",
+        field="username",
+        username=username,
+    )
+    if repository.find_user_by_name(session, username) is not None:
+        raise taken
+    try:
+        return repository.add_user(session, username, hash_password(password))
+    except IntegrityError:  # two sign-ups raced for one name; the request rolls back
+        raise taken from None
+
+
+def authenticate(session: Session, username: str, password: str, client_ip: str) -> User:
+    """The user with these credentials; 401 on a wrong login, 429 after too many."""
+    check_rate_limit(session, username, client_ip)
+    user = repository.find_user_by_name(session, username.strip())
+    if user is None:
+        burn_password_check(password)
+    if user is None or not verify_password(user.password_hash, password):
+        _record_failure(session, username, client_ip)
+        raise AccountError(
+            "사용자 이름 또는 비밀번호가 올바르지 않습니다.", 401, code="invalid_credentials"
+        )
+    repository.delete_login_failures_for(session, _username_key(username))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def change_password(
+    session: Session,
+    user: User,
+    current: str,
+    new: str,
+    client_ip: str,
+    keep_cookie: str | None = None,
+) -> int:
+    """Set a new password and end the user's other browser sessions; returns how many ended."""
+    wrong = AccountError(
+        "현재 비밀번호가 올바르지 않습니다.",
+        403,
+        code="wrong_password",
+        field="current_password",
+    )
+    _confirm_password(session, user, current, client_ip, wrong)
+    check_password(new, user.username, field="new_password")
+    if new == current:
+        raise AccountError(
+            "새 비밀번호가 현재 비밀번호와 같습니다.",
+            422,
+            code="weak_password",
+            field="new_password",
+        )
+    user.password_hash = hash_password(new)
+    keep = digest(keep_cookie) if keep_cookie else None
+    return repository.delete_other_web_sessions(session, user.id, keep)
+
+
+def delete_account(session: Session, user: User, password: str, client_ip: str) -> None:
+    """Delete the account and, through the database's cascades, everything it owns."""
+    wrong = AccountError(
+        "비밀번호가 올바르지 않아 계정을 삭제하지 않았습니다.",
+        403,
+        code="wrong_password",
+        field="password",
+    )
+    _confirm_password(session, user, password, client_ip, wrong)
+    repository.delete_user(session, user.id)
+    session.expunge(user)
+
+
+# --- browser sessions ---------------------------------------------------------------------
+
+
+def start_web_session(session: Session, user: User, previous_cookie: str | None) -> str:
+    """A new session token for user (the cookie value); the previous one, if any, ends."""
+    if previous_cookie:
+        repository.delete_web_session(session, digest(previous_cookie))
+    now = utcnow()
+    repository.delete_expired_web_sessions(session, user.id, now)
+    secret = new_secret()
+    repository.add_web_session(session, user.id, digest(secret), now + SESSION_LIFETIME)
+    return secret
+
+
+def end_web_session(session: Session, cookie: str | None) -> None:
+    """Delete the server side of a browser session (the cookie alone then opens nothing)."""
+    if cookie:
+        repository.delete_web_session(session, digest(cookie))
+
+
+# --- API tokens ---------------------------------------------------------------------------
+
+
+def create_token(session: Session, user: User, name: str) -> NewToken:
+    """A new personal API token; its secret is returned this once and never stored."""
+    name = name.strip()
+    if not 1 <= len(name) <= TOKEN_NAME_MAX:
+        raise AccountError(
+            "토큰 이름을 입력하세요 (최대 {max}자).",
+            422,
+            code="invalid_token_name",
+            field="name",
+            max=TOKEN_NAME_MAX,
+        )
+    if repository.count_api_tokens(session, user.id) >= TOKENS_PER_USER:
+        raise AccountError(
+            "토큰이 너무 많습니다 (최대 {max}개). 쓰지 않는 토큰을 먼저 폐기하세요.",
+            409,
+            code="too_many_tokens",
+            max=TOKENS_PER_USER,
+        )
+    secret = new_secret(TOKEN_PREFIX)
+    token = repository.add_api_token(session, user.id, name, digest(secret), secret[:PREFIX_LENGTH])
+    return NewToken(token=token, secret=secret)
+
+
+def list_tokens(session: Session, user: User) -> Sequence[ApiToken]:
+    """The user's tokens, newest first (hashes only; secrets are never kept)."""
+    return repository.list_api_tokens(session, user.id)
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> None:
+    """Delete one of the user's tokens; another user's token is 404, as if it did not exist."""
+    if not repository.delete_api_token(session, user.id, token_id):
+        raise AccountError("토큰을 찾을 수 없습니다.", 404, code="token_not_found")

@@ -1,0 +1,436 @@
+"""Markdown of an answer -> safe HTML, once, at import time.
+
+Math written as `<!-- $...$ -->` becomes MathML here (the `<img>` that asked an outside renderer
+for the same formula is dropped), links and images of the pack's source repository are resolved
+against its pinned commit, and the result is sanitised with an allow-list, whatever the pack holds.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from dataclasses import dataclass
+from urllib.parse import quote, urlsplit
+
+import nh3
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
+
+# Part of every pack's content hash: bump it when the output of this module changes, so that
+# `mogi import` renders unchanged packs again.
+RENDER_VERSION = "5"
+
+GITHUB = "https://github.com"
+_MATH_COMMENT = re.compile(
+    r"<!--(?P<body>(?:(?!-->).)*?\$(?:(?!-->).)*?)-->"
+    r"(?P<img>[ \t]*<img\b[^>]*>|\s*<(?P<wrap>div|p)\b[^>]*>\s*<img\b[^>]*>\s*</(?P=wrap)>)?",
+    re.S,
+)
+_MATH_SEGMENT = re.compile(r"\$\$(?P<block>.+?)\$\$|\$(?P<inline>[^$]+?)\$", re.S)
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_TOKEN = re.compile("\ue000(\\d+)\ue001")
+_BLOCK_TOKEN = re.compile("<p>\ue000(\\d+)\ue001</p>")
+_IMG_TAG = re.compile(r"<img\b(?P<attrs>[^>]*)>", re.I)
+_ATTR = re.compile(
+    r"""(?P<name>[^\s"'>/=]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+)))?"""
+)
+_FOOTNOTE_ID = re.compile(r"^fn(?:ref)?\d+(?::\d+)?$")
+_ENTRY_FRAGMENT = re.compile(r"^#(\d+(?:-\d+)?)$")
+_GITHUB_FILE = re.compile(r"^https?://github\.com/([^/]+/[^/]+)/(?:blob|raw|tree)/[^/]+/(.+)$")
+_RAW_FILE = re.compile(r"^https?://raw\.githubusercontent\.com/([^/]+/[^/]+)/[^/]+/(.+)$")
+_OUTSIDE_RENDERERS = ("render.githubusercontent.com", "latex.codecogs.com", "chart.googleapis.com")
+_CODE_LANGUAGES = {
+    "python",
+    "py",
+    "bash",
+    "sh",
+    "shell",
+    "console",
+    "text",
+    "json",
+    "yaml",
+    "sql",
+    "c",
+    "cpp",
+    "java",
+    "javascript",
+    "js",
+    "typescript",
+    "r",
+    "latex",
+    "tex",
+    "math",
+    "html",
+    "css",
+    "go",
+    "rust",
+    "toml",
+    "ini",
+    "diff",
+}
+_MATHML_TAGS = {
+    "math",
+    "mrow",
+    "mi",
+    "mo",
+    "mn",
+    "ms",
+    "mtext",
+    "mspace",
+    "msup",
+    "msub",
+    "msubsup",
+    "mfrac",
+    "msqrt",
+    "mroot",
+    "mover",
+    "munder",
+    "munderover",
+    "mstyle",
+    "mpadded",
+    "mphantom",
+    "menclose",
+    "mtable",
+    "mtr",
+    "mtd",
+    "mlabeledtr",
+    "mmultiscripts",
+    "mprescripts",
+    "none",
+    "merror",
+    "semantics",
+    "annotation",
+}
+_MATHML_ATTRS = {
+    "display",
+    "xmlns",
+    "mathvariant",
+    "stretchy",
+    "fence",
+    "separator",
+    "lspace",
+    "rspace",
+    "accent",
+    "accentunder",
+    "linethickness",
+    "columnalign",
+    "rowalign",
+    "columnspacing",
+    "rowspacing",
+    "columnlines",
+    "rowlines",
+    "frame",
+    "displaystyle",
+    "scriptlevel",
+    "width",
+    "height",
+    "depth",
+    "minsize",
+    "maxsize",
+    "movablelimits",
+    "symmetric",
+    "largeop",
+    "form",
+    "notation",
+    "encoding",
+    "voffset",
+    "align",
+    "columnspan",
+    "rowspan",
+}
+_HTML_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "details",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "samp",
+    "section",
+    "small",
+    "span",
+    "strong",
+    "sub",
+    "summary",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
+_ATTRIBUTES: dict[str, set[str]] = {
+    "a": {"href", "title", "id"},
+    "sup": {"id"},
+    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "div": {"align"},
+    "p": {"align"},
+    "td": {"align", "colspan", "rowspan"},
+    "th": {"align", "colspan", "rowspan"},
+    "ol": {"start"},
+    "li": {"value", "id"},
+    "abbr": {"title"},
+    **{tag: set(_MATHML_ATTRS) for tag in _MATHML_TAGS},
+}
+_CLASSES = {
+    "code": {f"language-{lang}" for lang in _CODE_LANGUAGES},
+    "span": {"img-placeholder", "math-error"},
+    "div": {"math-block"},
+    "a": {"footnote-ref", "footnote-backref"},
+    "section": {"footnotes"},
+    "hr": {"footnotes-sep"},
+    "li": {"footnote-item"},
+}
+
+
+@dataclass(frozen=True)
+class RenderContext:
+    """What rendering needs to know about the pack: its slug and where it came from."""
+
+    pack_slug: str
+    source_repository: str = ""
+    source_commit: str = ""
+    source_path: str = ""
+    remote_image_base: str = ""
+
+
+def _make_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    return md
+
+
+_md = _make_markdown()
+
+
+def render_answer(markdown: str, ctx: RenderContext) -> str:
+    """Sanitised HTML of one answer."""
+    if not markdown.strip():
+        return ""
+    source, maths = _extract_math(markdown)
+    rendered = _md.render(source)
+    rendered = _IMG_TAG.sub(lambda m: _image(m["attrs"], ctx), rendered)
+    rendered = _BLOCK_TOKEN.sub(lambda m: maths[int(m[1])], rendered)
+    rendered = _TOKEN.sub(lambda m: maths[int(m[1])], rendered)
+    return sanitize(rendered, ctx)
+
+
+def sanitize(fragment: str, ctx: RenderContext | None = None) -> str:
+    """Allow-list cleaning: no script, style, event handler or javascript:/data: URL survives."""
+    return nh3.clean(
+        fragment,
+        tags=_HTML_TAGS | _MATHML_TAGS,
+        clean_content_tags={
+            "script",
+            "style",
+            "iframe",
+            "object",
+            "embed",
+            "noscript",
+            "template",
+            "textarea",
+            "select",
+            "svg",
+        },
+        attributes=_ATTRIBUTES,
+        allowed_classes=_CLASSES,
+        url_schemes={"http", "https", "mailto"},
+        attribute_filter=lambda tag, attr, value: _filter_attribute(tag, attr, value, ctx),
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def plain_text(fragment: str) -> str:
+    """The visible text of a sanitised fragment, for search."""
+    text = re.sub(r"<[^>]+>", " ", fragment)
+    return re.sub(r"\s+", " ", html.unescape(text)).strip()
+
+
+# --- math -------------------------------------------------------------------------------------
+
+
+def _extract_math(markdown: str) -> tuple[str, list[str]]:
+    """Replace math comments (outside fenced code) with placeholder tokens; returns the MathML."""
+    maths: list[str] = []
+    out: list[str] = []
+    chunk: list[str] = []
+    fence: str | None = None
+
+    def flush() -> None:
+        if chunk:
+            out.append(_MATH_COMMENT.sub(lambda m: _math_token(m, maths), "\n".join(chunk)))
+            chunk.clear()
+
+    for line in markdown.split("\n"):
+        match = _FENCE.match(line)
+        if fence is None and match:
+            flush()
+            fence = match[1]
+            out.append(line)
+        elif fence is not None:
+            if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
+                fence = None
+            out.append(line)
+        else:
+            chunk.append(line)
+    flush()
+    return "\n".join(out), maths
+
+
+def _math_token(match: re.Match[str], maths: list[str]) -> str:
+    body = match["body"].strip()
+    block = body.startswith("$$") and body.endswith("$$")
+    maths.append(_math_html(body, block))
+    token = f"\ue000{len(maths) - 1}\ue001"
+    # A display formula stands alone between blank lines, so it becomes its own paragraph.
+    return f"\n\n{token}\n\n" if block else token
+
+
+def _math_html(body: str, block: bool) -> str:
+    if block:
+        return f'<div class="math-block">{_latex(body[2:-2].strip(), "block")}</div>'
+    parts: list[str] = []
+    last = 0
+    # A comment may mix text and formulas: "$\beta$에 대한 식 $f(x, \beta)$".
+    for seg in _MATH_SEGMENT.finditer(body):
+        parts.append(html.escape(body[last : seg.start()]))
+        latex = seg["block"] if seg["block"] is not None else seg["inline"]
+        parts.append(_latex(latex.strip(), "inline"))
+        last = seg.end()
+    parts.append(html.escape(body[last:]))
+    return "".join(parts)
+
+
+def _latex(latex: str, display: str) -> str:
+    # latex2mathml copies \text{...} into <mtext> unescaped: no "<" or ">" may reach it as such.
+    latex = latex.replace("<", r"\lt ").replace(">", r"\gt ")
+    try:
+        return str(latex_to_mathml(latex, display=display))
+    except Exception:  # latex2mathml raises many types; the source is still worth showing
+        return f'<span class="math-error"><code>{html.escape(latex)}</code></span>'
+
+
+# --- images and links -------------------------------------------------------------------------
+
+
+def _attrs(raw: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for m in _ATTR.finditer(raw):
+        name = m["name"].lower()
+        value = m["dq"] if m["dq"] is not None else m["sq"] if m["sq"] is not None else m["bare"]
+        found.setdefault(name, html.unescape(value or ""))
+    return found
+
+
+def _image(raw_attrs: str, ctx: RenderContext) -> str:
+    """An <img> of the pack: the repository's file at the pinned commit, or a captioned stand-in."""
+    attrs = _attrs(raw_attrs)
+    src = attrs.get("src", "").strip()
+    if urlsplit(src).hostname in _OUTSIDE_RENDERERS:
+        return ""
+    path = _repository_path(src, ctx)
+    alt = attrs.get("alt", "").strip() or posixpath.basename(urlsplit(src).path) or "image"
+    if path and ctx.remote_image_base and ctx.source_repository and ctx.source_commit:
+        url = "/".join(
+            [
+                ctx.remote_image_base.rstrip("/"),
+                ctx.source_repository,
+                ctx.source_commit,
+                quote(path),
+            ]
+        )
+        size = "".join(
+            f' {k}="{html.escape(attrs[k])}"' for k in ("width", "height") if attrs.get(k)
+        )
+        return f'<img src="{html.escape(url)}" alt="{html.escape(alt)}" loading="lazy"{size}>'
+    caption = html.escape(alt)
+    link = _repository_url(path, ctx) if path else src if src.startswith("https://") else ""
+    inner = f'<a href="{html.escape(link)}">{caption}</a>' if link else caption
+    return f'<span class="img-placeholder">{inner}</span>'
+
+
+def _repository_path(url: str, ctx: RenderContext) -> str:
+    """The path inside the pack's source repository that url points at, or ''."""
+    if not url or not ctx.source_repository:
+        return ""
+    github = _GITHUB_FILE.match(url) or _RAW_FILE.match(url)
+    if github:
+        same = github[1].lower() == ctx.source_repository.lower()
+        return github[2].split("#", 1)[0] if same else ""
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or not parts.path:
+        return ""
+    if parts.path.startswith("/"):
+        path = parts.path.lstrip("/")
+    else:
+        path = posixpath.join(posixpath.dirname(ctx.source_path), parts.path)
+    path = posixpath.normpath(path)
+    return "" if path.startswith("..") or path == "." else path
+
+
+def _repository_url(path: str, ctx: RenderContext, fragment: str = "") -> str:
+    commit = ctx.source_commit or "HEAD"
+    url = f"{GITHUB}/{ctx.source_repository}/blob/{commit}/{quote(path)}"
+    return f"{url}#{fragment}" if fragment else url
+
+
+def _filter_attribute(tag: str, attr: str, value: str, ctx: RenderContext | None) -> str | None:
+    if attr == "id":  # only footnote anchors: any other id could shadow the page's own
+        return value if _FOOTNOTE_ID.match(value) else None
+    if tag == "a" and attr == "href" and ctx is not None:
+        return _link(value.strip(), ctx)
+    if tag == "img" and attr == "src" and urlsplit(value).scheme not in ("http", "https"):
+        return None
+    return value
+
+
+def _link(href: str, ctx: RenderContext) -> str | None:
+    """Entry links go to our question pages; files of the source repository to its pinned commit."""
+    entry = _ENTRY_FRAGMENT.match(href)
+    if entry:
+        return f"/questions/{ctx.pack_slug}/{entry[1]}"
+    if href.startswith("#"):
+        return href
+    parts = urlsplit(href)
+    path = _repository_path(href, ctx)
+    if path and (parts.scheme in ("", "http", "https")):
+        return _repository_url(path, ctx, parts.fragment)
+    if parts.scheme in ("http", "https", "mailto"):
+        return href
+    return None

@@ -1,0 +1,331 @@
+"""Content logic: packs and questions as the API and the pages see them.
+
+Packs change only when `mogi import` runs, so each process keeps a snapshot of every pack (and
+the pages and JSON it renders from it) and checks the packs' content hashes at most once every
+CACHE_TTL_S seconds: a re-import shows up within that time, and a request in between needs no
+query at all.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar, cast
+
+from sqlalchemy.orm import Session
+
+from app.content import repository
+from app.content.models import Pack, Question
+from app.content.render import GITHUB, plain_text
+from app.content.schemas import (
+    PackRead,
+    QuestionLink,
+    QuestionList,
+    QuestionRead,
+    QuestionSummary,
+    ReferenceRead,
+    SourceRead,
+)
+from app.errors import NotFound
+
+T = TypeVar("T")
+CACHE_TTL_S = 1.0
+SNIPPET_CHARS = 60
+
+
+def question_url(pack: str, number: str) -> str:
+    return f"/questions/{pack}/{number}"
+
+
+@dataclass(frozen=True)
+class QuestionData:
+    """One question as loaded into a pack snapshot."""
+
+    id: int
+    number: str
+    parent_number: str | None
+    title: str
+    has_answer: bool
+    retired: bool
+    answer_markdown: str
+    answer_html: str
+    references: tuple[ReferenceRead, ...]
+
+
+@dataclass
+class PackSnapshot:
+    """A pack and all its questions, as of one content hash."""
+
+    pack: PackRead
+    content_hash: str
+    questions: list[QuestionData]
+    by_number: dict[str, QuestionData] = field(default_factory=dict)
+    live: list[QuestionData] = field(default_factory=list)
+    follow_ups: dict[str, list[QuestionData]] = field(default_factory=dict)
+    # Rendered pages and JSON of this snapshot, keyed by the caller; they go with it.
+    rendered: dict[tuple[str, ...], object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_number = {q.number: q for q in self.questions}
+        self.live = [q for q in self.questions if not q.retired]
+        for q in self.live:
+            if q.parent_number is not None:
+                self.follow_ups.setdefault(q.parent_number, []).append(q)
+
+    def link(self, q: QuestionData) -> QuestionLink:
+        slug = self.pack.slug
+        return QuestionLink(
+            id=f"{slug}/{q.number}",
+            pack=slug,
+            number=q.number,
+            title=q.title,
+            has_answer=q.has_answer,
+            url=question_url(slug, q.number),
+        )
+
+    def main_questions(self) -> list[QuestionData]:
+        return [q for q in self.live if q.parent_number is None]
+
+    def cached(self, key: tuple[str, ...], build: Callable[[], T]) -> T:
+        """build()'s value, made once per snapshot (a re-import starts a new snapshot)."""
+        if key not in self.rendered:
+            self.rendered[key] = build()
+        return cast(T, self.rendered[key])
+
+
+class ContentCache:
+    """Per-process pack snapshots, checked against the database's hashes every CACHE_TTL_S."""
+
+    def __init__(self) -> None:
+        self._snapshots: dict[str, PackSnapshot] = {}
+        self._hashes: dict[str, str] = {}
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._snapshots.clear()
+            self._checked_at = float("-inf")
+
+    def hashes(self, session: Session, *, force: bool = False) -> dict[str, str]:
+        if force or time.monotonic() - self._checked_at > CACHE_TTL_S:
+            hashes = repository.pack_hashes(session)
+            with self._lock:
+                self._hashes, self._checked_at = hashes, time.monotonic()
+        return self._hashes
+
+    def snapshot(self, session: Session, slug: str) -> PackSnapshot | None:
+        digest = self.hashes(session).get(slug)
+        if digest is None:  # maybe imported since the last check: look again before a 404
+            digest = self.hashes(session, force=True).get(slug)
+        if digest is None:
+            return None
+        snap = self._snapshots.get(slug)
+        if snap is None or snap.content_hash != digest:
+            snap = _load_snapshot(session, slug)
+            if snap is not None:
+                self._snapshots[slug] = snap
+        return snap
+
+    def peek(self, slug: str) -> PackSnapshot | None:
+        """The snapshot of slug when it is known fresh without asking the database, else None."""
+        if time.monotonic() - self._checked_at > CACHE_TTL_S:
+            return None
+        snap = self._snapshots.get(slug)
+        return snap if snap is not None and snap.content_hash == self._hashes.get(slug) else None
+
+    def all(self, session: Session) -> list[PackSnapshot]:
+        snaps = (self.snapshot(session, slug) for slug in sorted(self.hashes(session)))
+        return [s for s in snaps if s is not None]
+
+
+cache = ContentCache()
+
+
+def _pack_read(pack: Pack, total: int, answered: int) -> PackRead:
+    url = None
+    if pack.source_repository and pack.source_path:
+        url = f"{GITHUB}/{pack.source_repository}/blob/{pack.source_commit or 'HEAD'}/"
+        url += pack.source_path
+    source = SourceRead(
+        repository=pack.source_repository,
+        commit=pack.source_commit,
+        path=pack.source_path,
+        license=pack.license,
+        copyright=pack.copyright,
+        url=url,
+    )
+    return PackRead(
+        slug=pack.slug,
+        title=pack.title,
+        title_en=pack.title_en,
+        question_count=total,
+        answered_count=answered,
+        source=source,
+    )
+
+
+def _question_data(q: Question, numbers: dict[int, str]) -> QuestionData:
+    return QuestionData(
+        id=q.id,
+        number=q.number,
+        parent_number=numbers.get(q.parent_id) if q.parent_id is not None else None,
+        title=q.title,
+        has_answer=q.has_answer,
+        retired=q.retired,
+        answer_markdown=q.answer_markdown,
+        answer_html=q.answer_html,
+        references=tuple(ReferenceRead(title=r.title, url=r.url) for r in q.references),
+    )
+
+
+def _load_snapshot(session: Session, slug: str) -> PackSnapshot | None:
+    pack = repository.get_pack(session, slug)
+    if pack is None:
+        return None
+    rows = repository.questions_of_pack(session, pack.id, with_references=True)
+    numbers = {q.id: q.number for q in rows}
+    questions = [_question_data(q, numbers) for q in rows]
+    live = [q for q in questions if not q.retired]
+    read = _pack_read(pack, len(live), sum(q.has_answer for q in live))
+    return PackSnapshot(pack=read, content_hash=pack.content_hash, questions=questions)
+
+
+# --- queries the API and pages share ----------------------------------------------------------
+
+
+def list_packs(session: Session) -> list[PackRead]:
+    return [snap.pack for snap in cache.all(session)]
+
+
+def pack_snapshot(session: Session, slug: str) -> PackSnapshot:
+    snap = cache.snapshot(session, slug)
+    if snap is None:
+        raise NotFound(f"No pack '{slug}'.")
+    return snap
+
+
+def find_question(session: Session, slug: str, number: str) -> tuple[PackSnapshot, QuestionData]:
+    """The snapshot and question for a public id; NotFound names the id."""
+    snap = cache.snapshot(session, slug)
+    question = snap.by_number.get(number) if snap else None
+    if snap is None or question is None:
+        raise NotFound(f"No question '{slug}/{number}'.")
+    return snap, question
+
+
+def question_detail(snap: PackSnapshot, q: QuestionData) -> QuestionRead:
+    """Everything about one question: parent, follow-ups, neighbours, answer, references."""
+    parent = snap.by_number.get(q.parent_number) if q.parent_number else None
+    index = next((i for i, item in enumerate(snap.live) if item.number == q.number), None)
+    prev = snap.live[index - 1] if index is not None and index > 0 else None
+    nxt = snap.live[index + 1] if index is not None and index + 1 < len(snap.live) else None
+    slug = snap.pack.slug
+    return QuestionRead(
+        id=f"{slug}/{q.number}",
+        pack=slug,
+        number=q.number,
+        title=q.title,
+        parent=snap.link(parent) if parent else None,
+        follow_ups=[snap.link(f) for f in snap.follow_ups.get(q.number, [])],
+        previous=snap.link(prev) if prev else None,
+        next=snap.link(nxt) if nxt else None,
+        has_answer=q.has_answer,
+        retired=q.retired,
+        answer_markdown=q.answer_markdown,
+        answer_html=q.answer_html,
+        references=list(q.references),
+        url=question_url(slug, q.number),
+    )
+
+
+def cached_question(slug: str, number: str) -> tuple[PackSnapshot, QuestionData] | None:
+    """The question from a fresh in-memory snapshot (no I/O), or None: ask find_question."""
+    snap = cache.peek(slug)
+    question = snap.by_number.get(number) if snap is not None else None
+    return (snap, question) if snap is not None and question is not None else None
+
+
+def question_json(snap: PackSnapshot, q: QuestionData) -> bytes:
+    """The API body of one question, serialised once per snapshot."""
+    return snap.cached(
+        ("json", q.number), lambda: question_detail(snap, q).model_dump_json().encode()
+    )
+
+
+def search_terms(q: str | None) -> list[str]:
+    """Lower-cased, NFC-normalised words of a query (Korean typed on macOS arrives as NFD)."""
+    if not q:
+        return []
+    return unicodedata.normalize("NFC", q).lower().split()
+
+
+def list_questions(
+    session: Session, pack: str | None, q: str | None, limit: int, offset: int
+) -> QuestionList:
+    """Live questions, optionally of one pack and matching every word of q."""
+    pack_id = None
+    if pack:
+        row = repository.get_pack(session, pack)
+        if row is None:
+            raise NotFound(f"No pack '{pack}'.")
+        pack_id = row.id
+    terms = search_terms(q)
+    rows, total = repository.search_questions(session, pack_id, terms, limit, offset)
+    items = [_summary(question, slug, terms) for question, slug in rows]
+    return QuestionList(items=items, total=total, limit=limit, offset=offset)
+
+
+def _summary(q: Question, slug: str, terms: list[str]) -> QuestionSummary:
+    # A follow-up's number is "<main>-<n>": its parent's number is the part before the dash.
+    parent = q.number.split("-", 1)[0] if q.parent_id is not None else None
+    return QuestionSummary(
+        id=f"{slug}/{q.number}",
+        pack=slug,
+        number=q.number,
+        title=q.title,
+        has_answer=q.has_answer,
+        url=question_url(slug, q.number),
+        parent=parent,
+        snippet=snippet(plain_text(q.answer_html), terms) if terms else None,
+    )
+
+
+def snippet(text: str, terms: list[str]) -> str | None:
+    """A window of text around the first hit of any term, or None when only the title hit."""
+    lowered = text.lower()
+    hits = [i for i in (lowered.find(t) for t in terms) if i >= 0]
+    if not hits:
+        return None
+    start = max(0, min(hits) - SNIPPET_CHARS // 2)
+    end = min(len(text), start + SNIPPET_CHARS * 2)
+    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    """What the question page hands to other features' panels (bookmarks, notes, demos)."""
+
+    id: int
+    public_id: str
+    pack: str
+    number: str
+    title: str
+    has_answer: bool
+    retired: bool
+
+
+def question_ref(snap: PackSnapshot, q: QuestionData) -> QuestionRef:
+    slug = snap.pack.slug
+    return QuestionRef(
+        id=q.id,
+        public_id=f"{slug}/{q.number}",
+        pack=slug,
+        number=q.number,
+        title=q.title,
+        has_answer=q.has_answer,
+        retired=q.retired,
+    )

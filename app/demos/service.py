@@ -1,0 +1,277 @@
+"""Demos logic for the web process: the catalogue, queueing runs with their limits, reading
+them back, cancelling, and the event stream. Never imports torch: parameters are checked with
+models.catalog, and training happens in `mogi worker`.
+
+For pages: `get_run_for_user(session, user_id, run_id)` (None for another user's run),
+`list_runs_for_user(session, user_id, limit)`, `job_read(session, job)` (the API's DemoRead).
+A run's `result` is models.runner's result for a single run; for a comparison it is
+`{"device", "device_name", "torch_version", "variants": [{"params": {...}, **result}, ...]}`.
+Progress events carry `variant` (0 for a single run). Events: queued, started (attempt,
+worker, device), progress..., then finished, failed (error) or cancelled; `requeued` when a
+stopping worker hands a job back. Runs are private to their owner.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.config import get_settings
+from app.db import session_factory, utcnow
+from app.demos import repository as repo
+from app.demos.models import TERMINAL_STATUSES, DemoEvent, DemoJob
+from app.demos.schemas import (
+    DemoCreate,
+    DemoLinks,
+    DemoPage,
+    DemoRead,
+    DemoSummary,
+    ExperimentRead,
+)
+from app.demos.tasks import inference_of, without_inference
+from app.errors import AppError, NotFound
+from models import catalog
+
+# Seconds a client is told to wait when its own limit, or the whole queue, is full.
+USER_RETRY_AFTER_S = 10
+QUEUE_RETRY_AFTER_S = 30
+# The event stream polls the database this often, and says something at least this often.
+STREAM_POLL_S = 0.2
+STREAM_KEEPALIVE_S = 15.0
+
+
+# ---- catalogue ------------------------------------------------------------------------------
+
+
+def list_experiments() -> list[ExperimentRead]:
+    """Every experiment with its parameters' JSON schemas and defaults."""
+    return [ExperimentRead.model_validate(e) for e in catalog.catalogue_json()]
+
+
+# ---- queueing -------------------------------------------------------------------------------
+
+
+def create_job(session: Session, user_id: int, body: DemoCreate) -> DemoJob:
+    """Check the parameters and the limits, then queue the run (the caller commits)."""
+    params = _validated(body.experiment, body.params, ("body", "params"))
+    compare = None if body.compare is None else _variants(body.experiment, body)
+    settings = get_settings()
+    repo.lock_user(session, user_id)
+    _check_limits(session, user_id)
+    job = repo.add_job(
+        session,
+        DemoJob(
+            user_id=user_id,
+            experiment=body.experiment,
+            params=params,
+            compare=compare,
+            status="queued",
+            attempt=0,
+            max_attempts=settings.job_max_attempts,
+            event_seq=0,
+            cancel_requested=False,
+        ),
+    )
+    repo.append_event(session, job.id, "queued", {"experiment": job.experiment})
+    session.refresh(job)
+    return job
+
+
+def _variants(experiment: str, body: DemoCreate) -> list[dict[str, Any]]:
+    """The full parameter sets of a comparison; a bare value sets the compare parameter."""
+    assert body.compare is not None
+    compare_param = catalog.get_experiment(experiment).compare_param
+    variants = []
+    for i, item in enumerate(body.compare):
+        overrides = item if isinstance(item, dict) else {compare_param: item}
+        loc = ("body", "compare", str(i))
+        variants.append(_validated(experiment, {**body.params, **overrides}, loc))
+    if len({repr(sorted(v.items())) for v in variants}) != len(variants):
+        raise _unprocessable(("body", "compare"), "the compared variants must differ")
+    return variants
+
+
+def _validated(experiment: str, params: dict[str, Any], loc: tuple[str, ...]) -> dict[str, Any]:
+    """The full parameter set (defaults filled), or a 422 that names the bad parameter."""
+    try:
+        return dict(catalog.validate_params(experiment, params))
+    except catalog.UnknownExperiment as exc:
+        raise _unprocessable(("body", "experiment"), str(exc), param="experiment") from exc
+    except catalog.ParamError as exc:
+        raise _unprocessable((*loc, exc.param), exc.message, param=exc.param) from exc
+
+
+def _unprocessable(loc: Sequence[str], message: str, *, param: str | None = None) -> AppError:
+    extra: dict[str, Any] = {"errors": [{"loc": list(loc), "msg": message, "type": "value_error"}]}
+    if param is not None:
+        extra["param"] = param
+    return AppError(f"{'.'.join(loc[1:])}: {message}", 422, extra=extra)
+
+
+def _check_limits(session: Session, user_id: int) -> None:
+    settings = get_settings()
+    if repo.count_active_jobs(session, user_id) >= settings.user_active_jobs:
+        raise AppError(
+            f"You already have {settings.user_active_jobs} demo runs queued or running; "
+            "wait for one to finish or cancel it.",
+            429,
+            headers={"Retry-After": str(USER_RETRY_AFTER_S)},
+            extra={"limit": settings.user_active_jobs, "scope": "user"},
+        )
+    if repo.count_queued_jobs(session) >= settings.queue_cap:
+        raise AppError(
+            "The demo queue is full; try again shortly.",
+            429,
+            headers={"Retry-After": str(QUEUE_RETRY_AFTER_S)},
+            extra={"limit": settings.queue_cap, "scope": "queue"},
+        )
+
+
+# ---- reading and cancelling -----------------------------------------------------------------
+
+
+def owned_job(session: Session, user_id: int, job_id: int) -> DemoJob:
+    """The user's job; another user's job is 404, like one that does not exist."""
+    job = get_run_for_user(session, user_id, job_id)
+    if job is None:
+        raise NotFound("No such demo run.")
+    return job
+
+
+def get_run_for_user(session: Session, user_id: int, run_id: int) -> DemoJob | None:
+    """The user's run, or None (also for another user's run)."""
+    job = repo.get_job(session, run_id)
+    return job if job is not None and job.user_id == user_id else None
+
+
+def list_runs_for_user(session: Session, user_id: int, limit: int = 20) -> list[DemoSummary]:
+    """The user's most recent runs (id, experiment, status, created_at, test accuracy)."""
+    jobs = repo.list_jobs(session, user_id, limit=limit, offset=0)
+    return [DemoSummary(**_summary_fields(job)) for job in jobs]
+
+
+def job_read(session: Session, job: DemoJob) -> DemoRead:
+    """The full view of a job, with the current attempt's progress."""
+    progress = [
+        _event_payload(e)
+        for e in repo.list_events(session, job.id, kinds=("progress",))
+        if e.attempt == job.attempt
+    ]
+    base = f"/api/v1/demos/{job.id}"
+    return DemoRead(
+        **_summary_fields(job),
+        attempt=job.attempt,
+        max_attempts=job.max_attempts,
+        cancel_requested=job.cancel_requested,
+        device_kind=job.device_kind,
+        cached_from=job.cached_from_id,
+        error=job.error,
+        started_at=job.started_at,
+        last_event_id=job.event_seq,
+        progress=progress,
+        result=without_inference(job.result) if job.result is not None else None,
+        links=DemoLinks(
+            self=base, events=f"{base}/events", cancel=f"{base}/cancel", model=f"{base}/model"
+        ),
+    )
+
+
+def _summary_fields(job: DemoJob) -> dict[str, Any]:
+    accuracy = (job.result or {}).get("test_accuracy")
+    return {
+        "id": job.id,
+        "experiment": job.experiment,
+        "status": job.status,
+        "params": job.params,
+        "compare": job.compare,
+        "test_accuracy": accuracy if isinstance(accuracy, int | float) else None,
+        "created_at": job.created_at,
+        "finished_at": job.finished_at,
+    }
+
+
+def list_jobs(session: Session, user_id: int, *, limit: int, offset: int) -> DemoPage:
+    """The user's runs, newest first."""
+    jobs = repo.list_jobs(session, user_id, limit=limit, offset=offset)
+    return DemoPage(
+        items=[DemoSummary(**_summary_fields(job)) for job in jobs],
+        total=repo.count_jobs(session, user_id),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def cancel_job(session: Session, job: DemoJob) -> DemoJob:
+    """Cancel a queued job at once; ask the worker to stop a running one (within a second)."""
+    cancelled = job.status == "queued" and repo.cancel_queued_job(session, job.id, utcnow())
+    if not cancelled and job.status in ("queued", "running"):
+        # Running, or claimed by a worker since we read it: the worker sees the flag.
+        repo.request_cancel(session, job.id)
+    session.flush()
+    session.refresh(job)
+    return job
+
+
+def model_of(job: DemoJob, variant: int) -> dict[str, Any]:
+    """The trained weights of a finished run, for the browser's forward pass."""
+    if job.status != "finished" or job.result is None:
+        raise AppError("The run has no trained model yet.", 409, extra={"status": job.status})
+    inference = inference_of(job.result, variant)
+    if inference is None:
+        raise NotFound("This run has no model for that variant.")
+    return inference
+
+
+# ---- event stream ---------------------------------------------------------------------------
+
+
+async def event_stream(job_id: int, after_seq: int) -> AsyncIterator[str]:
+    """Server-sent events of a job from `after_seq` on, until its closing event.
+
+    Each poll is a short session in the thread pool, so an open stream holds neither a
+    database connection nor a thread between polls.
+    """
+    yield "retry: 1000\n\n"
+    idle = 0.0
+    while True:
+        events, status = await run_in_threadpool(_poll_events, job_id, after_seq)
+        for event in events:
+            after_seq = event.seq
+            yield _sse(event)
+            if event.kind in TERMINAL_STATUSES:
+                return
+        if status is None or (status in TERMINAL_STATUSES and not events):
+            return
+        if events:
+            idle = 0.0
+        else:
+            idle += STREAM_POLL_S
+            if idle >= STREAM_KEEPALIVE_S:
+                idle = 0.0
+                yield ": keep-alive\n\n"
+        await asyncio.sleep(STREAM_POLL_S)
+
+
+def _poll_events(job_id: int, after_seq: int) -> tuple[list[DemoEvent], str | None]:
+    with session_factory()() as session:
+        state = repo.job_state(session, job_id)
+        if state is None:
+            return [], None
+        status, last_seq = state
+        if last_seq <= after_seq:
+            return [], status
+        return list(repo.list_events(session, job_id, after_seq=after_seq)), status
+
+
+def _sse(event: DemoEvent) -> str:
+    data = json.dumps(_event_payload(event), ensure_ascii=False, separators=(",", ":"))
+    return f"id: {event.seq}\nevent: {event.kind}\ndata: {data}\n\n"
+
+
+def _event_payload(event: DemoEvent) -> dict[str, Any]:
+    return {**event.data, "seq": event.seq, "attempt": event.attempt}

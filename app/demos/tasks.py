@@ -1,0 +1,106 @@
+"""The body of a demo job: one run, or 2-4 runs side by side, through models.runner.
+
+It runs inside the worker's child process (and in `mogi train`); it imports torch only when
+called, so the web process can import this module's helpers freely.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Emit = Callable[[dict[str, Any]], None]
+
+# Copied to the top of a comparison's result so every result says what ran it.
+_SHARED_RESULT_KEYS = ("device", "device_name", "torch_version")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a job trains: the experiment, its parameters, and the variants of a comparison."""
+
+    experiment: str
+    params: dict[str, Any]
+    compare: list[dict[str, Any]] | None = None
+
+    def variants(self) -> list[dict[str, Any]]:
+        """The parameter sets to train, in order (one for a single run)."""
+        return list(self.compare) if self.compare else [self.params]
+
+
+def cache_key(spec: JobSpec, device_kind: str) -> str:
+    """A digest that is equal for runs that give the same result: same experiment, parameters
+    (seed included), variants and kind of device."""
+    payload = {
+        "experiment": spec.experiment,
+        "variants": spec.variants(),
+        "device_kind": device_kind,
+    }
+    raw = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def run_job(
+    spec: JobSpec,
+    *,
+    device: Any,
+    data: Any,
+    emit: Emit,
+    should_stop: Callable[[], bool] | None = None,
+    threads: int | None = None,
+) -> dict[str, Any]:
+    """Train every variant in turn on the same data; progress events carry the variant index."""
+    from models.runner import run_experiment
+
+    results = []
+    for index, params in enumerate(spec.variants()):
+        results.append(
+            run_experiment(
+                spec.experiment,
+                params,
+                device=device,
+                emit=_tagged(emit, index),
+                data=data,
+                should_stop=should_stop,
+                threads=threads,
+            )
+        )
+    if spec.compare is None:
+        return results[0]
+    merged: dict[str, Any] = {key: results[0].get(key) for key in _SHARED_RESULT_KEYS}
+    merged["variants"] = [
+        {"params": params, **result}
+        for params, result in zip(spec.variants(), results, strict=True)
+    ]
+    return merged
+
+
+def _tagged(emit: Emit, index: int) -> Emit:
+    def emit_variant(event: dict[str, Any]) -> None:
+        emit({**event, "variant": index})
+
+    return emit_variant
+
+
+def inference_of(result: dict[str, Any], variant: int) -> dict[str, Any] | None:
+    """The browser-runnable weights of one variant of a stored result, if there are any."""
+    runs = result.get("variants")
+    if runs is None:
+        return result.get("inference") if variant == 0 else None
+    if not 0 <= variant < len(runs):
+        return None
+    inference = runs[variant].get("inference")
+    return inference if isinstance(inference, dict) else None
+
+
+def without_inference(result: dict[str, Any]) -> dict[str, Any]:
+    """The result minus the weights (they have their own, cacheable, route)."""
+    light = {k: v for k, v in result.items() if k != "inference"}
+    if "variants" in light:
+        light["variants"] = [
+            {k: v for k, v in run.items() if k != "inference"} for run in light["variants"]
+        ]
+    return light

@@ -1,0 +1,330 @@
+"""All SQL of the practice feature."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from app.content.models import Pack, Question
+from app.practice.models import (
+    Bookmark,
+    Card,
+    Note,
+    QuizSession,
+    QuizSessionItem,
+    ReviewLog,
+    UserAnswer,
+)
+
+
+def _lock(session: Session) -> bool:
+    """Row locks matter on PostgreSQL; SQLite serialises writers by itself."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# --- content lookups ---
+
+
+def get_pack(session: Session, slug: str) -> Pack | None:
+    return session.scalar(select(Pack).where(Pack.slug == slug))
+
+
+def list_packs(session: Session) -> Sequence[Pack]:
+    return session.scalars(select(Pack).order_by(Pack.slug)).all()
+
+
+def get_question(session: Session, pack_id: int, number: str) -> Question | None:
+    return session.scalar(
+        select(Question).where(Question.pack_id == pack_id, Question.number == number)
+    )
+
+
+def get_questions(session: Session, ids: Sequence[int]) -> dict[int, Question]:
+    rows = session.scalars(select(Question).where(Question.id.in_(ids))).all() if ids else []
+    return {q.id: q for q in rows}
+
+
+def pack_questions(session: Session, pack_id: int) -> Sequence[Question]:
+    """Live questions of a pack in reading order."""
+    return session.scalars(
+        select(Question)
+        .where(Question.pack_id == pack_id, Question.retired.is_(False))
+        .order_by(Question.position)
+    ).all()
+
+
+def chain_questions(session: Session, main_id: int) -> Sequence[Question]:
+    """A main question, then its live follow-ups in order."""
+    return session.scalars(
+        select(Question)
+        .where(
+            (Question.id == main_id)
+            | ((Question.parent_id == main_id) & Question.retired.is_(False))
+        )
+        .order_by(Question.parent_id.is_not(None), Question.position)
+    ).all()
+
+
+def user_cards_by_question(
+    session: Session, user_id: int, question_ids: Sequence[int]
+) -> dict[int, Card]:
+    if not question_ids:
+        return {}
+    rows = session.scalars(
+        select(Card).where(Card.user_id == user_id, Card.question_id.in_(question_ids))
+    ).all()
+    return {c.question_id: c for c in rows}
+
+
+def bookmarked_ids(session: Session, user_id: int, pack_id: int | None = None) -> set[int]:
+    query = select(Bookmark.question_id).where(Bookmark.user_id == user_id)
+    if pack_id is not None:
+        query = query.join(Question, Question.id == Bookmark.question_id).where(
+            Question.pack_id == pack_id
+        )
+    return set(session.scalars(query).all())
+
+
+def pack_counts(session: Session, user_id: int, now: datetime) -> dict[int, dict[str, int]]:
+    """Per pack: live questions, cards due now, questions never graded."""
+    totals = session.execute(
+        select(Question.pack_id, func.count())
+        .where(Question.retired.is_(False))
+        .group_by(Question.pack_id)
+    ).all()
+    seen = session.execute(
+        select(Question.pack_id, func.count(), func.sum(case((Card.due <= now, 1), else_=0)))
+        .join(Card, Card.question_id == Question.id)
+        .where(Card.user_id == user_id, Question.retired.is_(False))
+        .group_by(Question.pack_id)
+    ).all()
+    out = {pack_id: {"total": n, "due": 0, "new": n} for pack_id, n in totals}
+    for pack_id, cards, due in seen:
+        if pack_id in out:
+            out[pack_id]["due"] = int(due or 0)
+            out[pack_id]["new"] = out[pack_id]["total"] - int(cards)
+    return out
+
+
+# --- quiz sessions ---
+
+
+def add_session(session: Session, quiz: QuizSession, question_ids: Sequence[int]) -> None:
+    session.add(quiz)
+    session.flush()
+    session.add_all(
+        QuizSessionItem(session_id=quiz.id, question_id=qid, position=i)
+        for i, qid in enumerate(question_ids, start=1)
+    )
+    session.flush()
+
+
+def get_session(session: Session, user_id: int, session_id: int) -> QuizSession | None:
+    """A user's quiz session; another user's is as good as missing."""
+    return session.scalar(
+        select(QuizSession).where(QuizSession.id == session_id, QuizSession.user_id == user_id)
+    )
+
+
+def session_items(session: Session, session_id: int) -> Sequence[QuizSessionItem]:
+    return session.scalars(
+        select(QuizSessionItem)
+        .where(QuizSessionItem.session_id == session_id)
+        .order_by(QuizSessionItem.position)
+    ).all()
+
+
+def current_item(session: Session, session_id: int, lock: bool = False) -> QuizSessionItem | None:
+    """The first item not yet graded."""
+    query = (
+        select(QuizSessionItem)
+        .where(QuizSessionItem.session_id == session_id, QuizSessionItem.graded_at.is_(None))
+        .order_by(QuizSessionItem.position)
+        .limit(1)
+    )
+    if lock and _lock(session):
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def item_for_question(
+    session: Session, session_id: int, question_id: int, *, graded: bool
+) -> QuizSessionItem | None:
+    """The session's item for a question: the first open one, or the last graded one."""
+    query = select(QuizSessionItem).where(
+        QuizSessionItem.session_id == session_id, QuizSessionItem.question_id == question_id
+    )
+    if graded:
+        query = query.where(QuizSessionItem.graded_at.is_not(None)).order_by(
+            QuizSessionItem.position.desc()
+        )
+    else:
+        query = query.where(QuizSessionItem.graded_at.is_(None)).order_by(QuizSessionItem.position)
+    if _lock(session):
+        query = query.with_for_update()
+    return session.scalar(query.limit(1))
+
+
+def count_open_items(session: Session, session_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                QuizSessionItem.session_id == session_id, QuizSessionItem.graded_at.is_(None)
+            )
+        )
+        or 0
+    )
+
+
+def recent_sessions(session: Session, user_id: int, limit: int = 5) -> Sequence[QuizSession]:
+    return session.scalars(
+        select(QuizSession)
+        .where(QuizSession.user_id == user_id)
+        .order_by(QuizSession.id.desc())
+        .limit(limit)
+    ).all()
+
+
+# --- cards and review logs ---
+
+
+def get_card(session: Session, user_id: int, question_id: int, lock: bool = False) -> Card | None:
+    query = select(Card).where(Card.user_id == user_id, Card.question_id == question_id)
+    if lock and _lock(session):
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def insert_if_absent(
+    session: Session, model: type[Card | Bookmark | Note | UserAnswer], values: dict[str, Any]
+) -> bool:
+    """INSERT one row unless the user already has one for the question; True when inserted.
+
+    ON CONFLICT DO NOTHING on (user_id, question_id) makes two requests racing to create the
+    same row both succeed (the loser then reads the winner's row), with no savepoint needed.
+    """
+    dialect = session.get_bind().dialect.name
+    make_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        make_insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["user_id", "question_id"])
+        .returning(model.id)
+    )
+    # RETURNING, not rowcount: psycopg reports -1 for an INSERT that did nothing.
+    return session.execute(statement).first() is not None
+
+
+def get_or_create_card(
+    session: Session, user_id: int, question_id: int, values: dict[str, Any]
+) -> tuple[Card, bool]:
+    """The user's card for the question (locked on PostgreSQL), made from values if none."""
+    existing = get_card(session, user_id, question_id, lock=True)
+    if existing is not None:
+        return existing, False
+    created = insert_if_absent(
+        session, Card, {"user_id": user_id, "question_id": question_id, **values}
+    )
+    card = get_card(session, user_id, question_id, lock=True)
+    assert card is not None
+    return card, created
+
+
+def add_review(session: Session, log: ReviewLog) -> None:
+    session.add(log)
+    session.flush()
+
+
+def last_review(session: Session, user_id: int, session_id: int | None) -> ReviewLog | None:
+    query = select(ReviewLog).where(ReviewLog.user_id == user_id)
+    if session_id is not None:
+        query = query.where(ReviewLog.session_id == session_id)
+    # By time, not id: an import adds old grades with new ids, and undo must take the latest.
+    query = query.order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)
+    if _lock(session):
+        query = query.with_for_update()
+    return session.scalar(query)
+
+
+def get_card_by_id(session: Session, card_id: int) -> Card | None:
+    return session.get(Card, card_id)
+
+
+def delete_row(session: Session, row: object) -> None:
+    session.delete(row)
+    session.flush()
+
+
+# --- bookmarks, notes, own answers ---
+
+
+def get_bookmark(session: Session, user_id: int, question_id: int) -> Bookmark | None:
+    return session.scalar(
+        select(Bookmark).where(Bookmark.user_id == user_id, Bookmark.question_id == question_id)
+    )
+
+
+def get_owned(
+    session: Session, model: type[Note] | type[UserAnswer], key: dict[str, int]
+) -> Note | UserAnswer | None:
+    query = select(model).where(
+        model.user_id == key["user_id"], model.question_id == key["question_id"]
+    )
+    # A row just changed by a Core statement must be read afresh, not from the identity map.
+    row = session.scalar(query.execution_options(populate_existing=True))
+    return cast(Note | UserAnswer | None, row)
+
+
+def update_owned(
+    session: Session,
+    model: type[Note] | type[UserAnswer],
+    key: dict[str, int],
+    values: dict[str, Any],
+) -> None:
+    session.execute(
+        update(model)
+        .where(model.user_id == key["user_id"], model.question_id == key["question_id"])
+        .values(**values)
+    )
+
+
+def delete_bookmark(session: Session, user_id: int, question_id: int) -> None:
+    session.execute(
+        delete(Bookmark).where(Bookmark.user_id == user_id, Bookmark.question_id == question_id)
+    )
+
+
+def get_note(session: Session, user_id: int, question_id: int) -> Note | None:
+    return session.scalar(
+        select(Note).where(Note.user_id == user_id, Note.question_id == question_id)
+    )
+
+
+def delete_note(session: Session, user_id: int, question_id: int) -> int:
+    result = session.execute(
+        delete(Note).where(Note.user_id == user_id, Note.question_id == question_id)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def get_user_answer(session: Session, user_id: int, question_id: int) -> UserAnswer | None:
+    return session.scalar(
+        select(UserAnswer).where(
+            UserAnswer.user_id == user_id, UserAnswer.question_id == question_id
+        )
+    )
+
+
+def delete_user_answer(session: Session, user_id: int, question_id: int) -> int:
+    result = session.execute(
+        delete(UserAnswer).where(
+            UserAnswer.user_id == user_id, UserAnswer.question_id == question_id
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,185 @@
+"""Request and response bodies of the practice API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.practice.models import MAX_TEXT_CHARS
+
+ScopeKind = Literal["all", "due", "new", "bookmarked", "unanswered", "chain"]
+Mode = Literal["review", "cram", "mock"]
+SessionStatus = Literal["active", "finished", "expired"]
+
+QUESTION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*/[0-9]+(?:-[0-9]+)*$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScopeIn(_Strict):
+    pack: str = Field(min_length=1, max_length=64, examples=["deep-learning"])
+    kind: ScopeKind = "all"
+    question: str | None = Field(
+        default=None,
+        max_length=32,
+        description="For kind=chain (and optionally mock): the main question's number, e.g. '12'.",
+        examples=["12"],
+    )
+
+
+class SessionCreate(_Strict):
+    scope: ScopeIn
+    mode: Mode = "review"
+    time_limit_s: int | None = Field(
+        default=None, ge=30, le=7200, description="Mock mode only: seconds for the whole chain."
+    )
+
+
+class ScopeRead(BaseModel):
+    pack: str
+    kind: ScopeKind
+    question: str | None
+
+
+class SessionRead(BaseModel):
+    id: int
+    mode: Mode
+    scope: ScopeRead
+    status: SessionStatus
+    total: int
+    graded: int
+    remaining: int
+    ratings: dict[str, int] = Field(description="How many of each grade: again/hard/good/easy.")
+    created_at: datetime
+    finished_at: datetime | None
+    time_limit_s: int | None
+    deadline_at: datetime | None
+    seconds_left: int | None
+
+
+class IntervalPreview(BaseModel):
+    rating: int
+    name: str
+    interval_s: int
+    label: str
+    label_en: str
+
+
+class CardRead(BaseModel):
+    """The card a session shows now."""
+
+    session: int
+    question: str = Field(examples=["deep-learning/12-3"])
+    number: str
+    title: str
+    html: str
+    is_follow_up: bool
+    position: int
+    total: int
+    revealed: bool
+    answer_text: str | None
+    has_answer: bool
+    previews: list[IntervalPreview] | None = Field(
+        description="The interval each grade leads to; null in cram mode."
+    )
+    seconds_left: int | None
+
+
+class RevealIn(_Strict):
+    answer_text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+
+
+class TermRead(BaseModel):
+    text: str
+    kind: str
+    covered: bool
+
+
+class RevealRead(BaseModel):
+    session: int
+    question: str
+    position: int
+    total: int
+    has_answer: bool
+    answer_html: str
+    own_answer_html: str | None
+    answer_text: str | None
+    terms: list[TermRead]
+    covered: int
+    previews: list[IntervalPreview] | None
+
+
+class ReviewCreate(_Strict):
+    question: str = Field(pattern=QUESTION_ID_PATTERN, examples=["deep-learning/12-3"])
+    rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
+    session: int | None = None
+    answer_text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
+    duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
+
+
+class CardStateRead(BaseModel):
+    state: int
+    state_name: str
+    step: int | None
+    stability: float | None
+    difficulty: float | None
+    due: datetime
+    last_review: datetime | None
+    reps: int
+    lapses: int
+
+
+class ReviewRead(BaseModel):
+    id: int
+    question: str
+    rating: int
+    mode: Mode
+    scheduled: bool
+    reviewed_at: datetime
+    session: int | None
+    card: CardStateRead | None
+    due: datetime | None
+    interval_label: str | None
+    session_done: bool | None
+
+
+class UndoIn(_Strict):
+    session: int | None = None
+
+
+class UndoRead(BaseModel):
+    question: str
+    rating: int
+    mode: Mode
+    session: int | None
+    card: CardStateRead | None
+
+
+class BookmarkRead(BaseModel):
+    question: str
+    bookmarked: bool
+
+
+class NoteIn(_Strict):
+    body: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+
+
+class NoteRead(BaseModel):
+    question: str
+    body: str
+    updated_at: datetime
+
+
+class UserAnswerIn(_Strict):
+    body_markdown: str = Field(min_length=1, max_length=MAX_TEXT_CHARS)
+
+
+class UserAnswerRead(BaseModel):
+    question: str
+    body_markdown: str
+    body_html: str
+    updated_at: datetime

@@ -1,0 +1,129 @@
+"""JSON routes of the progress feature (under /api/v1): progress, export and import."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from app.auth.deps import CurrentUser
+from app.db import SessionDep, utcnow
+from app.progress import service
+from app.progress.schemas import (
+    ExportDocument,
+    ImportResult,
+    ProgressRead,
+    QuestionHistoryRead,
+)
+
+router = APIRouter(tags=["progress"])
+
+PackFilter = Annotated[str | None, Query(max_length=100, description="only this pack (its slug)")]
+TzOffset = Annotated[
+    int,
+    Query(
+        ge=-14 * 60,
+        le=14 * 60,
+        description="the client's offset from UTC in minutes east (KST: 540); sets the local "
+        "day for 'due today', the calendar and the streak",
+    ),
+]
+
+
+@router.get("/progress", response_model=ProgressRead)
+def read_progress(
+    user: CurrentUser, session: SessionDep, pack: PackFilter = None, tz: TzOffset = 0
+) -> ProgressRead:
+    """Totals, due counts, reviews per day, streak, retention and mastery (FSRS retrievability)."""
+    return service.get_progress(session, user, pack=pack, tz_offset_minutes=tz)
+
+
+@router.get("/progress/questions/{pack}/{number}", response_model=QuestionHistoryRead)
+def read_question_history(
+    pack: str, number: str, user: CurrentUser, session: SessionDep
+) -> QuestionHistoryRead:
+    """Every grade the caller gave one question, oldest first, and its card now."""
+    return service.get_question_history(session, user, pack, number)
+
+
+def _filename(username: str, suffix: str) -> str:
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", username)
+    return f"mogi-{safe}-{utcnow():%Y%m%d}{suffix}"
+
+
+@router.get("/export", response_model=ExportDocument)
+def export_data(user: CurrentUser, session: SessionDep) -> Response:
+    """All of the caller's data as one JSON document another Mogi instance can import."""
+    document = service.build_export(session, user)
+    disposition = f'attachment; filename="{_filename(user.username, "-export.json")}"'
+    return JSONResponse(
+        document.model_dump(mode="json"), headers={"Content-Disposition": disposition}
+    )
+
+
+@router.get(
+    "/export/reviews.csv",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}, "description": "one row per review"}},
+)
+def export_reviews_csv(user: CurrentUser, session: SessionDep) -> Response:
+    """The caller's reviews as CSV (UTF-8 with a byte-order mark, so spreadsheets read Korean)."""
+    body = "\ufeff" + service.reviews_csv(session, user)
+    disposition = f'attachment; filename="{_filename(user.username, "-reviews.csv")}"'
+    return Response(
+        body.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": disposition},
+    )
+
+
+async def read_limited_body(request: Request, limit: int) -> bytes:
+    """The request body, refused with 413 as soon as it grows past limit."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise service.too_large()
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise service.too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/ExportDocument"}}
+        },
+    }
+}
+
+
+@router.post(
+    "/import",
+    response_model=ImportResult,
+    openapi_extra=_IMPORT_BODY,
+    responses={
+        413: {"description": "the export is larger than the limit"},
+        422: {"description": "not a Mogi export, an unsupported version, or unknown questions"},
+    },
+)
+async def import_data(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    skip_unknown: Annotated[
+        bool, Query(description="leave out questions this instance lacks instead of refusing")
+    ] = False,
+) -> ImportResult:
+    """Merge an export into the caller's data, all or nothing; importing twice adds nothing."""
+    raw = await read_limited_body(request, service.MAX_IMPORT_BYTES)
+    document = service.parse_export(raw)
+    return await run_in_threadpool(
+        service.import_export, session, user, document, skip_unknown=skip_unknown
+    )

@@ -1,0 +1,249 @@
+"""`mogi worker`: run demo jobs from the queue, each in a child process of a warm parent.
+
+One thread drives everything: it claims jobs while it has free slots, forwards each child's
+progress events to the database with a heartbeat that also extends the lease, stops children
+that were cancelled, ran out of time or lost their lease, and commits results. SIGTERM (or
+Ctrl-C) stops claiming, lets running jobs finish for a few seconds, then hands the rest back
+to the queue; a second signal hands them back at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import time
+import uuid
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from types import FrameType
+from typing import Any
+
+from sqlalchemy.exc import OperationalError
+
+from app.config import Settings, get_settings
+from app.db import session_factory
+from app.demos import repository as repo
+from app.demos.tasks import JobSpec, cache_key
+from app.logs import configure_logging
+from app.worker.queue import Event, JobQueue, Lease
+from app.worker.runtime import ChildRun, WarmRuntime
+
+log = logging.getLogger("mogi.worker")
+
+# Progress reaches the database at most this often per job (the SSE stream polls it).
+FLUSH_INTERVAL_S = 0.2
+# How long running jobs may go on after SIGTERM before they are handed back.
+SHUTDOWN_GRACE_S = 5.0
+# How often lost jobs (lease lapsed, no attempts left) are closed.
+REAP_INTERVAL_S = 5.0
+
+
+@dataclass
+class ActiveJob:
+    """A job this worker runs: its lease, its child, and events not yet written."""
+
+    lease: Lease
+    spec: JobSpec
+    child: ChildRun
+    key: str
+    deadline: float
+    pending: list[Event] = field(default_factory=list)
+    last_write: float = field(default_factory=time.monotonic)
+
+
+class Worker:
+    """The claim / supervise loop of one worker process."""
+
+    def __init__(self, settings: Settings, runtime: WarmRuntime, concurrency: int) -> None:
+        self.settings = settings
+        self.runtime = runtime
+        self.concurrency = max(1, concurrency)
+        owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.queue = JobQueue(
+            session_factory(), owner=owner, lease_s=settings.job_lease_s,
+            device_kind=runtime.device_kind,
+        )
+        # Heartbeats come often enough that a cancel is seen within a second and the lease
+        # never lapses while the worker is alive.
+        self.heartbeat_s = min(1.0, settings.job_lease_s / 3)
+        self.active: list[ActiveJob] = []
+        self.stopping_since: float | None = None
+        self.hand_back_now = False
+        self.last_reap = 0.0
+
+    def run(self, *, once: bool) -> int:
+        """Run until stopped (or, with once, until the queue is empty); the exit status."""
+        log.info("worker started", extra={"owner": self.queue.owner,
+                                          "concurrency": self.concurrency})
+        while True:
+            claimed = self._fill_slots() if self.stopping_since is None else 0
+            if not self.active:
+                if self.stopping_since is not None or (once and claimed == 0):
+                    break
+                time.sleep(self.settings.worker_poll_s)
+                continue
+            self._wait_for_children()
+            for job in list(self.active):
+                self._supervise(job)
+            self._shut_down_if_due()
+        log.info("worker stopped", extra={"owner": self.queue.owner})
+        return 0
+
+    def request_stop(self, signum: int, _frame: FrameType | None) -> None:
+        """SIGTERM/SIGINT: the first stops claiming, the second hands jobs back at once."""
+        if self.stopping_since is not None:
+            self.hand_back_now = True
+        self.stopping_since = self.stopping_since or time.monotonic()
+        log.info("stopping", extra={"signal": signum, "running": len(self.active)})
+
+    # ---- claiming ---------------------------------------------------------------------------
+
+    def _fill_slots(self) -> int:
+        claimed = 0
+        self._close_lost_jobs()
+        while len(self.active) < self.concurrency:
+            lease = self._guarded(self.queue.claim)
+            if lease is None:
+                break
+            claimed += 1
+            self._start(lease)
+        return claimed
+
+    def _start(self, lease: Lease) -> None:
+        claim = lease.claim
+        spec = JobSpec(claim.experiment, claim.params, claim.compare)
+        key = cache_key(spec, self.runtime.device_kind)
+        if self._serve_from_cache(lease, key):
+            return
+        child = self.runtime.start(spec)
+        deadline = time.monotonic() + self.settings.job_time_limit_s
+        self.active.append(ActiveJob(lease=lease, spec=spec, child=child, key=key,
+                                     deadline=deadline))
+
+    def _serve_from_cache(self, lease: Lease, key: str) -> bool:
+        """Finish a job from an identical finished run's stored result; True if it was."""
+        with self.queue.sessions() as session:
+            source = repo.find_cached_result(session, key, exclude_id=lease.job_id)
+            if source is None or source.result is None:
+                return False
+            events: list[Event] = [
+                ("progress", {**e.data, "cached": True})
+                for e in repo.progress_of_attempt(session, source.id, source.attempt)
+            ]
+            result = source.result
+        self.queue.finish(lease, result, events, cache_key=key, cached_from_id=source.id)
+        log.info("served from cache", extra={"job_id": lease.job_id, "source": source.id})
+        return True
+
+    def _close_lost_jobs(self) -> None:
+        now = time.monotonic()
+        if now - self.last_reap >= REAP_INTERVAL_S:
+            self.last_reap = now
+            self._guarded(self.queue.close_lost_jobs)
+
+    # ---- supervising ------------------------------------------------------------------------
+
+    def _wait_for_children(self) -> None:
+        conns = [job.child.conn for job in self.active if not job.child.closed]
+        timeout = FLUSH_INTERVAL_S if conns else self.settings.worker_poll_s
+        if conns:
+            wait(conns, timeout=timeout)
+        else:
+            time.sleep(timeout)
+
+    def _supervise(self, job: ActiveJob) -> None:
+        child = job.child
+        job.pending.extend(("progress", event) for event in child.drain())
+        if job.lease.cancel_requested:
+            self._end(job, "cancel")
+        elif time.monotonic() > job.deadline:
+            self._end(job, "time limit")
+        elif child.result is not None:
+            self._commit(job, child.result)
+        elif child.done:
+            self._end(job, "crashed")
+        elif self._write_due(job):
+            self._flush(job)
+
+    def _write_due(self, job: ActiveJob) -> bool:
+        since = time.monotonic() - job.last_write
+        return since >= self.heartbeat_s or (bool(job.pending) and since >= FLUSH_INTERVAL_S)
+
+    def _flush(self, job: ActiveJob) -> None:
+        events, job.pending = job.pending, []
+        ok = self._guarded(self.queue.heartbeat, job.lease, events)
+        if ok is None:  # the database did not answer: keep the events for the next try
+            job.pending = events + job.pending
+            return
+        job.last_write = time.monotonic()
+        if not ok:
+            self._drop(job, "lease lost")
+
+    def _commit(self, job: ActiveJob, result: dict[str, Any]) -> None:
+        job.child.reap()
+        ok = self._guarded(
+            self.queue.finish, job.lease, result, job.pending, cache_key=job.key,
+        )
+        if ok is None:
+            return  # retried on the next pass; the result is kept until then
+        self.active.remove(job)
+        log.info("job finished" if ok else "result dropped: lease lost",
+                 extra={"job_id": job.lease.job_id, "attempt": job.lease.attempt})
+
+    def _end(self, job: ActiveJob, why: str) -> None:
+        """Stop the child and close the job as cancelled or failed."""
+        job.child.stop()
+        job.pending.extend(("progress", event) for event in job.child.drain())
+        if why == "cancel":
+            ok = self._guarded(self.queue.cancel, job.lease, job.pending)
+        elif why == "time limit":
+            limit = self.settings.job_time_limit_s
+            error = f"the job ran past its time limit of {limit:g} s (MOGI_JOB_TIME_LIMIT_S)"
+            ok = self._guarded(self.queue.fail, job.lease, error, job.pending)
+        else:
+            ok = self._guarded(self.queue.fail, job.lease, job.child.exit_reason(), job.pending)
+        if ok is None:
+            job.pending = []
+            return  # the database is away; the lease lapses and the job is retried or closed
+        self.active.remove(job)
+        log.info("job ended", extra={"job_id": job.lease.job_id, "why": why, "written": ok})
+
+    def _drop(self, job: ActiveJob, why: str) -> None:
+        """Stop the child of a job we no longer own; nothing more is written."""
+        job.child.stop()
+        if job in self.active:
+            self.active.remove(job)
+        log.warning("job dropped", extra={"job_id": job.lease.job_id, "why": why})
+
+    def _shut_down_if_due(self) -> None:
+        if self.stopping_since is None or not self.active:
+            return
+        if not self.hand_back_now and time.monotonic() - self.stopping_since < SHUTDOWN_GRACE_S:
+            return
+        for job in list(self.active):
+            job.child.stop()
+            job.pending.extend(("progress", e) for e in job.child.drain())
+            self._guarded(self.queue.release, job.lease, job.pending)
+            self.active.remove(job)
+            log.info("job handed back", extra={"job_id": job.lease.job_id})
+
+    def _guarded(self, call: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a queue call; a database that is briefly away is logged, not fatal."""
+        try:
+            return call(*args, **kwargs)
+        except OperationalError as exc:
+            log.warning("database unavailable", extra={"error": str(exc)[:200]})
+            return None
+
+
+def run_worker(concurrency: int, once: bool) -> int:
+    """Load torch and MNIST once, then run jobs until SIGTERM (or until idle, with once)."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    runtime = WarmRuntime.load(settings, concurrency)
+    worker = Worker(settings, runtime, concurrency)
+    signal.signal(signal.SIGTERM, worker.request_stop)
+    signal.signal(signal.SIGINT, worker.request_stop)
+    return worker.run(once=once)

@@ -1,0 +1,143 @@
+"""The networks: a configurable MLP and a small CNN, as flat nn.Sequential stacks.
+
+Both are flat sequences of named layers (`fc1`, `bn1`, `act1`, `drop1`, ..., `out`) so the
+training loop can find each weight layer's activation for statistics, and the exporter can walk
+them in order.
+Inputs are (N, 1, 28, 28) float tensors; outputs are (N, 10) logits.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+NUM_CLASSES = 10
+IMAGE_SIZE = 28
+
+
+@dataclass(frozen=True)
+class MlpConfig:
+    """A multi-layer perceptron: hidden widths, activation, initialisation, BN, dropout."""
+
+    hidden: tuple[int, ...] = (256,)
+    activation: str = "relu"  # sigmoid | tanh | relu | leaky_relu
+    init: str = "default"  # default (PyTorch's) | zeros | lecun | xavier | he
+    batch_norm: bool = False
+    dropout: float = 0.0
+
+
+@dataclass(frozen=True)
+class CnnConfig:
+    """Two 3x3 conv layers with max pooling, then one hidden linear layer."""
+
+    channels: tuple[int, int] = (12, 24)
+    hidden: int = 128
+    activation: str = "relu"
+    batch_norm: bool = False
+    dropout: float = 0.0
+    init: str = "default"
+
+
+def make_activation(name: str) -> nn.Module:
+    """The activation module called `name`."""
+    if name == "relu":
+        return nn.ReLU(inplace=True)
+    if name == "leaky_relu":
+        return nn.LeakyReLU(0.01, inplace=True)
+    if name == "sigmoid":
+        return nn.Sigmoid()
+    if name == "tanh":
+        return nn.Tanh()
+    raise ValueError(f"unknown activation {name!r}")
+
+
+class Mlp(nn.Sequential):
+    """flatten -> [fc -> (bn) -> act -> (dropout)] x len(hidden) -> out."""
+
+    def __init__(self, config: MlpConfig) -> None:
+        layers: OrderedDict[str, nn.Module] = OrderedDict()
+        layers["flatten"] = nn.Flatten()  # (N, 1, 28, 28) -> (N, 784)
+        width = IMAGE_SIZE * IMAGE_SIZE
+        for i, out in enumerate(config.hidden, start=1):
+            # BN re-centres the output, so a bias before it would be redundant.
+            layers[f"fc{i}"] = nn.Linear(width, out, bias=not config.batch_norm)  # (N, out)
+            if config.batch_norm:
+                layers[f"bn{i}"] = nn.BatchNorm1d(out)
+            layers[f"act{i}"] = make_activation(config.activation)
+            if config.dropout > 0:
+                layers[f"drop{i}"] = nn.Dropout(config.dropout)
+            width = out
+        layers["out"] = nn.Linear(width, NUM_CLASSES)  # (N, 10) logits
+        super().__init__(layers)
+        self.config = config
+        init_weights(self, config.init)
+
+
+class Cnn(nn.Sequential):
+    """conv3x3 -> pool -> (bn) -> act -> conv3x3 -> pool -> (bn) -> act -> fc -> act -> out.
+
+    Pooling comes before the activation (equal for ReLU-like activations, since both are
+    monotonic) so the activation and BN run on a quarter of the values; the second conv is
+    unpadded. Together that makes a training step about 40% faster on a CPU.
+    """
+
+    def __init__(self, config: CnnConfig) -> None:
+        c1, c2 = config.channels
+        bias = not config.batch_norm
+        layers: OrderedDict[str, nn.Module] = OrderedDict()
+        layers["conv1"] = nn.Conv2d(1, c1, 3, padding=1, bias=bias)  # (N, c1, 28, 28)
+        layers["pool1"] = nn.MaxPool2d(2)  # (N, c1, 14, 14)
+        if config.batch_norm:
+            layers["bn1"] = nn.BatchNorm2d(c1)
+        layers["act1"] = make_activation(config.activation)
+        layers["conv2"] = nn.Conv2d(c1, c2, 3, bias=bias)  # (N, c2, 12, 12)
+        layers["pool2"] = nn.MaxPool2d(2)  # (N, c2, 6, 6)
+        if config.batch_norm:
+            layers["bn2"] = nn.BatchNorm2d(c2)
+        layers["act2"] = make_activation(config.activation)
+        layers["flatten"] = nn.Flatten()  # (N, c2 * 36), channel-major (C, H, W) order
+        layers["fc1"] = nn.Linear(c2 * 6 * 6, config.hidden)  # (N, hidden)
+        layers["act3"] = make_activation(config.activation)
+        if config.dropout > 0:
+            layers["drop3"] = nn.Dropout(config.dropout)
+        layers["out"] = nn.Linear(config.hidden, NUM_CLASSES)  # (N, 10) logits
+        super().__init__(layers)
+        self.config = config
+        init_weights(self, config.init)
+
+
+def init_weights(model: nn.Module, scheme: str) -> None:
+    """Re-initialise every linear and conv layer with `scheme`; biases start at zero.
+
+    LeCun: N(0, 1/fan_in); Xavier (Glorot): N(0, 2/(fan_in + fan_out)); He: N(0, 2/fan_in).
+    """
+    if scheme == "default":
+        return
+    for module in model.modules():
+        if not isinstance(module, nn.Linear | nn.Conv2d):
+            continue
+        weight = module.weight
+        fan_in = weight[0].numel()
+        fan_out = weight.shape[0] * weight[0][0].numel()
+        with torch.no_grad():
+            if scheme == "zeros":
+                weight.zero_()
+            elif scheme == "lecun":
+                weight.normal_(0.0, 1.0 / math.sqrt(fan_in))
+            elif scheme == "xavier":
+                weight.normal_(0.0, math.sqrt(2.0 / (fan_in + fan_out)))
+            elif scheme == "he":
+                weight.normal_(0.0, math.sqrt(2.0 / fan_in))
+            else:
+                raise ValueError(f"unknown initialisation {scheme!r}")
+            if module.bias is not None:
+                module.bias.zero_()
+
+
+def count_params(model: nn.Module) -> int:
+    """The number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

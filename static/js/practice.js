@@ -1,0 +1,150 @@
+// Mogi practice session: keyboard and in-place updates over the REST API.
+// Without this script every action is a plain form post; with it, actions go to
+// /api/v1 (cookie + X-CSRF-Token) and the server-rendered card fragment is swapped in.
+(() => {
+  "use strict";
+  const root = document.getElementById("practice-root");
+  if (!root) return;
+  const sessionId = Number(root.dataset.session);
+  const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
+  let shownAt = performance.now();
+  let busy = false;
+  let timer = null;
+
+  const card = () => root.querySelector("#practice-card");
+  const revealed = () => card()?.dataset.revealed === "true";
+  const say = (text) => {
+    const status = root.querySelector("#practice-status");
+    if (status) status.textContent = text;
+  };
+
+  async function api(path, body) {
+    const response = await fetch(`/api/v1${path}`, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        "Accept": "application/json",
+        "X-CSRF-Token": csrf,
+      },
+      body: JSON.stringify(body ?? {}),
+    });
+    if (!response.ok) {
+      let detail = `${response.status} ${response.statusText}`;
+      try { detail = (await response.json()).detail || detail; } catch (_) { /* not JSON */ }
+      throw new Error(detail);
+    }
+    return response.status === 204 ? null : response.json();
+  }
+
+  async function refresh() {
+    const response = await fetch(`/practice/sessions/${sessionId}?fragment=card`, {
+      credentials: "same-origin",
+      headers: { "Accept": "text/html" },
+    });
+    if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    root.innerHTML = await response.text();
+    shownAt = performance.now();
+    startTimer();
+    const heading = root.querySelector(".question-title, .session-done h1");
+    if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus({ preventScroll: false });
+    }
+  }
+
+  async function run(action) {
+    if (busy) return;
+    busy = true;
+    root.setAttribute("aria-busy", "true");
+    try {
+      await action();
+      await refresh();
+    } catch (error) {
+      say(error.message);
+    } finally {
+      busy = false;
+      root.removeAttribute("aria-busy");
+    }
+  }
+
+  function reveal() {
+    const text = root.querySelector("#answer-text")?.value.trim() || null;
+    return run(() => api(`/sessions/${sessionId}/reveal`, { answer_text: text }));
+  }
+
+  function grade(rating) {
+    const question = card()?.dataset.question;
+    if (!question) return Promise.resolve();
+    const duration = Math.round(performance.now() - shownAt);
+    return run(() => api("/reviews", {
+      question, rating, session: sessionId, duration_ms: Math.min(duration, 86400000),
+    }));
+  }
+
+  function undo() {
+    if (!root.querySelector("#undo-form")) return Promise.resolve();
+    return run(() => api("/reviews/undo", { session: sessionId }));
+  }
+
+  function startTimer() {
+    if (timer) clearInterval(timer);
+    timer = null;
+    const el = root.querySelector("#mock-timer");
+    const left = Number(card()?.dataset.secondsLeft);
+    if (!el || !Number.isFinite(left)) return;
+    const deadline = performance.now() + left * 1000;
+    const tick = () => {
+      const s = Math.max(0, Math.round((deadline - performance.now()) / 1000));
+      el.textContent = `${Math.floor(s / 60)}:${String(s % 60).padStart(2, "0")}`;
+      el.classList.toggle("low", s <= 30);
+      if (s === 0) {
+        clearInterval(timer);
+        timer = null;
+        refresh().catch((error) => say(error.message));
+      }
+    };
+    tick();
+    timer = setInterval(tick, 1000);
+  }
+
+  root.addEventListener("submit", (event) => {
+    const form = event.target;
+    if (form.id === "reveal-form") { event.preventDefault(); reveal(); }
+    else if (form.id === "grade-form") {
+      event.preventDefault();
+      const rating = Number(event.submitter?.value);
+      if (rating >= 1 && rating <= 4) grade(rating);
+    } else if (form.id === "undo-form") { event.preventDefault(); undo(); }
+  });
+
+  const typing = (el) => el instanceof HTMLElement &&
+    (el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName));
+
+  document.addEventListener("keydown", (event) => {
+    if (event.altKey || event.isComposing) return;
+    if (typing(event.target)) {
+      if (event.key === "Escape") event.target.blur();
+      else if (event.key === "Enter" && (event.ctrlKey || event.metaKey) &&
+               event.target.id === "answer-text") {
+        event.preventDefault();
+        reveal();
+      }
+      return;
+    }
+    if (event.ctrlKey || event.metaKey || event.repeat) return;
+    if (event.key === " " && !revealed() && card()?.dataset.question) {
+      if (event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement) return;
+      event.preventDefault();
+      reveal();
+    } else if (["1", "2", "3", "4"].includes(event.key) && revealed()) {
+      event.preventDefault();
+      grade(Number(event.key));
+    } else if (event.key === "u" || event.key === "U") {
+      event.preventDefault();
+      undo();
+    }
+  });
+
+  startTimer();
+})();

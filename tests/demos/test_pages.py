@@ -1,0 +1,254 @@
+"""The demo pages, in-process: catalogue, history, the generated form, a run's page, the
+question page's panel, and who may see what."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from markupsafe import escape
+from sqlalchemy.orm import Session
+
+from app.demos import service
+from app.demos.models import DemoJob
+from models.catalog import EXPERIMENTS
+from tests.factories import make_user, make_web_session
+
+FIRST = next(iter(EXPERIMENTS))
+
+
+class Elements(HTMLParser):
+    """Every start tag with its attributes, and the page's text."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+    def by_id(self, element_id: str) -> dict[str, str | None]:
+        found = [attrs for _, attrs in self.tags if attrs.get("id") == element_id]
+        assert found, f"no element #{element_id}"
+        return found[0]
+
+    def links(self) -> list[str]:
+        return [str(a["href"]) for tag, a in self.tags if tag == "a" and a.get("href")]
+
+
+def logged_in(client: TestClient, db: Session) -> Any:
+    user = make_user(db)
+    client.cookies.set("mogi_session", make_web_session(db, user))
+    return user
+
+
+def queue_run(db: Session, user: Any, experiment: str | None = None) -> DemoJob:
+    """A queued run of the user's, straight through the service (no worker needed)."""
+    from app.demos.schemas import DemoCreate
+
+    slug = experiment or FIRST
+    job = service.create_job(db, user.id, DemoCreate(experiment=slug, params={}))
+    db.commit()
+    return job
+
+
+def test_catalogue_lists_every_experiment_with_its_questions(client: TestClient) -> None:
+    r = client.get("/demos")
+    assert r.status_code == 200
+    page = Elements(r.text)
+    catalogue = list(EXPERIMENTS.values())
+    assert len(catalogue) >= 9
+    links = page.links()
+    for exp in catalogue:
+        assert f"/demos/{exp.slug}" in links
+        assert str(escape(exp.title_ko)) in r.text
+        for public_id in exp.questions:
+            assert f"/questions/{public_id}" in links
+    # Logged out: browsing works, and the page says running needs an account.
+    assert "/login?next=/demos" in links
+    assert "실행하려면 계정이 필요합니다" in r.text
+
+
+def test_catalogue_in_english(client: TestClient) -> None:
+    r = client.get("/demos?lang=en")
+    assert r.status_code == 200
+    assert "MNIST experiment demos" in r.text
+    for exp in list(EXPERIMENTS.values()):
+        assert str(escape(exp.title_en)) in r.text
+
+
+def test_history_shows_own_runs_and_an_empty_state(client: TestClient, db: Session) -> None:
+    user = logged_in(client, db)
+    r = client.get("/demos")
+    assert "아직 실행한 실험이 없습니다" in r.text
+    job = queue_run(db, user)
+    other = queue_run(db, make_user(db))
+    r = client.get("/demos")
+    links = Elements(r.text).links()
+    assert f"/demos/runs/{job.id}" in links
+    assert f"/demos/runs/{other.id}" not in links
+    assert "대기 중" in r.text
+    assert "아직 실행한 실험이 없습니다" not in r.text
+
+
+def test_history_shows_accuracy_of_a_finished_run(client: TestClient, db: Session) -> None:
+    user = logged_in(client, db)
+    job = queue_run(db, user)
+    job.status = "finished"
+    job.result = {"test_accuracy": 0.9731}
+    db.commit()
+    r = client.get("/demos")
+    assert "97.31%" in r.text
+    assert "완료" in r.text
+
+
+@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_form_is_generated_from_the_schema_with_defaults_and_bounds(
+    client: TestClient, lang: str
+) -> None:
+    for exp in list(EXPERIMENTS.values()):
+        r = client.get(f"/demos/{exp.slug}?lang={lang}")
+        assert r.status_code == 200, exp.slug
+        page = Elements(r.text)
+        schemas = exp.params_schema()["properties"]
+        for param in exp.params:
+            schema, control = schemas[param.name], page.by_id(f"param-{param.name}")
+            if "enum" in schema:
+                options = [a for tag, a in page.tags if tag == "option" and "selected" in a]
+                assert any(o.get("value") == json.dumps(param.default) for o in options), param.name
+            elif param.type == "boolean":
+                assert control.get("type") == "checkbox"
+                assert ("checked" in control) == bool(param.default), param.name
+            else:
+                assert control.get("type") == "number", param.name
+                if param.default is None:  # nullable: empty means "the experiment picks"
+                    assert control["value"] == "" and "required" not in control
+                else:
+                    assert float(str(control["value"])) == pytest.approx(float(param.default))
+                    assert "required" in control
+                if "minimum" in schema:
+                    assert float(str(control["min"])) == pytest.approx(schema["minimum"])
+                if "maximum" in schema:
+                    assert float(str(control["max"])) == pytest.approx(schema["maximum"])
+                if param.type == "integer":
+                    assert control["step"] == "1"
+                label = param.title_en if lang == "en" else param.title_ko
+                assert f'for="param-{param.name}">{escape(label)}</label>' in r.text
+        assert page.by_id("compare-on").get("type") == "checkbox"
+
+
+def test_form_logged_out_offers_login_instead_of_run(client: TestClient) -> None:
+    slug = FIRST
+    r = client.get(f"/demos/{slug}")
+    page = Elements(r.text)
+    assert not [a for _, a in page.tags if a.get("id") == "run-button"]
+    assert f"/login?next=/demos/{slug}" in page.links()
+
+
+def test_form_logged_in_has_run_button(client: TestClient, db: Session) -> None:
+    logged_in(client, db)
+    slug = FIRST
+    page = Elements(client.get(f"/demos/{slug}").text)
+    assert page.by_id("run-button").get("type") == "submit"
+    # The script sends the CSRF header from this meta tag.
+    metas = [a for tag, a in page.tags if tag == "meta" and a.get("name") == "csrf-token"]
+    assert metas and metas[0]["content"]
+
+
+def test_unknown_experiment_is_404(client: TestClient) -> None:
+    r = client.get("/demos/no-such-experiment")
+    assert r.status_code == 404
+    assert "text/html" in r.headers["content-type"]
+
+
+def test_run_page_of_own_run(client: TestClient, db: Session) -> None:
+    user = logged_in(client, db)
+    job = queue_run(db, user)
+    r = client.get(f"/demos/runs/{job.id}")
+    assert r.status_code == 200
+    page = Elements(r.text)
+    root = page.by_id("demo-run")
+    assert root["data-api"] == f"/api/v1/demos/{job.id}"
+    assert root["data-status"] == "queued"
+    assert page.by_id("run-loading").get("hidden") is None  # the loading state shows
+    assert page.by_id("run-cancel").get("hidden") is None
+    scripts = [a["src"] for tag, a in page.tags if tag == "script" and a.get("src")]
+    assert "/static/vendor/uplot/uPlot.iife.min.js" in scripts
+    assert "/static/js/demo-infer.js" in scripts
+    assert not [s for s in scripts if str(s).startswith(("http:", "https:", "//"))]
+
+
+def test_run_page_of_another_users_run_is_404(client: TestClient, db: Session) -> None:
+    job = queue_run(db, make_user(db))
+    logged_in(client, db)
+    r = client.get(f"/demos/runs/{job.id}")
+    assert r.status_code == 404
+    assert f"/api/v1/demos/{job.id}" not in r.text
+
+
+def test_run_page_logged_out_goes_to_login(client: TestClient, db: Session) -> None:
+    job = queue_run(db, make_user(db))
+    r = client.get(f"/demos/runs/{job.id}", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/login?next=%2Fdemos%2Fruns%2F{job.id}"
+
+
+def test_logged_out_run_attempt_is_refused(client: TestClient) -> None:
+    slug = FIRST
+    r = client.post("/api/v1/demos", json={"experiment": slug, "params": {}})
+    assert r.status_code == 401
+
+
+def test_cookie_run_attempt_needs_the_csrf_header(client: TestClient, db: Session) -> None:
+    user = logged_in(client, db)
+    slug = FIRST
+    body = {"experiment": slug, "params": {}}
+    assert client.post("/api/v1/demos", json=body).status_code == 403
+    client.get("/demos")  # the page sets the CSRF cookie the script echoes
+    token = client.cookies.get("mogi_csrf")
+    assert token
+    r = client.post("/api/v1/demos", json=body, headers={"X-CSRF-Token": token})
+    assert r.status_code == 202, r.text
+    assert r.json()["id"]
+    db.expire_all()
+    assert db.get(DemoJob, r.json()["id"]).user_id == user.id  # type: ignore[union-attr]
+
+
+def test_question_page_links_its_experiments(client: TestClient, seeded: str) -> None:
+    linked = [e for e in list(EXPERIMENTS.values()) if e.questions]
+    exp = linked[0]
+    public_id = exp.questions[0]
+    r = client.get(f"/questions/{public_id}")
+    assert r.status_code == 200
+    assert "직접 실험해 보기" in r.text
+    assert f"/demos/{exp.slug}" in Elements(r.text).links()
+    # A question no experiment illustrates gets no panel.
+    illustrated = {q for e in list(EXPERIMENTS.values()) for q in e.questions}
+    plain = next(
+        f"{seeded}/{n}"
+        for n in ("1", "2", "3", "7", "9", "10", "11")
+        if f"{seeded}/{n}" not in illustrated
+    )
+    r = client.get(f"/questions/{plain}")
+    assert r.status_code == 200
+    assert "직접 실험해 보기" not in r.text
+
+
+def test_catalogue_titles_its_question_links(client: TestClient, db: Session, seeded: str) -> None:
+    from app.content import service as content
+
+    r = client.get("/demos")
+    exp = next(e for e in list(EXPERIMENTS.values()) if e.questions)
+    pack, number = exp.questions[0].split("/", 1)
+    snap = content.cache.snapshot(db, pack)
+    assert snap is not None
+    title = snap.by_number[number].title
+    assert f'<span class="qnum">#{number}</span>{escape(title)}' in r.text

@@ -1,0 +1,89 @@
+"""A real browser: start a session, type, reveal with Space, grade with 3, undo with U, finish."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.practice.models import ReviewLog
+from tests.factories import make_user, make_web_session
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page, db: Session, base: str):  # noqa: ANN001, ANN202
+    user = make_user(db)
+    page.context.add_cookies(
+        [{"name": "mogi_session", "value": make_web_session(db, user), "url": base}]
+    )
+    return user
+
+
+def test_keyboard_session(live_server: str, page, db: Session, seeded: str) -> None:  # noqa: ANN001
+    user = _log_in(page, db, live_server)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{live_server}/practice")
+    page.check('input[name="kind"][value="chain"]')
+    page.fill("#question", "13")
+    page.click(".start-form button[type=submit]")
+    page.wait_for_url("**/practice/sessions/*")
+    count = page.locator("#progress-count")
+    assert count.inner_text() == "1 / 4"
+
+    page.fill("#answer-text", "손실을 줄이는 방향으로 기울기를 따라 내려간다")
+    page.keyboard.press("Space")  # typing: the key goes into the textarea, nothing happens
+    assert page.locator("#grade-form").count() == 0
+    page.keyboard.press("Escape")
+    page.keyboard.press("Space")
+    page.locator("#grade-form").wait_for()
+    assert "기울기를 따라 내려간다" in page.locator(".typed").inner_text()
+    assert page.locator(".grade-interval").first.inner_text().strip()
+
+    page.keyboard.press("3")
+    page.wait_for_function(
+        "document.querySelector('#progress-count').textContent.trim() === '2 / 4'"
+    )
+    assert page.locator("#grade-form").count() == 0
+    page.keyboard.press("u")
+    page.wait_for_function(
+        "document.querySelector('#progress-count').textContent.trim() === '1 / 4'"
+    )
+    page.locator("#grade-form").wait_for()  # back on the revealed card, ready to grade again
+    page.keyboard.press("3")
+    page.wait_for_function(
+        "document.querySelector('#progress-count').textContent.trim() === '2 / 4'"
+    )
+
+    for _ in range(3):
+        page.keyboard.press("Space")
+        page.locator("#grade-form").wait_for()
+        page.keyboard.press("4")
+        page.locator("#grade-form").wait_for(state="detached")
+    page.locator(".session-done").wait_for()
+    assert page.locator('.session-done a[href="/progress"]').is_visible()
+    assert errors == []
+    db.expire_all()
+    logs = db.scalar(
+        select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == user.id)
+    )
+    assert logs == 4
+
+
+def test_session_fits_a_phone(live_server: str, phone_page, db: Session, seeded: str) -> None:  # noqa: ANN001
+    page = phone_page
+    _log_in(page, db, live_server)
+    page.goto(f"{live_server}/practice")
+    page.check('input[name="kind"][value="chain"]')
+    page.fill("#question", "16")
+    page.click(".start-form button[type=submit]")
+    page.wait_for_url("**/practice/sessions/*")
+    page.click("#reveal-button")
+    page.locator("#grade-form").wait_for()
+    buttons = page.locator(".grade")
+    assert buttons.count() == 4 and all(buttons.nth(i).is_visible() for i in range(4))
+    box = buttons.nth(3).bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 390 and box["height"] >= 44
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    assert not overflow

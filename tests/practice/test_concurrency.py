@@ -1,0 +1,81 @@
+"""Twenty users grading at once against a real server: no review lost, no 5xx."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.practice.models import Card, ReviewLog
+from tests.practice.conftest import PACK, ApiUser, new_api_user
+
+USERS = 20
+CHAIN = "12"  # a main question and four follow-ups
+RACED = f"{PACK}/20"  # graded twice at the same moment by each user
+
+
+def _practise(base_url: str, who: ApiUser, barrier: threading.Barrier) -> list[int]:
+    """One user's run: a chain session graded card by card, then a double grade of a new card."""
+    statuses: list[int] = []
+    rng = random.Random(who.user.id)
+    with httpx.Client(base_url=base_url, headers=who.headers, timeout=60) as http:
+        body = {"scope": {"pack": PACK, "kind": "chain", "question": CHAIN}, "mode": "review"}
+        created = http.post("/api/v1/sessions", json=body)
+        statuses.append(created.status_code)
+        sid = created.json()["id"]
+        barrier.wait()  # everyone grades at once from here
+        while True:
+            card = http.get(f"/api/v1/sessions/{sid}/next")
+            statuses.append(card.status_code)
+            if card.status_code == 204:
+                break
+            statuses.append(http.post(f"/api/v1/sessions/{sid}/reveal").status_code)
+            grade = {
+                "question": card.json()["question"],
+                "rating": rng.randint(1, 4),
+                "session": sid,
+            }
+            statuses.append(http.post("/api/v1/reviews", json=grade).status_code)
+        with ThreadPoolExecutor(2) as pair:
+            twice = list(
+                pair.map(
+                    lambda rating: (
+                        http.post(
+                            "/api/v1/reviews", json={"question": RACED, "rating": rating}
+                        ).status_code
+                    ),
+                    (3, 4),
+                )
+            )
+        statuses.extend(twice)
+    return statuses
+
+
+@pytest.mark.slow
+def test_twenty_users_grading_at_once(live_server: str, db: Session, seeded: str) -> None:
+    users = [new_api_user(db) for _ in range(USERS)]
+    barrier = threading.Barrier(USERS, timeout=60)
+    with ThreadPoolExecutor(USERS) as pool:
+        runs = list(pool.map(lambda who: _practise(live_server, who, barrier), users))
+
+    statuses = Counter(code for run in runs for code in run)
+    assert not [code for code in statuses if code >= 500], statuses
+    assert set(statuses) <= {200, 201, 204}, statuses
+    assert statuses[201] == USERS * (1 + 5 + 2)  # session + five grades + the raced pair
+
+    db.expire_all()
+    for who in users:
+        logs = db.scalar(
+            select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == who.user.id)
+        )
+        assert logs == 7, who.user.username
+        cards = db.scalars(select(Card).where(Card.user_id == who.user.id)).all()
+        assert len(cards) == 6
+        raced = [c for c in cards if c.reps == 2]
+        assert len(raced) == 1  # both grades of the raced card landed on one row
