@@ -91,8 +91,13 @@ def get_session() -> Iterator[Session]:
             yield session
             session.commit()
         except BaseException:
+            # Keep loaded objects (the current user) readable by the error page rendered next:
+            # a rollback would expire them and the session is closed by then.
+            session.expunge_all()
             session.rollback()
             raise
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": commit before the response is sent, so a client that got 201 can read its
+# write in its next request (FastAPI's default would commit after the response has gone out).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

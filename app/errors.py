@@ -113,8 +113,9 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
-        first = errors[0] if errors else {"loc": [], "msg": "invalid input"}
-        detail = f"{'.'.join(first['loc'])}: {first['msg']}" if first["loc"] else first["msg"]
+        loc: list[str] = errors[0]["loc"] if errors else []
+        msg = str(errors[0]["msg"]) if errors else "invalid input"
+        detail = f"{'.'.join(loc)}: {msg}" if loc else msg
         return problem_response(request, 422, detail, extra={"errors": errors})
 
     @app.exception_handler(Exception)

@@ -42,7 +42,8 @@ def create_app() -> FastAPI:
         backend = session.get_bind().dialect.name
         return {"status": "ok", "database": {"backend": backend, "reachable": True}}
 
-    logging.getLogger("mogi").info("app ready", extra={"database": settings.database_url.split(":")[0]})
+    backend = settings.database_url.split(":")[0]
+    logging.getLogger("mogi").info("app ready", extra={"database": backend})
     return app
 
 

@@ -150,8 +150,9 @@ def training_memory(
     if channels_last:
         model = model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    inputs = train.inputs[:batch_size].to(device)
-    labels = train.labels[:batch_size].to(device)
+    # Copies, not views: a view would keep (and be counted as) the whole dataset's storage.
+    inputs = train.inputs[:batch_size].to(device, copy=True)
+    labels = train.labels[:batch_size].to(device, copy=True)
     if channels_last:
         inputs = inputs.contiguous(memory_format=torch.channels_last)
     params = count_params(model)
@@ -165,12 +166,14 @@ def training_memory(
     }
     estimate["total"] = sum(estimate.values())
 
-    param_ptrs = {p.data_ptr() for p in model.parameters()}
+    # Weights and the input batch are counted on their own lines, not as saved activations.
+    skip = {p.untyped_storage().data_ptr() for p in model.parameters()}
+    skip.add(inputs.untyped_storage().data_ptr())
     saved: dict[int, int] = {}
 
     def pack(tensor: torch.Tensor) -> torch.Tensor:
         storage = tensor.untyped_storage()
-        if storage.data_ptr() not in param_ptrs:
+        if storage.data_ptr() not in skip:
             saved[storage.data_ptr()] = storage.nbytes()
         return tensor
 

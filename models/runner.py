@@ -44,7 +44,7 @@ from models.train import (
 __all__ = ["DeviceError", "TrainingStopped", "resolve_device", "run_experiment"]
 
 PROBE_SIZE = 1000
-VALIDATION_SIZE = 5000
+VALIDATION_SIZE = 2000
 # Each optimiser's customary learning rate, used when the user leaves `lr` empty.
 USUAL_LR = {"sgd": 0.01, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.001, "adam": 0.001,
             "adagrad": 0.01}  # fmt: skip
@@ -393,7 +393,7 @@ def plan_overfitting(values: dict[str, Value], context: Context) -> Plan:
     test = Dataset(mnist.test.images.to(device), mnist.test.labels.to(device))
     mlp = MlpConfig(hidden=_hidden(values), dropout=_float(values, "dropout"))
     config = _plain_config(
-        values, "adamw", _float(values, "lr"),
+        values, "momentum", _float(values, "lr"), test_every=5,
         weight_decay=_float(values, "weight_decay"), events_per_epoch=1,
         early_stopping_patience=_int(values, "patience") if values["early_stopping"] else None,
     )  # fmt: skip

@@ -52,6 +52,7 @@ class TrainConfig:
     label_smoothing: float = 0.0
     events_per_epoch: int = 4
     early_stopping_patience: int | None = None  # needs validation data
+    test_every: int = 1  # epochs between test scores; the last epoch is always scored
     channels_last: bool = False
 
 
@@ -319,9 +320,10 @@ def fit(
             )
             event["grad_norms"] = _grad_norms(layers, result)
             result.diverged = event["loss"] is None
-            end_of_epoch = step == steps
-            if end_of_epoch or result.diverged:
-                _add_scores(event, model, test, validation, config)
+            if step == steps or result.diverged:
+                last = epoch + 1 == config.epochs or result.diverged
+                with_test = last or (epoch + 1) % config.test_every == 0
+                _add_scores(event, model, test if with_test else None, validation, config)
             result.history.append(event)
             emit(event)
             watch.start()
@@ -382,13 +384,14 @@ def _grad_norms(
 def _add_scores(
     event: dict[str, Any],
     model: nn.Module,
-    test: Dataset,
+    test: Dataset | None,
     validation: Dataset | None,
     config: TrainConfig,
 ) -> None:
-    scored = evaluate(model, test, channels_last=config.channels_last)
-    event["test_accuracy"] = finite(scored.accuracy)
-    event["test_loss"] = finite(scored.loss)
+    if test is not None:
+        scored = evaluate(model, test, channels_last=config.channels_last)
+        event["test_accuracy"] = finite(scored.accuracy)
+        event["test_loss"] = finite(scored.loss)
     if validation is not None:
         checked = evaluate(model, validation, channels_last=config.channels_last)
         event["val_accuracy"] = finite(checked.accuracy)

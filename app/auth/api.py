@@ -83,13 +83,16 @@ def delete_me(
     response_model=TokenCreated,
     responses=problem_responses(401, 409, 422, 429),
 )
-def create_token(body: TokenCreate, request: Request, session: SessionDep) -> TokenCreated:
+def create_token(
+    body: TokenCreate, request: Request, response: Response, session: SessionDep
+) -> TokenCreated:
     """Log in with username and password for a personal API token, shown only in this answer.
 
     Failed logins are rate-limited per username and per client address (429 + Retry-After).
     """
     user = service.authenticate(session, body.username, body.password, client_ip(request))
     new = service.create_token(session, user, body.name)
+    response.headers["Cache-Control"] = "no-store"  # the secret must not linger in a cache
     return TokenCreated(
         id=new.token.id,
         name=new.token.name,

@@ -191,7 +191,14 @@ def account_create_token(
     except AccountError as exc:
         return _account_page(request, session, user, error=exc, form="token", token_name=name)
     # Rendered, not redirected: the secret must not travel through a URL or a cookie.
-    return _account_page(request, session, user, new_token=new, status_code=201)
+    return _account_page(
+        request,
+        session,
+        user,
+        new_token=new,
+        status_code=201,
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.post("/account/tokens/{token_id}/revoke")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import secrets
+import time
+from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -14,10 +16,13 @@ from app.content import service
 from app.content.service import PackSnapshot, QuestionData
 from app.db import SessionDep
 from app.i18n import request_language, translate
-from app.web import render, templates, verify_csrf
+from app.web import csrf_token, render, templates, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
 SEARCH_PAGE_SIZE = 20
+ANON_PAGE_TTL_S = 1.0
+# Stands for the visitor's CSRF token in a page rendered once for every logged-out visitor.
+_CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 
 
 @router.get("/")
@@ -76,15 +81,52 @@ async def question_page(pack: str, number: str, request: Request, session: Sessi
         found = await run_in_threadpool(service.find_question, session, pack, number)
     snap, question = found
     lang = request_language(request)
-    main, aside = snap.cached(("page", number, lang), lambda: _question_parts(snap, question, lang))
+    if getattr(request.state, "user", None) is not None:
+        return _render_question(request, snap, question, lang)
+    body = _anonymous_page(request, snap, question, lang)
+    token = csrf_token(request)
+    return render(request, "content/_prerendered.html", {"body": body.replace(_CSRF_MARK, token)})
+
+
+def _render_question(
+    request: Request,
+    snap: PackSnapshot,
+    question: QuestionData,
+    lang: str,
+    extra: dict[str, Any] | None = None,
+) -> Response:
+    main, aside = snap.cached(
+        ("page", question.number, lang), lambda: _question_parts(snap, question, lang)
+    )
     context = {
         "pack": snap.pack,
         "question": service.question_ref(snap, question),
         "title": question.title,
         "body_main": main,
         "body_aside": aside,
+        **(extra or {}),
     }
     return render(request, "content/question.html", context)
+
+
+def _anonymous_page(
+    request: Request, snap: PackSnapshot, question: QuestionData, lang: str
+) -> Markup:
+    """The whole page as a logged-out visitor sees it, rendered at most once per ANON_PAGE_TTL_S.
+
+    Only the CSRF token differs between logged-out visitors: the page is rendered with a mark in
+    its place, which each response replaces with the visitor's own token. Panels of other
+    features shown to logged-out visitors are at most ANON_PAGE_TTL_S old.
+    """
+    key = ("anonymous", question.number, lang)
+    now = time.monotonic()
+    entry = snap.rendered.get(key)
+    if isinstance(entry, tuple) and now - entry[1] < ANON_PAGE_TTL_S:
+        return cast(Markup, entry[0])
+    response = _render_question(request, snap, question, lang, {"csrf_token": _CSRF_MARK})
+    body = Markup(bytes(response.body).decode("utf-8"))
+    snap.rendered[key] = (body, now)
+    return body
 
 
 def _question_parts(snap: PackSnapshot, question: QuestionData, lang: str) -> tuple[Markup, Markup]:

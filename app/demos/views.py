@@ -317,6 +317,7 @@ RUN_TEXT = {
     "drawHint": "캔버스에 0~9 숫자 하나를 크게 그려 보세요.",
     "guess": "예측: {d} ({p})",
     "monitors": "함께 기록한 손실",
+    "noProgress": "기록된 진행 상황이 없습니다.",
 }
 CURVE_LABELS = {
     "train": "학습",

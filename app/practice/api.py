@@ -45,6 +45,7 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def question_ref(
+    _user: CurrentUser,  # authentication first: a stranger learns nothing, not even a 404
     db: SessionDep,
     pack: Annotated[str, Path(max_length=64, examples=["deep-learning"])],
     number: Annotated[str, Path(max_length=32, examples=["12-3"])],

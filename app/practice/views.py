@@ -136,7 +136,7 @@ def _back_to(ref: service.QuestionRef) -> RedirectResponse:
     return _see_other(f"/questions/{ref.pack.slug}/{ref.question.number}#practice-panel")
 
 
-def _page_ref(db: SessionDep, pack: str, number: str) -> service.QuestionRef:
+def _page_ref(_user: PageUser, db: SessionDep, pack: str, number: str) -> service.QuestionRef:
     return service.find_question(db, pack, number)
 
 

@@ -66,8 +66,15 @@
   function applyRun(run) {
     state.run = run;
     state.variants = variantsOf(run);
-    for (const event of run.progress || run.history || []) addPoint(event);
+    for (const event of run.progress || []) addPoint(event);
+    if (!state.points.size && run.result) {
+      // A run served from an identical stored run has no live events: draw the stored history.
+      resultsOf(run.result).forEach((r, v) => {
+        for (const e of r.history || []) addPoint(Object.assign({}, e, { variant: v, attempt: state.attempt }));
+      });
+    }
     setStatus(run.status, run.error);
+    if (TERMINAL.has(run.status) && !state.points.size) $("#charts-empty").textContent = T.noProgress;
     redrawCharts();
     if (run.status === "finished" && run.result) showResult(run.result);
   }
@@ -264,12 +271,21 @@
         { stroke: "currentColor", grid: { stroke: "rgba(127,127,127,.2)" }, size: 56 },
       ],
       series: series,
+      // Values on hover only with a pointer; a short legend keeps a 4-way comparison readable.
+      legend: { live: window.matchMedia("(hover: hover)").matches && lines.length <= 3 },
     };
     return new uPlot(opts, chartData(def, lines), box);
   }
 
   function redrawCharts() {
     if (typeof uPlot === "undefined" || !state.variants.length) return;
+    // Empty axes say nothing: the charts appear with their first point.
+    $("#charts").hidden = state.points.size === 0;
+    $("#charts-empty").hidden = state.points.size > 0;
+    if (!state.points.size) {
+      $("#charts").dataset.points = "0";
+      return;
+    }
     let points = 0;
     for (const def of CHARTS) {
       const lines = present(def);
@@ -297,7 +313,6 @@
       state.resizeObserver.observe($("#charts"));
     }
     $("#charts").dataset.points = String(points);
-    $("#charts-empty").hidden = points > 0;
   }
 
   // ---- result ------------------------------------------------------------------------------

@@ -111,6 +111,7 @@ def test_token_flow_create_list_use_revoke(web: TestClient, db: Session) -> None
     assert r.status_code == 201
     created = r.json()
     assert set(created) == {"id", "name", "token", "prefix", "created_at"}
+    assert r.headers["cache-control"] == "no-store"
     secret = created["token"]
     assert secret.startswith("mogi_") and created["prefix"] == secret[:12]
     # Only the hash is stored.

@@ -186,7 +186,7 @@ def test_account_page_tokens_create_show_once_list_revoke(web: TestClient, db: S
     user = make_user(db)
     page_login(web, user.username, DEFAULT_PASSWORD)
     r = post_form(web, "/account/tokens", name="my laptop")
-    assert r.status_code == 201
+    assert r.status_code == 201 and r.headers["cache-control"] == "no-store"
     secret = re.search(r'id="new-token-secret"[^>]*>(mogi_[^<]+)<', r.text)
     assert secret is not None
     token = secret.group(1)

@@ -234,3 +234,26 @@ def test_sidecar_metadata_is_read(db: Session, tmp_path: Path) -> None:
         "o/r",
         "abc",
     )
+
+
+def test_remote_image_setting_is_applied_at_import(
+    db: Session, import_text: ImportText, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.config import get_settings
+
+    slug = unique_slug()
+    text = "## #1\n\n#### 그림\n\n![곡선](/images/sally/x.png)\n"
+    import_text(text, slug)
+    assert 'class="img-placeholder"' in _questions(db, slug)["1"].answer_html
+    monkeypatch.setenv("MOGI_REMOTE_IMAGE_BASE", "https://raw.githubusercontent.com")
+    get_settings.cache_clear()
+    try:
+        again = import_text(text, slug)  # same file, other setting: rendered again
+    finally:
+        monkeypatch.delenv("MOGI_REMOTE_IMAGE_BASE")
+        get_settings.cache_clear()
+    assert again.updated == 1
+    db.expire_all()
+    html = _questions(db, slug)["1"].answer_html
+    raw = f"https://raw.githubusercontent.com/boostcamp-ai-tech-4/ai-tech-interview/{COMMIT}"
+    assert f'<img src="{raw}/images/sally/x.png" alt="곡선"' in html

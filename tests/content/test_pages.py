@@ -216,3 +216,21 @@ def test_search_matches_decomposed_korean(client, import_text: ImportText) -> No
     nfd = unicodedata.normalize("NFD", "과신")
     items = client.get("/api/v1/questions", params={"q": nfd, "pack": slug}).json()["items"]
     assert [i["number"] for i in items] == ["1"]
+
+
+def test_each_visitor_gets_their_own_csrf_token_on_a_cached_page(app, packs) -> None:  # noqa: ANN001
+    from fastapi.testclient import TestClient
+
+    from app.content.views import _CSRF_MARK
+
+    tokens = []
+    for _ in range(2):
+        with TestClient(app, base_url="http://127.0.0.1") as visitor:
+            r = visitor.get("/questions/deep-learning/16")
+            cookie = visitor.cookies.get("mogi_csrf")
+            assert cookie and f'<meta name="csrf-token" content="{cookie}">' in r.text
+            assert _CSRF_MARK not in r.text
+            again = visitor.get("/questions/deep-learning/16")
+            assert f'content="{cookie}"' in again.text and "set-cookie" not in again.headers
+            tokens.append(cookie)
+    assert tokens[0] != tokens[1]

@@ -138,7 +138,10 @@ def spawn_worker(data_dir: Path, *, ready: bool = True, **env: str) -> WorkerPro
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "worker"],
-            cwd=ROOT, env=subprocess_env(**settings), stdout=log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=subprocess_env(**settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
     worker = WorkerProcess(proc=proc, log_path=log_path, extra_env=settings)
     if ready:
@@ -224,7 +227,8 @@ def wait_status(
     """Poll the run until its status is one of statuses; the run."""
     return wait_for(
         lambda: (j := job_status(client, user, job_id))["status"] in statuses and j,
-        timeout=timeout, what=f"run {job_id} to be {statuses}",
+        timeout=timeout,
+        what=f"run {job_id} to be {statuses}",
     )
 
 

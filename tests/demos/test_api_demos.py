@@ -66,19 +66,29 @@ def test_queue_run_returns_202_location_and_filled_params(
 @pytest.mark.parametrize(
     ("body", "param", "loc"),
     [
-        ({"experiment": "architecture", "params": {"epochs": 0}}, "epochs",
-         ["body", "params", "epochs"]),
-        ({"experiment": "architecture", "params": {"model": "rnn"}}, "model",
-         ["body", "params", "model"]),
-        ({"experiment": "architecture", "params": {"gpus": 8}}, "gpus",
-         ["body", "params", "gpus"]),
-        ({"experiment": "architecture", "params": {"lr": "fast"}}, "lr",
-         ["body", "params", "lr"]),
+        (
+            {"experiment": "architecture", "params": {"epochs": 0}},
+            "epochs",
+            ["body", "params", "epochs"],
+        ),
+        (
+            {"experiment": "architecture", "params": {"model": "rnn"}},
+            "model",
+            ["body", "params", "model"],
+        ),
+        ({"experiment": "architecture", "params": {"gpus": 8}}, "gpus", ["body", "params", "gpus"]),
+        ({"experiment": "architecture", "params": {"lr": "fast"}}, "lr", ["body", "params", "lr"]),
         ({"experiment": "nope"}, "experiment", ["body", "experiment"]),
-        ({"experiment": "activations", "compare": ["relu", "swish"]}, "activation",
-         ["body", "compare", "1", "activation"]),
-        ({"experiment": "activations", "compare": [{"depth": 2}, {"depth": 99}]}, "depth",
-         ["body", "compare", "1", "depth"]),
+        (
+            {"experiment": "activations", "compare": ["relu", "swish"]},
+            "activation",
+            ["body", "compare", "1", "activation"],
+        ),
+        (
+            {"experiment": "activations", "compare": [{"depth": 2}, {"depth": 99}]},
+            "depth",
+            ["body", "compare", "1", "depth"],
+        ),
     ],
 )
 def test_bad_parameters_are_422_naming_the_parameter(
@@ -104,8 +114,13 @@ def test_comparisons_take_two_to_four_distinct_variants(
 
 
 def test_comparison_stores_full_variants(client: TestClient, alice: ApiUser) -> None:
-    r = post(client, alice, experiment="activations", params={"depth": 3},
-             compare=["sigmoid", {"activation": "relu", "lr": 0.1}])
+    r = post(
+        client,
+        alice,
+        experiment="activations",
+        params={"depth": 3},
+        compare=["sigmoid", {"activation": "relu", "lr": 0.1}],
+    )
     assert r.status_code == 202, r.text
     variants = r.json()["compare"]
     assert [v["activation"] for v in variants] == ["sigmoid", "relu"]
@@ -118,8 +133,9 @@ def test_runs_are_private_to_their_owner(client: TestClient, alice: ApiUser, bob
     for path in ("", "/events", "/model"):
         assert client.get(f"/api/v1/demos/{job_id}{path}", headers=bob.headers).status_code == 404
     assert client.post(f"/api/v1/demos/{job_id}/cancel", headers=bob.headers).status_code == 404
-    assert job_id not in [j["id"] for j in client.get("/api/v1/demos", headers=bob.headers)
-                          .json()["items"]]
+    assert job_id not in [
+        j["id"] for j in client.get("/api/v1/demos", headers=bob.headers).json()["items"]
+    ]
     mine = client.get("/api/v1/demos", headers=alice.headers).json()
     assert mine["items"][0]["id"] == job_id and mine["total"] >= 1
 

@@ -19,8 +19,8 @@ from tests.conftest import MNIST_DIR, ROOT
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 INFER_JS = ROOT / "static" / "js" / "demo-infer.js"
-TINY = {"train_subset": 500, "epochs": 1, "seed": 7}
-CASES = [
+TINY: dict[str, Any] = {"train_subset": 500, "epochs": 1, "seed": 7}
+CASES: list[tuple[str, dict[str, Any]]] = [
     ("architecture", {"model": "cnn", "cnn_batch_norm": True, "batch_size": 64}),
     ("architecture", {"model": "mlp", "mlp_width": 64, "batch_size": 64}),
     ("activations", {"activation": "sigmoid", "depth": 2, "width": 32}),
@@ -93,7 +93,7 @@ def test_cases_cover_every_exported_op() -> None:
 
     ops: set[str] = set()
     for slug, params in CASES:
-        values = {**TINY, **params}
+        values: dict[str, Any] = {**TINY, **params}
         if slug == "architecture" and values["model"] == "cnn":
             model: Any = Cnn(CnnConfig(batch_norm=bool(values.get("cnn_batch_norm"))))
         else:

@@ -4,20 +4,26 @@ answers shown where they belong, and the layout on a phone."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
+from app.auth.models import User
+from app.demos import service
+from app.demos.schemas import DemoCreate
 from tests.factories import make_user, make_web_session
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page: Any, db: Session, base: str) -> None:
+def log_in(page: Any, db: Session, base: str) -> User:
     """Give the browser a session cookie, as the login form would."""
-    cookie = make_web_session(db, make_user(db))
+    user = make_user(db)
+    cookie = make_web_session(db, user)
     page.context.add_cookies([{"name": "mogi_session", "value": cookie, "url": base}])
+    return user
 
 
 def test_out_of_range_value_is_refused_in_the_browser(
@@ -129,3 +135,78 @@ def test_pages_fit_a_phone(phone_page: Any, live_server: str, db: Session) -> No
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
         )
         assert overflow <= 0, path
+
+
+def test_a_broken_event_stream_is_reopened(page: Any, live_server: str, db: Session) -> None:
+    """The stream fails once (say, a proxy restarting): the page re-reads the run, reconnects,
+    and still hears how the run ends."""
+    user = log_in(page, db, live_server)
+    job = service.create_job(db, user.id, DemoCreate(experiment="activations"))
+    db.commit()
+    opened: list[str] = []
+
+    def flaky(route: Any) -> None:
+        opened.append(route.request.url)
+        if len(opened) == 1:
+            route.fulfill(status=503, body="")
+        else:
+            route.continue_()
+
+    page.route("**/events*", flaky)
+    page.goto(f"{live_server}/demos/runs/{job.id}")
+    deadline = time.monotonic() + 15
+    while len(opened) < 2 and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert len(opened) >= 2, opened
+    service.cancel_job(db, job)
+    db.commit()
+    page.wait_for_function("document.getElementById('demo-run').dataset.status === 'cancelled'")
+    assert page.is_visible("#run-problem")
+
+
+def test_a_run_without_live_events_draws_its_stored_history(
+    page: Any, live_server: str, db: Session
+) -> None:
+    """A run served from an identical stored run has no progress events of its own: the page
+    draws the curves from the result's history, and shows the failure of the model fetch."""
+    user = log_in(page, db, live_server)
+    job = service.create_job(db, user.id, DemoCreate(experiment="activations"))
+    history = [
+        {"epoch": e / 4, "step": e, "loss": 2.3 - e / 4, "train_accuracy": 0.2 * e,
+         "test_accuracy": 0.9 if e == 4 else None}
+        for e in range(1, 5)
+    ]  # fmt: skip
+    matrix = [[100 if i == j else 1 for j in range(10)] for i in range(10)]
+    job.status, job.result = "finished", {
+        "device": "cpu", "torch_version": "2.13.0+cpu", "test_accuracy": 0.9, "test_loss": 0.3,
+        "train_time_s": 1.5, "params_count": 1234, "history": history,
+        "confusion_matrix": matrix, "samples": [], "layer_stats": [],
+        "extra": {"note": "stored"},
+    }  # fmt: skip
+    db.commit()
+    page.goto(f"{live_server}/demos/runs/{job.id}")
+    page.wait_for_function("document.getElementById('demo-run').dataset.result === 'shown'")
+    assert page.get_attribute("#charts", "data-points") == "4"
+    assert page.is_visible("#chart-loss .u-over")
+    assert page.is_hidden("#charts-empty")
+    assert page.locator("#confusion tbody td").count() == 100
+    assert "90%" in page.text_content("#summary-body")
+    assert "1,234" in page.text_content("#summary-body")
+    # No weights stored: the drawing pad says so instead of failing silently.
+    page.wait_for_function(
+        "document.getElementById('draw-status').textContent.includes('모델을 불러오지 못했습니다')"
+    )
+
+
+def test_a_failed_run_says_why(page: Any, live_server: str, db: Session) -> None:
+    user = log_in(page, db, live_server)
+    job = service.create_job(db, user.id, DemoCreate(experiment="activations"))
+    job.status, job.error = "failed", "the training process was killed by signal 9"
+    db.commit()
+    page.goto(f"{live_server}/demos/runs/{job.id}?lang=en")
+    page.wait_for_function("document.getElementById('demo-run').dataset.status === 'failed'")
+    assert page.is_visible("#run-problem")
+    assert page.text_content("#run-problem h2") == "The run failed"
+    assert "killed by signal 9" in page.text_content("#run-problem p")
+    assert page.is_hidden("#run-loading") and page.is_hidden("#run-cancel")
+    assert page.is_hidden("#run-result")

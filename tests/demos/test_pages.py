@@ -27,18 +27,31 @@ class Elements(HTMLParser):
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.text: list[str] = []
+        self.scripts: dict[str, str] = {}
+        self.in_script: str | None = None
         self.feed(html)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self.in_script = str(dict(attrs).get("id"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self.in_script = None
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+        if self.in_script is not None:
+            self.scripts[self.in_script] = self.scripts.get(self.in_script, "") + data
 
     def by_id(self, element_id: str) -> dict[str, str | None]:
         found = [attrs for _, attrs in self.tags if attrs.get("id") == element_id]
         assert found, f"no element #{element_id}"
         return found[0]
+
+    def script_text(self, element_id: str) -> str:
+        return self.scripts[element_id]
 
     def links(self) -> list[str]:
         return [str(a["href"]) for tag, a in self.tags if tag == "a" and a.get("href")]
@@ -252,3 +265,15 @@ def test_catalogue_titles_its_question_links(client: TestClient, db: Session, se
     assert snap is not None
     title = snap.by_number[number].title
     assert f'<span class="qnum">#{number}</span>{escape(title)}' in r.text
+
+
+def test_run_page_in_english(client: TestClient, db: Session) -> None:
+    user = logged_in(client, db)
+    job = queue_run(db, user, "architecture")
+    r = client.get(f"/demos/runs/{job.id}?lang=en")
+    assert r.status_code == 200
+    assert "MLP vs CNN: parameters, accuracy, time" in r.text
+    assert "Training curves" in r.text
+    text = json.loads(Elements(r.text).script_text("demo-run-text"))
+    assert text["status"]["running"] == "Training"
+    assert text["curves"]["validation"] == "validation"

@@ -21,8 +21,14 @@ def enqueue(db: Session, user: ApiUser, *, max_attempts: int = 3, **params: Any)
     job = repo.add_job(
         db,
         DemoJob(
-            user_id=user.user.id, experiment="architecture", params=params or {"seed": 1},
-            compare=None, status="queued", attempt=0, max_attempts=max_attempts, event_seq=0,
+            user_id=user.user.id,
+            experiment="architecture",
+            params=params or {"seed": 1},
+            compare=None,
+            status="queued",
+            attempt=0,
+            max_attempts=max_attempts,
+            event_seq=0,
             cancel_requested=False,
         ),
     )
@@ -106,13 +112,12 @@ def test_lapsed_lease_moves_job_and_fences_out_old_owner(db: Session, alice: Api
     assert all(e.data.get("from") != "old" for e in history)
     assert [e.kind for e in history].count("finished") == 1
     assert [(e.kind, e.data.get("worker")) for e in history if e.kind == "started"] == [
-        ("started", "worker-old"), ("started", "worker-new"),
+        ("started", "worker-old"),
+        ("started", "worker-new"),
     ]
 
 
-def test_attempts_are_bounded_then_the_job_fails_with_a_reason(
-    db: Session, alice: ApiUser
-) -> None:
+def test_attempts_are_bounded_then_the_job_fails_with_a_reason(db: Session, alice: ApiUser) -> None:
     job_id = enqueue(db, alice, max_attempts=2)
     q = queue("worker-a")
     for attempt in (1, 2):
