@@ -13,6 +13,8 @@ from pathlib import Path
 
 import torch
 
+from models.threads import single_threaded
+
 log = logging.getLogger("mogi.models.data")
 
 # Mean and std of the training pixels scaled to [0, 1]; every experiment standardises with these
@@ -114,11 +116,19 @@ def _standardise(pixels: torch.Tensor) -> torch.Tensor:
 
 
 def load_mnist(directory: Path | str, *, download: bool = False) -> Mnist:
-    """Read and verify MNIST from `directory`, downloading the missing files first if allowed."""
+    """Read and verify MNIST from `directory`, downloading the missing files first if allowed.
+
+    The tensors are built on one thread, so a worker may fork training jobs from this process.
+    """
     directory = Path(directory)
     if download:
         download_mnist(directory)
     arrays = {name: read_idx(directory / name, md5) for name, md5 in FILES.items()}
+    with single_threaded():  # a worker forks jobs from this process
+        return _make_mnist(arrays)
+
+
+def _make_mnist(arrays: dict[str, torch.Tensor]) -> Mnist:
     return Mnist(
         train=_make_split(
             arrays["train-images-idx3-ubyte.gz"], arrays["train-labels-idx1-ubyte.gz"]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from models.data import MNIST_MEAN, MNIST_STD, Mnist
 from models.devicebench import device_name, device_report
 from models.export import export_inference
 from models.nets import Cnn, CnnConfig, Mlp, MlpConfig, count_params
+from models.threads import available_cpus, single_threaded
 from models.train import (
     Dataset,
     Emit,
@@ -41,7 +41,7 @@ from models.train import (
     sample_grid,
 )
 
-__all__ = ["DeviceError", "TrainingStopped", "resolve_device", "run_experiment"]
+__all__ = ["DeviceError", "TrainingStopped", "resolve_device", "run_experiment", "warm_up"]
 
 PROBE_SIZE = 1000
 VALIDATION_SIZE = 2000
@@ -81,12 +81,19 @@ def resolve_device(setting: str = "") -> torch.device:
     return device
 
 
-def available_cpus() -> int:
-    """The CPU cores this process may run on."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
+def warm_up() -> None:
+    """Ready a worker process to fork jobs: torch's lazy imports done, on one thread only.
+
+    The first optimiser a process builds imports torch._dynamo (1-2 s, far more on a busy
+    machine); doing it once here spares every forked job. Everything runs single-threaded, so
+    children forked afterwards can still use several threads (see models.threads).
+    """
+    with single_threaded():
+        for model in (Mlp(MlpConfig(hidden=(8,))), Cnn(CnnConfig(channels=(2, 2), hidden=4))):
+            optimizer = torch.optim.Adam(model.parameters())
+            logits = model(torch.zeros(2, 1, 28, 28))
+            nn.functional.cross_entropy(logits, torch.zeros(2, dtype=torch.int64)).backward()
+            optimizer.step()
 
 
 @dataclass

@@ -138,6 +138,8 @@ EN: dict[str, str] = {
     "죽은 뉴런 비율": "dead units (fraction)",
     "함께 기록한 손실": "Losses recorded alongside",
     "기록된 진행 상황이 없습니다.": "No progress was recorded.",
+    "층별 기울기 노름 (로그 눈금)": "Gradient norm per layer (log scale)",
+    "층별 기울기 노름": "Gradient norm per layer",
     "시점": "When",
     "학습 후": "after training",
     "학습 전 (초기화 직후)": "before training (as initialised)",

@@ -54,7 +54,8 @@ class Fenced:
 
 def lock_user(session: Session, user_id: int) -> None:
     """Serialise one user's enqueues (PostgreSQL row lock; SQLite's write lock already does)."""
-    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    # NO KEY UPDATE: inserts elsewhere that reference the user (KEY SHARE) need not wait.
+    session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
 
 def add_job(session: Session, job: DemoJob) -> DemoJob:

@@ -182,17 +182,26 @@ def job_read(session: Session, job: DemoJob) -> DemoRead:
 
 
 def _summary_fields(job: DemoJob) -> dict[str, Any]:
-    accuracy = (job.result or {}).get("test_accuracy")
     return {
         "id": job.id,
         "experiment": job.experiment,
         "status": job.status,
         "params": job.params,
         "compare": job.compare,
-        "test_accuracy": accuracy if isinstance(accuracy, int | float) else None,
+        "test_accuracy": _best_accuracy(job.result),
         "created_at": job.created_at,
         "finished_at": job.finished_at,
     }
+
+
+def _best_accuracy(result: dict[str, Any] | None) -> float | None:
+    """The run's test accuracy; for a comparison, its best variant's."""
+    if result is None:
+        return None
+    runs = result.get("variants", [result])
+    scores = [r.get("test_accuracy") for r in runs]
+    numbers = [float(s) for s in scores if isinstance(s, int | float)]
+    return max(numbers) if numbers else None
 
 
 def list_jobs(session: Session, user_id: int, *, limit: int, offset: int) -> DemoPage:

@@ -318,6 +318,7 @@ RUN_TEXT = {
     "guess": "예측: {d} ({p})",
     "monitors": "함께 기록한 손실",
     "noProgress": "기록된 진행 상황이 없습니다.",
+    "gradNorms": "층별 기울기 노름 (로그 눈금)",
 }
 CURVE_LABELS = {
     "train": "학습",

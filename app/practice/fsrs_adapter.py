@@ -95,6 +95,12 @@ def restore(row: Card, saved: str) -> None:
     row.lapses = int(data["lapses"])
 
 
+def elapsed_days(saved: str, now: datetime) -> int | None:
+    """Whole days from the last review in a snapshot() to now (None for a card never reviewed)."""
+    last = json.loads(saved).get("last_review")
+    return (as_utc(now) - datetime.fromisoformat(last)).days if last else None
+
+
 def retrievability(row: CardFields, now: datetime, sched: Scheduler | None = None) -> float:
     """FSRS probability of recall of a card at now (0 for a card never reviewed)."""
     sched = sched or scheduler(False)
@@ -107,6 +113,7 @@ __all__ = [
     "State",
     "apply_fsrs_card",
     "as_utc",
+    "elapsed_days",
     "new_fsrs_card",
     "restore",
     "retrievability",

@@ -91,7 +91,8 @@ EN: dict[str, str] = {
     "하면 북마크, 메모, 내 답변을 남기고 이 질문을 연습할 수 있습니다.": (
         " to bookmark, take notes, write your own answer and practise this question."
     ),
-    "이 꼬리 질문 묶음 연습하기": "Practise this chain",
+    "꼬리 질문까지 연습하기 ({n}문항)": "Practise it with its follow-ups ({n} cards)",
+    "이 질문 연습하기": "Practise this question",
     "다음 복습": "Next review",
     "내 메모": "My note",
     "나만 보는 메모 (비우고 저장하면 삭제)": "A private note (save it empty to delete)",

@@ -24,6 +24,7 @@ from app.practice import terms
 from app.practice.fsrs_adapter import (
     apply_fsrs_card,
     as_utc,
+    elapsed_days,
     new_fsrs_card,
     restore,
     scheduler,
@@ -460,43 +461,48 @@ def grade(db: Session, user: User, body: ReviewCreate, now: datetime | None = No
         mode=mode,
         scheduled=mode != "cram",
     )
-    card: Card | None
-    if mode == "cram":
-        card = repo.get_card(db, user.id, ref.question.id)
-        log.card_id = card.id if card is not None else None
-    else:
-        card, log.card_before = _schedule(db, user, ref.question, body.rating, now)
-        db.flush()
-        log.card_id, log.state, log.stability = card.id, card.state, card.stability
-        log.difficulty, log.due = card.difficulty, card.due
-        if card.last_review is not None and log.card_before is not None:
-            log.elapsed_days = _elapsed_days(log.card_before, now)
+    card = _apply_grade(db, user, ref.question, log)
     repo.add_review(db, log)
     done = _close_item(db, quiz, item, body, now) if quiz is not None and item is not None else None
+    return _review_read(log, ref, card, done)
+
+
+def _apply_grade(db: Session, user: User, question: Question, log: ReviewLog) -> Card | None:
+    """Reschedule the card (not in cram) and copy its new state onto the log row."""
+    if not log.scheduled:
+        card = repo.get_card(db, user.id, question.id)
+        log.card_id = card.id if card is not None else None
+        return card
+    card, log.card_before = _schedule(db, user, question, log.rating, log.reviewed_at)
+    db.flush()
+    log.card_id, log.state, log.stability = card.id, card.state, card.stability
+    log.difficulty, log.due = card.difficulty, card.due
+    if log.card_before is not None:
+        log.elapsed_days = elapsed_days(log.card_before, log.reviewed_at)
+    return card
+
+
+def _review_read(
+    log: ReviewLog, ref: QuestionRef, card: Card | None, done: bool | None
+) -> ReviewRead:
+    scheduled = card is not None and log.scheduled
     return ReviewRead(
         id=log.id,
         question=ref.public_id,
-        rating=body.rating,
-        mode=mode,  # type: ignore[arg-type]
+        rating=log.rating,
+        mode=log.mode,  # type: ignore[arg-type]
         scheduled=log.scheduled,
-        reviewed_at=now,
+        reviewed_at=log.reviewed_at,
         session=log.session_id,
         card=card_state(card) if card is not None else None,
-        due=as_utc(card.due) if card is not None and log.scheduled else None,
+        due=as_utc(card.due) if card is not None and scheduled else None,
         interval_label=(
-            format_interval((as_utc(card.due) - now).total_seconds())
-            if card is not None and log.scheduled
+            format_interval((as_utc(card.due) - log.reviewed_at).total_seconds())
+            if card is not None and scheduled
             else None
         ),
         session_done=done,
     )
-
-
-def _elapsed_days(card_before: str, now: datetime) -> int | None:
-    import json
-
-    last = json.loads(card_before).get("last_review")
-    return (now - datetime.fromisoformat(last)).days if last else None
 
 
 def _close_item(
@@ -675,6 +681,7 @@ class QuestionState:
     own_answer_markdown: str | None
     own_answer_html: str | None
     card: CardStateRead | None
+    chain_size: int
 
 
 def question_state(db: Session, user_id: int, question_id: int) -> QuestionState:
@@ -687,4 +694,12 @@ def question_state(db: Session, user_id: int, question_id: int) -> QuestionState
         own_answer_markdown=own.body_markdown if own else None,
         own_answer_html=own.body_html if own else None,
         card=card_state(card) if card else None,
+        chain_size=_chain_size(db, question_id),
     )
+
+
+def _chain_size(db: Session, question_id: int) -> int:
+    question = db.get(Question, question_id)
+    if question is None:
+        return 0
+    return len(repo.chain_questions(db, question.parent_id or question.id))

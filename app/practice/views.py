@@ -191,6 +191,7 @@ def practice_panel_state(user: User | None, question_id: int) -> dict[str, Any] 
             "own_answer_markdown": state.own_answer_markdown,
             "own_answer_html": Markup(state.own_answer_html or ""),
             "card": state.card,
+            "chain_size": state.chain_size,
         }
 
 

@@ -62,7 +62,9 @@ class Worker:
         self.concurrency = max(1, concurrency)
         owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.queue = JobQueue(
-            session_factory(), owner=owner, lease_s=settings.job_lease_s,
+            session_factory(),
+            owner=owner,
+            lease_s=settings.job_lease_s,
             device_kind=runtime.device_kind,
         )
         # Heartbeats come often enough that a cancel is seen within a second and the lease
@@ -75,8 +77,9 @@ class Worker:
 
     def run(self, *, once: bool) -> int:
         """Run until stopped (or, with once, until the queue is empty); the exit status."""
-        log.info("worker started", extra={"owner": self.queue.owner,
-                                          "concurrency": self.concurrency})
+        log.info(
+            "worker started", extra={"owner": self.queue.owner, "concurrency": self.concurrency}
+        )
         while True:
             claimed = self._fill_slots() if self.stopping_since is None else 0
             if not self.active:
@@ -119,11 +122,19 @@ class Worker:
             return
         child = self.runtime.start(spec)
         deadline = time.monotonic() + self.settings.job_time_limit_s
-        self.active.append(ActiveJob(lease=lease, spec=spec, child=child, key=key,
-                                     deadline=deadline))
+        self.active.append(
+            ActiveJob(lease=lease, spec=spec, child=child, key=key, deadline=deadline)
+        )
 
     def _serve_from_cache(self, lease: Lease, key: str) -> bool:
         """Finish a job from an identical finished run's stored result; True if it was."""
+        try:
+            return self._copy_cached_result(lease, key)
+        except OperationalError as exc:  # no cache then: train it
+            log.warning("cache lookup failed", extra={"error": str(exc)[:200]})
+            return False
+
+    def _copy_cached_result(self, lease: Lease, key: str) -> bool:
         with self.queue.sessions() as session:
             source = repo.find_cached_result(session, key, exclude_id=lease.job_id)
             if source is None or source.result is None:
@@ -184,18 +195,24 @@ class Worker:
     def _commit(self, job: ActiveJob, result: dict[str, Any]) -> None:
         job.child.reap()
         ok = self._guarded(
-            self.queue.finish, job.lease, result, job.pending, cache_key=job.key,
+            self.queue.finish,
+            job.lease,
+            result,
+            job.pending,
+            cache_key=job.key,
         )
         if ok is None:
             return  # retried on the next pass; the result is kept until then
         self.active.remove(job)
-        log.info("job finished" if ok else "result dropped: lease lost",
-                 extra={"job_id": job.lease.job_id, "attempt": job.lease.attempt})
+        log.info(
+            "job finished" if ok else "result dropped: lease lost",
+            extra={"job_id": job.lease.job_id, "attempt": job.lease.attempt},
+        )
 
     def _end(self, job: ActiveJob, why: str) -> None:
         """Stop the child and close the job as cancelled or failed."""
-        job.child.stop()
         job.pending.extend(("progress", event) for event in job.child.drain())
+        job.child.stop()
         if why == "cancel":
             ok = self._guarded(self.queue.cancel, job.lease, job.pending)
         elif why == "time limit":
@@ -223,8 +240,8 @@ class Worker:
         if not self.hand_back_now and time.monotonic() - self.stopping_since < SHUTDOWN_GRACE_S:
             return
         for job in list(self.active):
-            job.child.stop()
             job.pending.extend(("progress", e) for e in job.child.drain())
+            job.child.stop()
             self._guarded(self.queue.release, job.lease, job.pending)
             self.active.remove(job)
             log.info("job handed back", extra={"job_id": job.lease.job_id})
@@ -242,7 +259,11 @@ def run_worker(concurrency: int, once: bool) -> int:
     """Load torch and MNIST once, then run jobs until SIGTERM (or until idle, with once)."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    runtime = WarmRuntime.load(settings, concurrency)
+    try:
+        runtime = WarmRuntime.load(settings, concurrency)
+    except Exception as exc:  # MNIST missing or corrupt, MOGI_DEVICE not usable...
+        log.error("worker cannot start", extra={"error": f"{type(exc).__name__}: {exc}"})
+        return 2
     worker = Worker(settings, runtime, concurrency)
     signal.signal(signal.SIGTERM, worker.request_stop)
     signal.signal(signal.SIGINT, worker.request_stop)

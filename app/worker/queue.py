@@ -67,8 +67,9 @@ class JobQueue:
             if claim is None:
                 return None
             started = {"attempt": claim.attempt, "worker": self.owner, "device": self.device_kind}
-            repo.insert_events(session, claim.job_id, claim.attempt, claim.event_seq,
-                               [("started", started)])
+            repo.insert_events(
+                session, claim.job_id, claim.attempt, claim.event_seq, [("started", started)]
+            )
         log.info("claimed job", extra={"job_id": claim.job_id, "attempt": claim.attempt})
         return Lease(claim)
 
@@ -87,8 +88,9 @@ class JobQueue:
         return self._close(lease, [*events, ("finished", summary)], done)
 
     def fail(self, lease: Lease, error: str, events: Sequence[Event] = ()) -> bool:
-        return self._close(lease, [*events, ("failed", {"error": error})],
-                           {"status": "failed", "error": error})
+        return self._close(
+            lease, [*events, ("failed", {"error": error})], {"status": "failed", "error": error}
+        )
 
     def cancel(self, lease: Lease, events: Sequence[Event] = ()) -> bool:
         return self._close(lease, [*events, ("cancelled", {"by": "user"})], {"status": "cancelled"})
@@ -130,13 +132,18 @@ class JobQueue:
             return False
         with self.sessions.begin() as session:
             fenced = repo.fenced_update(
-                session, lease.job_id, self.owner, lease.attempt,
-                n_events=len(events), values=values,
+                session,
+                lease.job_id,
+                self.owner,
+                lease.attempt,
+                n_events=len(events),
+                values=values,
             )
             if fenced is None:
                 lease.lost = True
-                log.warning("lost the lease", extra={"job_id": lease.job_id,
-                                                     "attempt": lease.attempt})
+                log.warning(
+                    "lost the lease", extra={"job_id": lease.job_id, "attempt": lease.attempt}
+                )
                 return False
             repo.insert_events(session, lease.job_id, lease.attempt, fenced.event_seq, events)
         lease.cancel_requested = fenced.cancel_requested

@@ -63,15 +63,26 @@ class WarmRuntime:
         device = resolve_device(settings.device)
         data = load_mnist(settings.mnist_dir, download=settings.mnist_download)
         _warm_up(data)
+        if torch.cuda.is_initialized():
+            raise RuntimeError("CUDA was initialised in the worker's parent; children would fail")
         threads = max(1, available_cpus() // max(1, concurrency))
         kind = device.type
         log.info(
             "worker warm",
-            extra={"device": str(device), "torch": torch.__version__,
-                   "load_s": round(time.monotonic() - started, 2), "threads": threads},
+            extra={
+                "device": str(device),
+                "torch": torch.__version__,
+                "load_s": round(time.monotonic() - started, 2),
+                "threads": threads,
+            },
         )
-        return cls(device=device, device_kind=kind, torch_version=torch.__version__,
-                   data=data, threads=threads)
+        return cls(
+            device=device,
+            device_kind=kind,
+            torch_version=torch.__version__,
+            data=data,
+            threads=threads,
+        )
 
     def start(self, spec: JobSpec) -> ChildRun:
         """Fork a child that trains `spec` from this warm state."""
@@ -80,7 +91,8 @@ class WarmRuntime:
         process = ctx.Process(
             target=_child_main,
             args=(sender, os.getpid(), spec, self.device, self.data, self.threads),
-            name="mogi-job", daemon=True,
+            name="mogi-job",
+            daemon=True,
         )
         process.start()
         sender.close()  # the parent only reads: EOF then means the child is gone

@@ -47,7 +47,9 @@ def upgrade() -> None:
             name=op.f("ck_demo_job_status"),
         ),
         sa.ForeignKeyConstraint(
-            ["user_id"], ["user_account.id"], ondelete="CASCADE",
+            ["user_id"],
+            ["user_account.id"],
+            ondelete="CASCADE",
             name=op.f("fk_demo_job_user_id_user_account"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_demo_job")),
@@ -65,7 +67,9 @@ def upgrade() -> None:
         sa.Column("data", sa.JSON(), nullable=False),
         sa.Column("created_at", TZ, nullable=False),
         sa.ForeignKeyConstraint(
-            ["job_id"], ["demo_job.id"], ondelete="CASCADE",
+            ["job_id"],
+            ["demo_job.id"],
+            ondelete="CASCADE",
             name=op.f("fk_demo_event_job_id_demo_job"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_demo_event")),

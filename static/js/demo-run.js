@@ -210,14 +210,44 @@
       box: "#chart-monitors", title: () => T.monitors, percent: false, optional: true,
       curves: [["cross_entropy", "cross_entropy", []], ["bce", "bce", [6, 4]], ["mse", "mse", [2, 3]]],
     },
+    {
+      // The gradient reaching each layer, step by step: vanishing gradients as they happen.
+      box: "#chart-grads", title: () => T.gradNorms, percent: false, optional: true, log: true,
+      curves: gradientCurves,
+    },
   ];
+
+  /** One curve per layer for a single run; the first layer only when comparing runs. */
+  function gradientCurves() {
+    const layers = [];
+    for (const p of state.points.values()) {
+      for (const k of Object.keys(p.grad_norms || {})) if (!layers.includes(k)) layers.push(k);
+    }
+    const shown = state.variants.length > 1 ? layers.slice(0, 1) : layers;
+    return shown.map((k, i) => ["grad_norms." + k, k, [], shown.length > 1 ? i / (shown.length - 1) : null]);
+  }
+
+  function valueOf(point, key) {
+    if (!key.includes(".")) return point[key];
+    const [outer, inner] = key.split(".", 2);
+    return point[outer] ? point[outer][inner] : undefined;
+  }
+
+  // Early layers light, late layers dark, so depth reads at a glance.
+  function depthColor(t) {
+    return "hsl(" + Math.round(190 + 60 * t) + ", 75%, " + Math.round(72 - 45 * t) + "%)";
+  }
 
   function present(def) {
     const out = [];
+    const curves = typeof def.curves === "function" ? def.curves() : def.curves;
     for (let v = 0; v < Math.max(1, state.variants.length); v++) {
-      for (const [key, name, dash] of def.curves) {
+      for (const [key, name, dash, shade] of curves) {
         for (const p of state.points.values()) {
-          if (p.variant === v && typeof p[key] === "number") { out.push({ v: v, key: key, name: name, dash: dash }); break; }
+          if (p.variant === v && typeof valueOf(p, key) === "number") {
+            out.push({ v: v, key: key, name: name, dash: dash, shade: shade === undefined ? null : shade });
+            break;
+          }
         }
       }
     }
@@ -231,7 +261,8 @@
       if (!Number.isFinite(x)) continue;
       if (!byX.has(x)) byX.set(x, new Array(lines.length).fill(null));
       lines.forEach((line, i) => {
-        const y = p[line.key];
+        let y = valueOf(p, line.key);
+        if (def.log && !(y > 0)) y = null; // a log axis has no place for 0
         if (p.variant === line.v && typeof y === "number") byX.get(x)[i] = def.percent ? 100 * y : y;
       });
     }
@@ -254,18 +285,18 @@
     const series = [{ label: T.epoch, value: (u, x) => (x === null || x === undefined ? "–" : fmt(x, 2)) }]
       .concat(lines.map((line) => ({
         label: lineLabel(line),
-        stroke: COLORS[line.v % COLORS.length],
+        stroke: line.shade === null ? COLORS[line.v % COLORS.length] : depthColor(line.shade),
         width: line.dash.length ? 1.5 : 2,
         dash: line.dash,
         spanGaps: true,
-        points: { show: line.name === "test" || undefined, size: 6 },
+        points: { show: line.name === "test" || (def.log ? false : undefined), size: 6 },
         value: (u, val) => (val === null || val === undefined ? "–" : fmt(val, 4)),
       })));
     const opts = {
       width: chartWidth(box),
       height: 240,
       title: def.title(),
-      scales: { x: { time: false } },
+      scales: { x: { time: false }, y: def.log ? { distr: 3 } : {} },
       axes: [
         { label: T.epoch, stroke: "currentColor", grid: { stroke: "rgba(127,127,127,.2)" } },
         { stroke: "currentColor", grid: { stroke: "rgba(127,127,127,.2)" }, size: 56 },
@@ -564,7 +595,7 @@
       } else if (v && typeof v === "object") {
         parts.push(...extraParts(v, name));
       } else {
-        dl.append(el("dt", { text: name }), el("dd", { text: formatValue(v) }));
+        dl.append(el("dt", { text: name }), el("dd", { text: formatValue(v, k) }));
       }
     }
     if (dl.childElementCount) parts.unshift(dl);
@@ -575,12 +606,13 @@
     const keys = [];
     for (const row of rows) for (const k of Object.keys(row)) if (!keys.includes(k)) keys.push(k);
     const head = el("tr", {}, keys.map((k) => el("th", { scope: "col", text: T.metrics[k] || k })));
-    const body = rows.map((row) => el("tr", {}, keys.map((k) => el("td", { text: formatValue(row[k]) }))));
+    const body = rows.map((row) => el("tr", {}, keys.map((k) => el("td", { text: formatValue(row[k], k) }))));
     return el("table", { class: "record-table" }, [el("thead", {}, [head]), el("tbody", {}, body)]);
   }
 
-  function formatValue(v) {
+  function formatValue(v, key) {
     if (v === null || v === undefined) return "–";
+    if (typeof v === "number" && /accuracy|fraction/.test(key || "") && v >= 0 && v <= 1) return pct(v);
     if (typeof v === "number") return Number.isInteger(v) ? fmt(v, 0) : formatStat(v);
     if (Array.isArray(v)) return v.map(formatValue).join(" × ");
     if (typeof v === "object") return JSON.stringify(v);

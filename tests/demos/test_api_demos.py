@@ -215,3 +215,22 @@ def test_cookie_session_posts_need_the_csrf_header(client: TestClient, db: Sessi
     assert client.post("/api/v1/demos", json=body).status_code == 403
     r = client.post("/api/v1/demos", json=body, headers={"X-CSRF-Token": "token-1"})
     assert r.status_code == 202, r.text
+
+
+def test_concurrent_posts_respect_the_per_user_limit(live_server: str, alice: ApiUser) -> None:
+    """Many simultaneous requests of one user: exactly the limit gets through."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    body = {"experiment": "architecture", "params": TINY}
+
+    def attempt(_: int) -> int:
+        r = httpx.post(f"{live_server}/api/v1/demos", json=body, headers=alice.headers, timeout=30)
+        return r.status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = list(pool.map(attempt, range(6)))
+    assert sorted(codes) == [202] * get_settings().user_active_jobs + [429] * (
+        6 - get_settings().user_active_jobs
+    )

@@ -33,7 +33,13 @@ def test_session_flow_with_forms(client, db: Session, seeded: str) -> None:  # n
     log_in(client, db)
     home = client.get("/practice")
     assert home.status_code == 200 and 'name="kind" value="chain"' in home.text
-    assert 'class="stat-new">47<' in home.text or 'class="stat-new">' in home.text
+    new, due = (
+        re.search(r'class="stat-new">(\d+)<', home.text),
+        re.search(r'class="stat-due">(\d+)<', home.text),
+    )
+    assert new and due and int(new[1]) >= 47 and int(due[1]) == 0  # a new user: all new, none due
+    english = client.get("/practice?lang=en")
+    assert "Start a session" in english.text and "Review due (0)" in english.text
 
     r = post(client, "/practice/sessions", pack=PACK, kind="chain", question="13", mode="review")
     assert r.status_code == 303
@@ -96,6 +102,8 @@ def test_question_panel_bookmark_note_own_answer(client, db: Session, seeded: st
     assert 'aria-pressed="true"' in page.text and "나의 메모" in page.text
     assert "<strong>정적 그래프</strong>" in page.text
 
+    assert "이 질문 연습하기" in page.text  # #3 has no follow-ups
+    assert "꼬리 질문까지 연습하기 (5문항)" in client.get(f"/questions/{PACK}/12-2").text
     answered = client.get(f"/questions/{PACK}/1")
     assert "own-answer-body" not in answered.text and "practice-chain" in answered.text
     r = post(client, "/practice/sessions", pack=PACK, kind="chain", question="12-2", mode="review")
