@@ -158,6 +158,9 @@ def run_experiment(
         validation=plan.validation, monitors=plan.monitors,
     )  # fmt: skip
     extra = dict(plan.extra)
+    if plan.config.early_stopping_patience is not None:
+        extra["best_epoch"] = fitted.best_epoch
+        extra["stopped_early_at"] = fitted.stopped_early_at
     if plan.after is not None:
         extra.update(plan.after(plan.model))
     result = _result(slug, values, plan, fitted, context)

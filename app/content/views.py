@@ -7,7 +7,7 @@ import time
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +16,7 @@ from app.content import service
 from app.content.service import PackSnapshot, QuestionData
 from app.db import SessionDep
 from app.i18n import request_language, translate
+from app.web import _finish as finish_response
 from app.web import csrf_token, render, templates, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
@@ -83,9 +84,9 @@ async def question_page(pack: str, number: str, request: Request, session: Sessi
     lang = request_language(request)
     if getattr(request.state, "user", None) is not None:
         return _render_question(request, snap, question, lang)
-    body = _anonymous_page(request, snap, question, lang)
-    token = csrf_token(request)
-    return render(request, "content/_prerendered.html", {"body": body.replace(_CSRF_MARK, token)})
+    body = _anonymous_page(request, snap, question, lang).replace(_CSRF_MARK, csrf_token(request))
+    # finish_response sets the cookies render() would (a new CSRF token, a chosen language).
+    return finish_response(request, HTMLResponse(body))
 
 
 def _render_question(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+import warnings
 from collections.abc import Sequence
 from typing import Any, TextIO
 
@@ -35,6 +37,11 @@ def _train(experiment: str, params: dict[str, Any], as_json: bool) -> int:
     settings = get_settings()
     configure_logging(settings.log_level)
     # torch is imported only once the request is known to be valid: a typo fails at once.
+    # Sleeping, not spinning, OpenMP threads, as in the worker: spinning threads on cores that
+    # other processes share made training many times slower.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # torch warns on import that numpy is absent; Mogi does not use numpy.
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy", category=UserWarning)
     from models.data import MnistError, load_mnist
     from models.runner import DeviceError, resolve_device, run_experiment
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app.auth.deps import PageOptionalUser, PageUser, load_user
 from app.content import service as content
@@ -72,6 +73,7 @@ class FieldView:
 
     @property
     def step(self) -> str:
+        """The input's step: the schema's multipleOf, 1 for integers, else any."""
         if self.multiple_of is not None:
             return _number_text(self.multiple_of)
         return "1" if self.kind == "integer" else "any"
@@ -82,6 +84,7 @@ class FieldView:
 
     @property
     def range_text(self) -> str:
+        """The bounds as a hint under the field, e.g. "1 – 10"."""
         if self.minimum is None and self.maximum is None:
             return ""
         low = "" if self.minimum is None else _number_text(self.minimum)
@@ -169,19 +172,20 @@ def field_view(name: str, schema: dict[str, Any], default: Any, lang: str) -> Fi
     )
 
 
-def question_links(session: Any, ids: list[str]) -> list[QuestionLinkView]:
+def question_links(session: Session, ids: list[str]) -> list[QuestionLinkView]:
     """Links to the questions an experiment illustrates, titled when the pack is imported."""
     links = []
     for public_id in ids:
         pack, _, number = public_id.partition("/")
-        snap = content.cache.snapshot(session, pack) if session is not None else None
+        snap = content.cache.snapshot(session, pack)
         question = snap.by_number.get(number) if snap else None
         title = question.title if question else ""
         links.append(QuestionLinkView(number, title, content.question_url(pack, number)))
     return links
 
 
-def experiment_view(exp: Experiment, lang: str, session: Any) -> ExperimentView:
+def experiment_view(exp: Experiment, lang: str, session: Session) -> ExperimentView:
+    """An experiment as its card and its form show it, in lang."""
     schema = exp.params_schema()["properties"]
     return ExperimentView(
         slug=exp.slug,
@@ -195,11 +199,13 @@ def experiment_view(exp: Experiment, lang: str, session: Any) -> ExperimentView:
     )
 
 
-def experiments(lang: str, session: Any) -> list[ExperimentView]:
+def experiments(lang: str, session: Session) -> list[ExperimentView]:
+    """The whole catalogue, in its order."""
     return [experiment_view(exp, lang, session) for exp in catalog.EXPERIMENTS.values()]
 
 
 def find_experiment(slug: str) -> Experiment | None:
+    """The catalogue's experiment `slug`, or None."""
     return catalog.EXPERIMENTS.get(slug)
 
 
@@ -222,6 +228,7 @@ def _when(moment: datetime) -> str:
 
 
 def run_rows(items: list[DemoSummary], titles: dict[str, str]) -> list[RunRow]:
+    """History rows for the user's runs, titled from the catalogue."""
     return [
         RunRow(
             id=item.id,
@@ -368,6 +375,7 @@ def _translated(table: dict[str, str], lang: str) -> dict[str, str]:
 
 
 def run_text(lang: str) -> dict[str, Any]:
+    """Every string demo-run.js shows, in lang."""
     text: dict[str, Any] = _translated(RUN_TEXT, lang)
     text["status"] = _translated(STATUS_LABELS, lang)
     text["metrics"] = _translated(METRIC_LABELS, lang)

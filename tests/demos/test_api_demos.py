@@ -218,7 +218,8 @@ def test_cookie_session_posts_need_the_csrf_header(client: TestClient, db: Sessi
 
 
 def test_concurrent_posts_respect_the_per_user_limit(live_server: str, alice: ApiUser) -> None:
-    """Many simultaneous requests of one user: exactly the limit gets through."""
+    """Simultaneous requests of one user: each gets 202 or 429 (no lock error), and exactly the
+    limit gets through."""
     from concurrent.futures import ThreadPoolExecutor
 
     import httpx

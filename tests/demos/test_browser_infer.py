@@ -137,3 +137,40 @@ def test_drawing_is_preprocessed_like_mnist(infer_page: Any) -> None:
     assert abs(result["cx"] - 13.5) <= 0.6 and abs(result["cy"] - 13.5) <= 0.6
     assert result["max"] == pytest.approx(1.0)
     assert result["empty"] is None
+
+
+def test_phone_draws_with_a_finger(phone_page: Any, live_server: str, db: Any, mnist: Any) -> None:
+    """A stored run on a phone: the charts fit the screen and a finger draws on the pad."""
+    from app.demos import service
+    from app.demos.schemas import DemoCreate
+    from tests.factories import make_user, make_web_session
+
+    params = {"model": "mlp", "mlp_width": 64, "batch_size": 64}
+    result = train("architecture", params, mnist)
+    user = make_user(db)
+    job = service.create_job(db, user.id, DemoCreate(experiment="architecture", params=params))
+    job.status, job.result = "finished", result
+    db.commit()
+    cookie = make_web_session(db, user)
+    phone_page.context.add_cookies([{"name": "mogi_session", "value": cookie, "url": live_server}])
+    phone_page.goto(f"{live_server}/demos/runs/{job.id}")
+    phone_page.wait_for_selector("#draw-canvas[data-ready='1']", timeout=30_000)
+    viewport = phone_page.viewport_size["width"]
+    assert phone_page.locator("#chart-loss").bounding_box()["width"] <= viewport
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert phone_page.evaluate(overflow) <= 0  # wide tables scroll inside themselves
+
+    canvas = phone_page.locator("#draw-canvas")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    x, top = box["x"] + box["width"] / 2, box["y"] + box["height"] * 0.15
+    cdp = phone_page.context.new_cdp_session(phone_page)
+    cdp.send(
+        "Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": top}]}
+    )
+    for i in range(1, 13):
+        point = {"x": x, "y": top + box["height"] * 0.7 * i / 12}
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [point]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    phone_page.wait_for_selector("#draw-probs[data-filled='1']", timeout=1_500)
+    assert phone_page.locator("#draw-probs .prob-row").count() == 10

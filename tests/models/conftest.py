@@ -1,0 +1,23 @@
+"""Fixtures of the models tests: MNIST loaded once per run, from ../shared/mnist."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# As in the worker and `mogi train`: OpenMP threads that sleep rather than spin, or training on
+# cores shared with the rest of the suite gets many times slower. Set before torch loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+from tests.conftest import MNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def mnist():  # noqa: ANN201
+    """The verified MNIST tensors (read once; about 0.4 s)."""
+    from models.data import load_mnist
+
+    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"MNIST is not in {MNIST_DIR}")
+    return load_mnist(MNIST_DIR)

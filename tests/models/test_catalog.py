@@ -1,0 +1,155 @@
+"""The experiment catalogue: definitions, JSON schema, parameter validation, no torch."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+
+from models.catalog import (
+    EXPERIMENTS,
+    ParamError,
+    UnknownExperiment,
+    catalogue_json,
+    compare_variants,
+    parse_assignments,
+    validate_params,
+)
+from tests.conftest import ROOT
+
+REQUIRED_QUESTIONS = {
+    "activations": ["5", "12", "12-3"],
+    "initialization": ["8"],
+    "optimizers": ["14-1", "17", "17-3"],
+    "batch-size": ["13-2", "17-2"],
+    "normalization": ["16", "16-1", "16-2"],
+    "input-normalization": ["4"],
+    "overfitting": ["6", "15", "15-3"],
+    "architecture": ["18", "19", "19-1"],
+    "loss": ["19-3"],
+    "device": ["20", "20-1", "20-3"],
+}
+
+
+def test_catalogue_has_every_experiment_with_its_questions() -> None:
+    for slug, numbers in REQUIRED_QUESTIONS.items():
+        assert EXPERIMENTS[slug].questions == tuple(f"deep-learning/{n}" for n in numbers)
+    for experiment in EXPERIMENTS.values():
+        assert experiment.title_ko and experiment.title_en
+        assert experiment.summary_ko and experiment.summary_en
+        assert all(re.fullmatch(r"deep-learning/\d+(-\d+)?", q) for q in experiment.questions)
+
+
+@pytest.mark.parametrize("slug", list(EXPERIMENTS))
+def test_defaults_validate_and_round_trip(slug: str) -> None:
+    experiment = EXPERIMENTS[slug]
+    defaults = validate_params(slug, {})
+    assert defaults == experiment.defaults()
+    assert validate_params(slug, defaults) == defaults
+    assert "seed" in defaults
+
+
+@pytest.mark.parametrize("slug", list(EXPERIMENTS))
+def test_schema_describes_every_parameter(slug: str) -> None:
+    experiment = EXPERIMENTS[slug]
+    schema = experiment.params_schema()
+    assert schema["additionalProperties"] is False
+    for param in experiment.params:
+        entry = schema["properties"][param.name]
+        assert entry["default"] == param.default
+        assert entry["title"] and entry["title_ko"]
+        if param.type in ("integer", "number"):
+            assert entry["minimum"] <= entry["maximum"]
+            if param.default is not None:
+                assert entry["minimum"] <= param.default <= entry["maximum"]
+        if param.type == "string":
+            assert param.default in entry["enum"]
+
+
+@pytest.mark.parametrize("slug", list(EXPERIMENTS))
+def test_compare_values_are_valid_variants(slug: str) -> None:
+    experiment = EXPERIMENTS[slug]
+    experiment.param(experiment.compare_param)
+    variants = compare_variants(slug)
+    assert 2 <= len(variants) <= 4
+    assert [v[experiment.compare_param] for v in variants] == list(experiment.compare_values)
+
+
+def test_strings_from_the_command_line_are_coerced() -> None:
+    params = validate_params(
+        "architecture",
+        parse_assignments(["model=mlp", "epochs=3", "lr=2e-3", "cnn_batch_norm=true"]),
+    )
+    assert params["model"] == "mlp"
+    assert params["epochs"] == 3 and isinstance(params["epochs"], int)
+    assert params["lr"] == pytest.approx(0.002)
+    assert params["cnn_batch_norm"] is True
+    assert validate_params("optimizers", {"lr": "auto"})["lr"] is None
+    assert validate_params("optimizers", {"lr": 0.5})["lr"] == 0.5
+    assert validate_params("overfitting", {"early_stopping": "off"})["early_stopping"] is False
+    assert validate_params("architecture", {"epochs": 2.0})["epochs"] == 2
+
+
+@pytest.mark.parametrize(
+    ("slug", "params", "bad"),
+    [
+        ("architecture", {"epochs": 0}, "epochs"),
+        ("architecture", {"epochs": 11}, "epochs"),
+        ("architecture", {"epochs": "1.5"}, "epochs"),
+        ("architecture", {"epochs": True}, "epochs"),
+        ("architecture", {"lr": "fast"}, "lr"),
+        ("architecture", {"lr": "nan"}, "lr"),
+        ("architecture", {"lr": None}, "lr"),
+        ("architecture", {"model": "rnn"}, "model"),
+        ("architecture", {"cnn_batch_norm": "maybe"}, "cnn_batch_norm"),
+        ("architecture", {"colour": "red"}, "colour"),
+        ("batch-size", {"batch_size": 100000}, "batch_size"),
+        ("overfitting", {"train_subset": 10}, "train_subset"),
+        ("activations", {"activation": "swish"}, "activation"),
+        ("optimizers", {"momentum": 1.5}, "momentum"),
+    ],
+)
+def test_bad_parameters_name_the_parameter(slug: str, params: dict, bad: str) -> None:
+    with pytest.raises(ParamError) as caught:
+        validate_params(slug, params)
+    assert caught.value.param == bad
+    assert str(caught.value).startswith(f"{bad}: ")
+
+
+def test_unknown_experiment() -> None:
+    with pytest.raises(UnknownExperiment, match="'nope'"):
+        validate_params("nope", {})
+
+
+def test_assignments_need_an_equals_sign() -> None:
+    assert parse_assignments(["a=b=c", " k = v "]) == {"a": "b=c", "k": "v"}
+    with pytest.raises(ParamError):
+        parse_assignments(["novalue"])
+
+
+def test_comparisons_take_two_to_four_distinct_values() -> None:
+    variants = compare_variants("architecture", {"epochs": 1}, ["mlp", "cnn"])
+    assert [v["epochs"] for v in variants] == [1, 1]
+    for values in (["mlp"], ["mlp", "cnn", "mlp", "cnn", "mlp"], ["mlp", "mlp"]):
+        with pytest.raises(ParamError):
+            compare_variants("architecture", {}, values)
+
+
+def test_catalogue_json_is_plain_json() -> None:
+    listed = json.loads(json.dumps(catalogue_json(), allow_nan=False))
+    assert [e["slug"] for e in listed] == list(EXPERIMENTS)
+    architecture = next(e for e in listed if e["slug"] == "architecture")
+    assert architecture["params"]["properties"]["model"]["enum"] == ["mlp", "cnn"]
+    assert architecture["questions"] == [
+        "deep-learning/18",
+        "deep-learning/19",
+        "deep-learning/19-1",
+    ]
+
+
+def test_catalogue_does_not_import_torch() -> None:
+    code = "import sys, models.catalog; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

@@ -1,0 +1,37 @@
+"""The networks: shapes, sizes and initialisation schemes."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from models.nets import Cnn, CnnConfig, Mlp, MlpConfig, count_params
+
+
+def test_shapes_and_sizes() -> None:
+    x = torch.zeros(5, 1, 28, 28)
+    mlp = Mlp(MlpConfig(hidden=(256,)))
+    cnn = Cnn(CnnConfig())
+    assert mlp(x).shape == cnn(x).shape == (5, 10)
+    assert count_params(mlp) == 784 * 256 + 256 + 256 * 10 + 10
+    # conv 1->12 (3x3) + conv 12->24 (3x3) + fc 24*6*6->128 + fc 128->10
+    assert count_params(cnn) == (12 * 9 + 12) + (24 * 12 * 9 + 24) + (864 * 128 + 128) + 1290
+    names = [
+        n for n, _ in Mlp(MlpConfig(hidden=(8, 8), batch_norm=True, dropout=0.1)).named_children()
+    ]
+    assert names == ["flatten", "fc1", "bn1", "act1", "drop1", "fc2", "bn2", "act2", "drop2", "out"]
+
+
+@pytest.mark.parametrize(
+    ("init", "std"),
+    [("zeros", 0.0), ("lecun", (1 / 784) ** 0.5), ("xavier", (2 / (784 + 512)) ** 0.5),
+     ("he", (2 / 784) ** 0.5)],
+)  # fmt: skip
+def test_initialisation_schemes(init: str, std: float) -> None:
+    torch.manual_seed(0)
+    model = Mlp(MlpConfig(hidden=(512,), init=init))
+    fc1 = dict(model.named_children())["fc1"]
+    assert isinstance(fc1, nn.Linear)
+    assert fc1.weight.std().item() == pytest.approx(std, rel=0.02, abs=1e-9)
+    assert fc1.bias.abs().sum().item() == 0
