@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -11,6 +11,7 @@ from fastapi import Depends
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
 
@@ -84,18 +85,29 @@ def session_factory() -> sessionmaker[Session]:
     return _factory
 
 
-def get_session() -> Iterator[Session]:
-    """One session per request: commit on success, roll back on any error."""
-    with session_factory()() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            # Keep loaded objects (the current user) readable by the error page rendered next:
-            # a rollback would expire them and the session is closed by then.
-            session.expunge_all()
-            session.rollback()
-            raise
+async def get_session() -> AsyncIterator[Session]:
+    """One session per request: commit on success, roll back on any error.
+
+    Async, so a request that never touches the database (a cached page) costs no thread-pool
+    hop; the blocking commit or rollback runs in the pool only when a transaction began.
+    """
+    session = session_factory()()
+    try:
+        yield session
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
+    except BaseException:
+        # Keep loaded objects (the current user) readable by the error page rendered next:
+        # a rollback would expire them and the session is closed by then.
+        session.expunge_all()
+        if session.in_transaction():
+            await run_in_threadpool(session.rollback)
+        raise
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 # scope="function": commit before the response is sent, so a client that got 201 can read its

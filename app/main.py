@@ -60,7 +60,8 @@ def _include_routers(app: FastAPI) -> None:
     from app.progress import api as progress_api
     from app.progress import views as progress_views
 
-    for module in (content_api, auth_api, practice_api, progress_api, demos_api):
-        app.include_router(module.router, prefix="/api/v1")
+    # Pages first: the question page is the hottest route, and no page path overlaps /api/v1.
     for module in (content_views, auth_views, practice_views, progress_views, demos_views):
         app.include_router(module.router)
+    for module in (content_api, auth_api, practice_api, progress_api, demos_api):
+        app.include_router(module.router, prefix="/api/v1")

@@ -23,7 +23,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 
@@ -138,7 +138,7 @@ def run_cli(env: dict[str, str], *args: str) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def measure(tmp: str, args: argparse.Namespace) -> tuple[dict[str, Figures], int]:
+def measure(tmp: str, args: argparse.Namespace) -> tuple[dict[str, Figures], bytes]:
     """Start both servers, drive every target in turn for args.rounds; keep each one's best."""
     env = dict(os.environ, MOGI_DATA_DIR=tmp, MOGI_DATABASE_URL=f"sqlite:///{tmp}/bench.db")
     run_cli(env, "migrate")
@@ -177,7 +177,78 @@ def measure(tmp: str, args: argparse.Namespace) -> tuple[dict[str, Figures], int
             for proc in procs:
                 proc.terminate()
                 proc.wait(timeout=10)
-    return best, len(page)
+    return best, page
+
+
+async def _asgi_get(app: Any, path: str) -> int:
+    """One GET straight into an ASGI app (no socket, no HTTP parsing); returns the status."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "client": (HOST, 1),
+        "server": (HOST, 80),
+        "headers": [(b"host", HOST.encode()), (b"cookie", b"mogi_csrf=bench-token")],
+    }
+    status = 0
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        status = message.get("status", status)
+
+    await app(scope, receive, send)
+    return status
+
+
+def in_process(tmp: str, page: bytes, calls: int = 1000, rounds: int = 5) -> dict[str, float]:
+    """Server CPU µs per request with the HTTP server taken out: median of rounds."""
+    os.environ.update(MOGI_DATA_DIR=tmp, MOGI_DATABASE_URL=f"sqlite:///{tmp}/bench.db")
+    os.environ.setdefault("MOGI_LOG_LEVEL", "WARNING")
+    from fastapi import FastAPI
+    from fastapi.responses import Response
+
+    from app.main import create_app
+
+    bare = FastAPI()
+
+    @bare.get("/def/{pack}/{number}")
+    def bare_def(pack: str, number: str) -> Response:
+        return Response(page)
+
+    @bare.get("/async/{pack}/{number}")
+    async def bare_async(pack: str, number: str) -> Response:
+        return Response(page)
+
+    mogi = create_app()
+    targets = {
+        BARE_SYNC: (bare, f"/def/{QUESTION}"),
+        BARE_ASYNC: (bare, f"/async/{QUESTION}"),
+        "question page": (mogi, f"/questions/{QUESTION}"),
+        "question API": (mogi, f"/api/v1/questions/{QUESTION}"),
+    }
+
+    async def run() -> dict[str, float]:
+        samples: dict[str, list[float]] = {}
+        for _ in range(rounds):
+            for name, (app, path) in targets.items():
+                for _ in range(30):
+                    assert await _asgi_get(app, path) == 200, path
+                t0 = time.process_time()
+                for _ in range(calls):
+                    await _asgi_get(app, path)
+                samples.setdefault(name, []).append((time.process_time() - t0) / calls * 1e6)
+        return {name: statistics.median(v) for name, v in samples.items()}
+
+    return asyncio.run(run())
 
 
 def report(best: dict[str, Figures], page_size: int, args: argparse.Namespace) -> None:
@@ -219,8 +290,15 @@ def main() -> int:
         serve_bare(int(args.bare[0]), args.bare[1], log_level)
         return 0
     with tempfile.TemporaryDirectory(prefix="mogi-bench-") as tmp:
-        best, page_size = measure(tmp, args)
-    report(best, page_size, args)
+        best, page = measure(tmp, args)
+        report(best, len(page), args)
+        cpu = in_process(tmp, page)
+    bare_us = min(cpu[BARE_SYNC], cpu[BARE_ASYNC])
+    print("\nIn process (ASGI calls, no HTTP server), server CPU per request, median of 5 x 1000:")
+    print("| target | server CPU µs/request | vs faster bare |")
+    print("| --- | ---: | ---: |")
+    for name, us in cpu.items():
+        print(f"| {name} | {us:.0f} | {bare_us / us:.2f}x |")
     return 0
 
 

@@ -135,8 +135,9 @@ def wait_ready(base: str, worker_log: Path, timeout: float = 180.0) -> None:
     raise RuntimeError(f"not ready after {timeout}s:\n{worker_log.read_text()}")
 
 
-def measure(base: str, token: str, params: dict[str, Any], jobs: int) -> list[float]:
-    """Seconds from each POST to its first progress event (the SSE stream, as a page reads it)."""
+def measure(base: str, token: str, params: dict[str, Any], jobs: int) -> list[tuple[float, float]]:
+    """Seconds from each POST to its `started` and first `progress` events, read from the SSE
+    stream as a page reads it."""
     headers = {"Authorization": f"Bearer {token}"}
     latencies = []
     with httpx.Client(base_url=base, headers=headers, timeout=120) as http:
@@ -146,18 +147,23 @@ def measure(base: str, token: str, params: dict[str, Any], jobs: int) -> list[fl
             r = http.post("/api/v1/demos", json=body)
             r.raise_for_status()
             job_id = r.json()["id"]
-            latencies.append(first_progress(http, job_id) - posted)
+            started, progress = first_events(http, job_id)
+            latencies.append((started - posted, progress - posted))
             http.post(f"/api/v1/demos/{job_id}/cancel").raise_for_status()
             wait_ended(http, job_id)
     return latencies
 
 
-def first_progress(http: httpx.Client, job_id: int) -> float:
+def first_events(http: httpx.Client, job_id: int) -> tuple[float, float]:
+    """When the `started` and the first `progress` event arrived."""
+    started = 0.0
     with http.stream("GET", f"/api/v1/demos/{job_id}/events") as response:
         for line in response.iter_lines():
-            if line == "event: progress":
-                return time.perf_counter()
-            if line in ("event: failed", "event: cancelled"):
+            if line == "event: started":
+                started = time.perf_counter()
+            elif line == "event: progress":
+                return started, time.perf_counter()
+            elif line in ("event: failed", "event: cancelled"):
                 break
     raise RuntimeError(f"run {job_id} ended without progress")
 
@@ -167,18 +173,26 @@ def wait_ended(http: httpx.Client, job_id: int) -> None:
         time.sleep(0.05)
 
 
-def report(latencies: list[float], server_pid: int, env: dict[str, str], params: dict) -> None:
+def report(
+    latencies: list[tuple[float, float]], server_pid: int, env: dict[str, str], params: dict
+) -> None:
     rss_mb = vm_rss_kb(server_pid) / 1024
     torch_mapped = "torch" in Path(f"/proc/{server_pid}/maps").read_text()
     imports_torch = run([sys.executable, "-c", IMPORT_CHECK], env).strip()
+    to_started = [s for s, _ in latencies]
+    to_progress = [p for _, p in latencies]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f}; python {platform.python_version()}"
     )
     print(f"architecture params: {params or 'defaults'}; {len(latencies)} jobs")
     print(
-        f"POST -> first progress event: p50 {statistics.median(latencies):.2f} s, "
-        f"max {max(latencies):.2f} s, min {min(latencies):.2f} s"
+        f"POST -> first progress event: p50 {statistics.median(to_progress):.2f} s, "
+        f"max {max(to_progress):.2f} s, min {min(to_progress):.2f} s"
+    )
+    print(
+        f"POST -> started event (claimed, child forked): p50 "
+        f"{statistics.median(to_started):.2f} s, max {max(to_started):.2f} s"
     )
     print(
         f"web process: VmRSS {rss_mb:.0f} MB; torch mapped into it: {torch_mapped}; "

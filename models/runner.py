@@ -413,8 +413,15 @@ def plan_overfitting(values: dict[str, Value], context: Context) -> Plan:
     return plan
 
 
+# Epochs of the fast recipes, when the user leaves `epochs` empty: the CNN reaches 99% in 2,
+# the MLP 98% in 3 (it is cheaper per epoch but learns less from each).
+RECIPE_EPOCHS = {"cnn": 2, "mlp": 3}
+
+
 def plan_architecture(values: dict[str, Value], context: Context) -> Plan:
     """The fast recipes: Adam with a one-cycle rate, label smoothing, batch 256."""
+    if values["epochs"] is None:
+        values = {**values, "epochs": RECIPE_EPOCHS[str(values["model"])]}
     model: nn.Module
     if values["model"] == "cnn":
         model = Cnn(CnnConfig(batch_norm=bool(values["cnn_batch_norm"])))
@@ -425,7 +432,9 @@ def plan_architecture(values: dict[str, Value], context: Context) -> Plan:
         label_smoothing=_float(values, "label_smoothing"),
         channels_last=values["model"] == "cnn",
     )  # fmt: skip
-    return _standard_plan(model, config, values, context)
+    plan = _standard_plan(model, config, values, context)
+    plan.extra["epochs"] = config.epochs
+    return plan
 
 
 def plan_loss(values: dict[str, Value], context: Context) -> Plan:

@@ -74,7 +74,8 @@ async def _bearer_or_cookie_user(request: Request, session: Session) -> User | N
         if user is None:
             raise AppError("Invalid or revoked API token.", 401, headers=_BEARER_HINT)
         return user
-    user = await run_in_threadpool(user_for_cookie, session, request.cookies.get(SESSION_COOKIE))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    user = await run_in_threadpool(user_for_cookie, session, cookie) if cookie else None
     if user is not None:
         await verify_csrf(request)  # a cookie rides along on cross-site requests; a header does not
     return user
@@ -101,7 +102,9 @@ async def current_api_user(request: Request, session: SessionDep) -> User:
 
 async def load_user(request: Request, session: SessionDep) -> User | None:
     """Pages: the logged-in user from the session cookie (None when logged out)."""
-    user = await run_in_threadpool(user_for_cookie, session, request.cookies.get(SESSION_COOKIE))
+    cookie = request.cookies.get(SESSION_COOKIE)
+    # Most page views are anonymous: no cookie, no thread hop, no query.
+    user = await run_in_threadpool(user_for_cookie, session, cookie) if cookie else None
     request.state.user = user
     return user
 

@@ -76,7 +76,8 @@ def search(
 async def question_page(pack: str, number: str, request: Request, session: SessionDep) -> Response:
     """A question with its answer, parent, follow-ups, neighbours and references."""
     # Served from memory on the event loop; the database is asked (in the thread pool) only
-    # when the snapshot is stale. The layout renders per request: it shows who is logged in.
+    # when the snapshot is stale. A logged-in visitor's page renders per request (their name,
+    # their panels); logged-out visitors share one rendering.
     found = service.cached_question(pack, number)
     if found is None:
         found = await run_in_threadpool(service.find_question, session, pack, number)

@@ -85,8 +85,9 @@ def demo_events(
     Resumes after the `Last-Event-ID` header (or `?after=`); ends when the run ends.
     """
     job_id = job.id
-    # Give the connection back now: the stream polls with short sessions of its own.
-    session.close()
+    # End the request's transaction now, giving its connection back: the stream may last
+    # minutes and polls with short sessions of its own.
+    session.commit()
     start = last_event_id if last_event_id is not None else (after or 0)
     return StreamingResponse(
         service.event_stream(job_id, start),

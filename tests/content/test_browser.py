@@ -132,7 +132,12 @@ def test_hostile_pack_runs_nothing_in_the_browser(
     slug = unique_slug("hostile")
     import_text(HOSTILE_PACK, slug)
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog) -> None:  # noqa: ANN001
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     record = RequestLog(page, live_server)
     for path in (f"/questions/{slug}/1", f"/questions/{slug}/1-1", f"/questions/{slug}"):
         page.goto(live_server + path)

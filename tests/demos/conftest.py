@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,13 +131,15 @@ class WorkerProcess:
 StartWorker = Callable[..., WorkerProcess]
 
 
-def spawn_worker(data_dir: Path, *, ready: bool = True, **env: str) -> WorkerProcess:
-    """A real worker (`python -m app.cli worker`) on this run's database, with short leases."""
+def spawn_worker(
+    data_dir: Path, *, ready: bool = True, args: Sequence[str] = (), **env: str
+) -> WorkerProcess:
+    """A real worker (`python -m app.cli worker ARGS`) on this run's database, short leases."""
     settings = {"MOGI_JOB_LEASE_S": TEST_LEASE_S, "MOGI_WORKER_POLL_S": "0.1", **env}
     log_path = data_dir / f"worker-{time.monotonic_ns()}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "worker"],
+            [sys.executable, "-m", "app.cli", "worker", *args],
             cwd=ROOT,
             env=subprocess_env(**settings),
             stdout=log,
@@ -158,8 +160,8 @@ def start_worker(database_url: str, data_dir: Path) -> Iterator[StartWorker]:
     """Start workers for one test; all are stopped afterwards."""
     started: list[WorkerProcess] = []
 
-    def start(ready: bool = True, **env: str) -> WorkerProcess:
-        worker = spawn_worker(data_dir, ready=False, **env)
+    def start(ready: bool = True, args: Sequence[str] = (), **env: str) -> WorkerProcess:
+        worker = spawn_worker(data_dir, ready=False, args=args, **env)
         started.append(worker)
         if ready:
             worker.wait_ready()

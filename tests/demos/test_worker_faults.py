@@ -150,3 +150,27 @@ def test_time_limit_stops_the_job_and_fails_it(
     assert run["attempt"] == 1  # a time limit is final, not retried
     wait_for(lambda: not worker.children(), timeout=5, what="the child to stop")
     assert [e.kind for e in event_rows(job_id)][-1] == "failed"
+
+
+def test_one_worker_runs_jobs_side_by_side_with_concurrency(
+    client: TestClient, alice: ApiUser, start_worker: StartWorker
+) -> None:
+    worker = start_worker(args=["--concurrency", "2"])
+    job_ids = [submit(client, alice, fresh(LONG)) for _ in range(2)]
+    for job_id in job_ids:
+        wait_for(lambda j=job_id: job_status(client, alice, j)["progress"], what="progress")
+    assert len(worker.children()) == 2
+    assert {owner_of(job_id) for job_id in job_ids} == {owner_of(job_ids[0])}
+    for job_id in job_ids:
+        client.post(f"/api/v1/demos/{job_id}/cancel", headers=alice.headers)
+    for job_id in job_ids:
+        assert wait_status(client, alice, job_id, ("cancelled",), timeout=30)
+    wait_for(lambda: not worker.children(), timeout=5, what="the children to stop")
+
+
+def test_worker_without_mnist_exits_saying_what_to_set(
+    tmp_path: object, start_worker: StartWorker
+) -> None:
+    worker = start_worker(ready=False, MOGI_MNIST_DIR=str(tmp_path))
+    assert worker.proc.wait(timeout=120) == 2
+    assert "MOGI_MNIST_DIR" in worker.log() and "worker cannot start" in worker.log()

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.content.models import Pack
 from app.practice.models import ReviewLog
-from tests.factories import make_user, make_web_session
+from tests.factories import make_user, make_web_session, unique_name
 
 pytestmark = pytest.mark.browser
 
@@ -25,6 +29,8 @@ def test_keyboard_session(live_server: str, page, db: Session, seeded: str) -> N
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{live_server}/practice")
+    # Other tests of the run may have added packs that sort first: choose ours.
+    page.select_option("#pack", seeded)
     page.check('input[name="kind"][value="chain"]')
     page.fill("#question", "13")
     page.click(".start-form button[type=submit]")
@@ -75,6 +81,7 @@ def test_session_fits_a_phone(live_server: str, phone_page, db: Session, seeded:
     page = phone_page
     _log_in(page, db, live_server)
     page.goto(f"{live_server}/practice")
+    page.select_option("#pack", seeded)
     page.check('input[name="kind"][value="chain"]')
     page.fill("#question", "16")
     page.click(".start-form button[type=submit]")
@@ -85,5 +92,27 @@ def test_session_fits_a_phone(live_server: str, phone_page, db: Session, seeded:
     assert buttons.count() == 4 and all(buttons.nth(i).is_visible() for i in range(4))
     box = buttons.nth(3).bounding_box()
     assert box is not None and box["x"] + box["width"] <= 390 and box["height"] >= 44
+    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
+    assert not overflow
+
+
+@pytest.fixture
+def long_title_pack(db: Session, seeded: str) -> Iterator[Pack]:
+    """A pack whose title has no place to break; removed again so no other test sees it."""
+    pack = Pack(slug=unique_name("wide"), title=uuid.uuid4().hex * 2, content_hash="0" * 64)
+    db.add(pack)
+    db.commit()
+    yield pack
+    db.delete(pack)
+    db.commit()
+
+
+def test_a_long_pack_title_wraps_on_a_phone(
+    live_server: str, phone_page, db: Session, long_title_pack: Pack  # noqa: ANN001
+) -> None:
+    page = phone_page
+    _log_in(page, db, live_server)
+    page.goto(f"{live_server}/practice")
+    assert page.locator(".pack-card h2", has_text=long_title_pack.title).is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth + 1")
     assert not overflow
