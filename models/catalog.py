@@ -454,12 +454,12 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
         summary_ko=(
             "784-256-10 MLP와 작은 CNN(채널 12, 24)을 같은 방법(Adam, one-cycle 학습률, "
             "라벨 스무딩, 배치 256)으로 학습해 파라미터 수, 테스트 정확도, 학습 시간을 "
-            "비교합니다. 에폭을 비우면 CNN은 2, MLP는 3 에폭을 학습합니다."
+            "비교합니다. 에폭을 비우면 두 모델 모두 3 에폭을 학습합니다."
         ),
         summary_en=(
             "A 784-256-10 MLP and a small CNN (12 and 24 channels) trained the same way (Adam, "
             "one-cycle learning rate, label smoothing, batch 256): compare parameters, test "
-            "accuracy and training time. Left empty, epochs are 2 for the CNN and 3 for the MLP."
+            "accuracy and training time. Left empty, epochs are 3 for either model."
         ),
         questions=_q("18", "19", "19-1"),
         params=(
@@ -470,6 +470,14 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
             Param("label_smoothing", "number", 0.1, "Label smoothing", "라벨 스무딩", 0.0, 0.3),
             Param("mlp_width", "integer", 256, "MLP hidden units", "MLP 은닉 뉴런 수", 16, 1024),
             Param("cnn_batch_norm", "boolean", False, "CNN batch normalisation", "CNN 배치 정규화"),
+            Param(
+                "cnn_downsample",
+                "string",
+                "stride",
+                "CNN downsampling (strided conv or max pool)",
+                "CNN 다운샘플링 (stride 합성곱 또는 max pooling)",
+                choices=("stride", "maxpool"),
+            ),  # fmt: skip
             _train_subset(60000),
             _seed(),
         ),

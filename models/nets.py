@@ -32,7 +32,7 @@ class MlpConfig:
 
 @dataclass(frozen=True)
 class CnnConfig:
-    """Two 3x3 conv layers with max pooling, then one hidden linear layer."""
+    """Two conv layers that each halve the image, then one hidden linear layer."""
 
     channels: tuple[int, int] = (12, 24)
     hidden: int = 128
@@ -40,6 +40,9 @@ class CnnConfig:
     batch_norm: bool = False
     dropout: float = 0.0
     init: str = "default"
+    # stride: strided convolutions do the downsampling (fast); maxpool: the classic
+    # convolution + 2x2 max pooling.
+    downsample: str = "stride"
 
 
 def make_activation(name: str) -> nn.Module:
@@ -57,6 +60,8 @@ def make_activation(name: str) -> nn.Module:
 
 class Mlp(nn.Sequential):
     """flatten -> [fc -> (bn) -> act -> (dropout)] x len(hidden) -> out."""
+
+    config: MlpConfig
 
     def __init__(self, config: MlpConfig) -> None:
         layers: OrderedDict[str, nn.Module] = OrderedDict()
@@ -78,29 +83,27 @@ class Mlp(nn.Sequential):
 
 
 class Cnn(nn.Sequential):
-    """conv3x3 -> pool -> (bn) -> act -> conv3x3 -> pool -> (bn) -> act -> fc -> act -> out.
+    """Two conv blocks, each halving height and width, then fc -> act -> (dropout) -> out.
 
-    Pooling comes before the activation (equal for ReLU-like activations, since both are
-    monotonic) so the activation and BN run on a quarter of the values; the second conv is
-    unpadded. Together that makes a training step about 40% faster on a CPU.
+    `stride`: conv5x5/2 -> (bn) -> act -> conv3x3/2 -> (bn) -> act; the convolutions skip the
+    positions pooling would throw away, which makes a step about 2.5x cheaper on a CPU than
+    `maxpool`: conv3x3 -> pool -> (bn) -> act -> conv3x3 (unpadded) -> pool -> (bn) -> act. There,
+    pooling comes before the activation (the same for monotonic activations) so the activation
+    and BN run on a quarter of the values.
     """
 
+    config: CnnConfig
+
     def __init__(self, config: CnnConfig) -> None:
-        c1, c2 = config.channels
-        bias = not config.batch_norm
-        layers: OrderedDict[str, nn.Module] = OrderedDict()
-        layers["conv1"] = nn.Conv2d(1, c1, 3, padding=1, bias=bias)  # (N, c1, 28, 28)
-        layers["pool1"] = nn.MaxPool2d(2)  # (N, c1, 14, 14)
-        if config.batch_norm:
-            layers["bn1"] = nn.BatchNorm2d(c1)
-        layers["act1"] = make_activation(config.activation)
-        layers["conv2"] = nn.Conv2d(c1, c2, 3, bias=bias)  # (N, c2, 12, 12)
-        layers["pool2"] = nn.MaxPool2d(2)  # (N, c2, 6, 6)
-        if config.batch_norm:
-            layers["bn2"] = nn.BatchNorm2d(c2)
-        layers["act2"] = make_activation(config.activation)
-        layers["flatten"] = nn.Flatten()  # (N, c2 * 36), channel-major (C, H, W) order
-        layers["fc1"] = nn.Linear(c2 * 6 * 6, config.hidden)  # (N, hidden)
+        if config.downsample == "stride":
+            layers, side = _strided_blocks(config)
+        elif config.downsample == "maxpool":
+            layers, side = _pooled_blocks(config)
+        else:
+            raise ValueError(f"unknown downsampling {config.downsample!r}")
+        c2 = config.channels[1]
+        layers["flatten"] = nn.Flatten()  # (N, c2 * side * side), channel-major (C, H, W) order
+        layers["fc1"] = nn.Linear(c2 * side * side, config.hidden)  # (N, hidden)
         layers["act3"] = make_activation(config.activation)
         if config.dropout > 0:
             layers["drop3"] = nn.Dropout(config.dropout)
@@ -108,6 +111,38 @@ class Cnn(nn.Sequential):
         super().__init__(layers)
         self.config = config
         init_weights(self, config.init)
+
+
+def _strided_blocks(config: CnnConfig) -> tuple[OrderedDict[str, nn.Module], int]:
+    c1, c2 = config.channels
+    bias = not config.batch_norm  # BN re-centres: a bias before it is redundant
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    layers["conv1"] = nn.Conv2d(1, c1, 5, stride=2, padding=2, bias=bias)  # (N, c1, 14, 14)
+    if config.batch_norm:
+        layers["bn1"] = nn.BatchNorm2d(c1)
+    layers["act1"] = make_activation(config.activation)
+    layers["conv2"] = nn.Conv2d(c1, c2, 3, stride=2, padding=1, bias=bias)  # (N, c2, 7, 7)
+    if config.batch_norm:
+        layers["bn2"] = nn.BatchNorm2d(c2)
+    layers["act2"] = make_activation(config.activation)
+    return layers, 7
+
+
+def _pooled_blocks(config: CnnConfig) -> tuple[OrderedDict[str, nn.Module], int]:
+    c1, c2 = config.channels
+    bias = not config.batch_norm
+    layers: OrderedDict[str, nn.Module] = OrderedDict()
+    layers["conv1"] = nn.Conv2d(1, c1, 3, padding=1, bias=bias)  # (N, c1, 28, 28)
+    layers["pool1"] = nn.MaxPool2d(2)  # (N, c1, 14, 14)
+    if config.batch_norm:
+        layers["bn1"] = nn.BatchNorm2d(c1)
+    layers["act1"] = make_activation(config.activation)
+    layers["conv2"] = nn.Conv2d(c1, c2, 3, bias=bias)  # (N, c2, 12, 12)
+    layers["pool2"] = nn.MaxPool2d(2)  # (N, c2, 6, 6)
+    if config.batch_norm:
+        layers["bn2"] = nn.BatchNorm2d(c2)
+    layers["act2"] = make_activation(config.activation)
+    return layers, 6
 
 
 def init_weights(model: nn.Module, scheme: str) -> None:

@@ -413,9 +413,9 @@ def plan_overfitting(values: dict[str, Value], context: Context) -> Plan:
     return plan
 
 
-# Epochs of the fast recipes, when the user leaves `epochs` empty: the CNN reaches 99% in 2,
-# the MLP 98% in 3 (it is cheaper per epoch but learns less from each).
-RECIPE_EPOCHS = {"cnn": 2, "mlp": 3}
+# Epochs of the fast recipes when the user leaves `epochs` empty: 3 take either model past its
+# goal (CNN 99%, MLP 98%) on every seed we tried, 2 only on some.
+RECIPE_EPOCHS = {"cnn": 3, "mlp": 3}
 
 
 def plan_architecture(values: dict[str, Value], context: Context) -> Plan:
@@ -424,7 +424,12 @@ def plan_architecture(values: dict[str, Value], context: Context) -> Plan:
         values = {**values, "epochs": RECIPE_EPOCHS[str(values["model"])]}
     model: nn.Module
     if values["model"] == "cnn":
-        model = Cnn(CnnConfig(batch_norm=bool(values["cnn_batch_norm"])))
+        model = Cnn(
+            CnnConfig(
+                batch_norm=bool(values["cnn_batch_norm"]),
+                downsample=str(values["cnn_downsample"]),
+            )
+        )
     else:
         model = Mlp(MlpConfig(hidden=(_int(values, "mlp_width"),)))
     config = _plain_config(

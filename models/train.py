@@ -50,7 +50,7 @@ class TrainConfig:
     schedule: str = "constant"  # constant | one_cycle
     loss: str = "cross_entropy"  # cross_entropy | bce | mse
     label_smoothing: float = 0.0
-    events_per_epoch: int = 4
+    events_per_epoch: int = 8
     early_stopping_patience: int | None = None  # needs validation data
     test_every: int = 1  # epochs between test scores; the last epoch is always scored
     channels_last: bool = False
@@ -193,6 +193,7 @@ def train_epoch(
     on_event: Callable[[int, int, _Window], bool],
     should_stop: ShouldStop | None = None,
     monitors: dict[str, LossFn] | None = None,
+    first_epoch: bool = False,
 ) -> int:
     """One pass over `data` in shuffled batches; returns the number of steps taken.
 
@@ -204,6 +205,8 @@ def train_epoch(
     n, batch_size = len(data), config.batch_size
     steps = math.ceil(n / batch_size)
     event_every = max(1, math.ceil(steps / max(1, config.events_per_epoch)))
+    # One early event in the first epoch, so a live chart moves within a fraction of a second.
+    early = math.ceil(event_every / 4) if first_epoch and event_every >= 4 else None
     # The permutation is drawn on the CPU generator so CPU and GPU runs see the same order.
     order = torch.randperm(n, generator=generator).to(data.labels.device)
     window = _new_window(data.labels.device, monitors)
@@ -222,7 +225,7 @@ def train_epoch(
         if scheduler is not None:
             scheduler.step()
         _accumulate(window, logits, labels, loss, monitors)
-        if (step + 1) % event_every == 0 or step + 1 == steps:
+        if (step + 1) % event_every == 0 or step + 1 in (steps, early):
             keep_going = on_event(step + 1, steps, window)
             window = _new_window(data.labels.device, monitors)
             if not keep_going:
@@ -333,6 +336,7 @@ def fit(
         result.steps += train_epoch(
             model, optimizer, scheduler, train, config,
             generator=generator, on_event=on_event, should_stop=should_stop, monitors=monitors,
+            first_epoch=epoch == 0,
         )  # fmt: skip
         watch.pause()
         result.epochs_completed = result.history[-1]["epoch"]

@@ -20,10 +20,11 @@ from multiprocessing.connection import wait
 from types import FrameType
 from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from app.config import Settings, get_settings
-from app.db import session_factory
+from app.db import get_engine, session_factory
 from app.demos import repository as repo
 from app.demos.tasks import JobSpec, cache_key
 from app.logs import configure_logging
@@ -255,6 +256,22 @@ class Worker:
             return None
 
 
+def _end_frozen_transactions(lease_s: float) -> None:
+    """On PostgreSQL, have the server end this worker's transactions left open longer than a
+    lease: a worker frozen inside one would otherwise keep the job's row locked, and no other
+    worker could take the job over when the lease lapses."""
+    engine = get_engine()
+    if engine.dialect.name != "postgresql":
+        return
+    timeout_ms = max(1000, int(lease_s * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _set_timeout(dbapi_conn: Any, _record: Any) -> None:
+        with dbapi_conn.cursor() as cursor:
+            cursor.execute(f"SET idle_in_transaction_session_timeout = {timeout_ms}")
+        dbapi_conn.commit()
+
+
 def run_worker(concurrency: int, once: bool) -> int:
     """Load torch and MNIST once, then run jobs until SIGTERM (or until idle, with once)."""
     settings = get_settings()
@@ -264,6 +281,7 @@ def run_worker(concurrency: int, once: bool) -> int:
     except Exception as exc:  # MNIST missing or corrupt, MOGI_DEVICE not usable...
         log.error("worker cannot start", extra={"error": f"{type(exc).__name__}: {exc}"})
         return 2
+    _end_frozen_transactions(settings.job_lease_s)
     worker = Worker(settings, runtime, concurrency)
     signal.signal(signal.SIGTERM, worker.request_stop)
     signal.signal(signal.SIGINT, worker.request_stop)

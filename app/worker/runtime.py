@@ -1,4 +1,5 @@
-"""The worker's warm state (torch imported, MNIST in memory) and the child process of each job.
+"""The worker's warm state (torch imported and warmed up, MNIST in memory) and the child
+process of each job.
 
 Importing torch and reading MNIST take seconds; the worker pays that once, then forks a child
 per job, which starts with both already in memory. Training in a child means a cancel or a
@@ -57,12 +58,15 @@ class WarmRuntime:
         # child hanging on its first parallel op. Each child sets its own thread count.
         torch.set_num_threads(1)
         from models.data import load_mnist
-        from models.runner import available_cpus, resolve_device
+        from models.runner import resolve_device, warm_up
+        from models.threads import available_cpus
 
         started = time.monotonic()
         device = resolve_device(settings.device)
         data = load_mnist(settings.mnist_dir, download=settings.mnist_download)
-        _warm_up(data)
+        # torch's lazy imports (its compiler stack, on the first optimiser step) cost seconds;
+        # done once here, on one thread, no forked child pays them again.
+        warm_up()
         if torch.cuda.is_initialized():
             raise RuntimeError("CUDA was initialised in the worker's parent; children would fail")
         threads = max(1, available_cpus() // max(1, concurrency))
@@ -161,30 +165,6 @@ class ChildRun:
         else:
             self.conn.close()
             self.closed = True
-
-
-def _warm_up(data: Any) -> None:
-    """Train a tiny MLP and take one CNN step on the CPU, in the parent, with one thread.
-
-    torch imports hundreds of modules (the compiler stack, sympy) lazily on the first
-    optimiser step, and sets up its kernels on first use: seconds that every child would
-    pay again. Done once here, each child starts its first step at once.
-    """
-    import torch
-
-    from models.nets import Cnn, CnnConfig
-    from models.runner import run_experiment
-
-    started = time.monotonic()
-    tiny = {"model": "mlp", "epochs": 1, "train_subset": 500, "batch_size": 64}
-    run_experiment("architecture", tiny, device="cpu", emit=lambda _e: None, data=data, threads=1)
-    cnn = Cnn(CnnConfig()).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    optimizer = torch.optim.Adam(cnn.parameters())
-    batch = data.train.images[:256].contiguous(memory_format=torch.channels_last)
-    loss = torch.nn.functional.cross_entropy(cnn(batch), data.train.labels[:256])
-    loss.backward()
-    optimizer.step()
-    log.info("warmed up", extra={"warm_up_s": round(time.monotonic() - started, 2)})
 
 
 def _child_main(

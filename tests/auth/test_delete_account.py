@@ -8,11 +8,22 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Column, Connection, ForeignKey, Integer, Table, func, insert, select
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Integer,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import CheckConstraint
 
@@ -79,10 +90,13 @@ def _fake_value(table: Table, column: Column[Any]) -> Any:
 class RowMaker:
     """Inserts one row per (table, owner), following foreign keys to the rows they need."""
 
-    def __init__(self, conn: Connection) -> None:
-        self.conn = conn
+    def __init__(self, session: Session) -> None:
+        self.session = session
         self.made: dict[tuple[str, int | None], dict[str, Any]] = {}
         self.in_progress: set[str] = set()
+        # Rows no user owns (a pack, a question), in the order they were made: the database
+        # is shared by the whole run, so they are removed after the test (see `remove_rows`).
+        self.shared: list[tuple[Table, dict[str, Any]]] = []
 
     def row(self, table: Table, user_id: int) -> dict[str, Any]:
         owner = user_id if "user_id" in table.c else None
@@ -94,16 +108,27 @@ class RowMaker:
                 for c in table.columns
                 if (v := self._value(table, c, user_id)) is not None
             }
-            result = self.conn.execute(insert(table).values(values))
+            result = self.session.connection().execute(insert(table).values(values))
             pk_names = table.primary_key.columns.keys()
             pk = dict(zip(pk_names, result.inserted_primary_key or (), strict=False))
             self.made[key] = {**values, **pk}
+            if owner is None:
+                self.shared.append((table, self.made[key]))
             self.in_progress.discard(table.name)
         return self.made[key]
 
+    def remove_rows(self, session: Session, user_ids: list[int]) -> None:
+        """Delete the users (their rows cascade) and the unowned rows this maker added."""
+        users = Base.metadata.tables[USER_TABLE]
+        session.execute(delete(users).where(users.c.id.in_(user_ids)))
+        for table, row in reversed(self.shared):
+            key = [column == row[column.name] for column in table.primary_key.columns]
+            session.execute(delete(table).where(*key))
+        session.commit()
+
     def _existing_or_new(self, table: Table, user_id: int) -> dict[str, Any]:
         if "user_id" not in table.c:
-            found = self.conn.execute(select(table).limit(1)).mappings().first()
+            found = self.session.connection().execute(select(table).limit(1)).mappings().first()
             if found is not None:
                 return dict(found)
         return self.row(table, user_id)
@@ -147,10 +172,24 @@ def _counts(db: Session, user_id: int) -> dict[str, int]:
     }
 
 
-def test_deleting_an_account_removes_its_rows_in_every_table(web: TestClient, db: Session) -> None:
+@pytest.fixture
+def maker(db: Session) -> Iterator[RowMaker]:
+    """A RowMaker on db; what it made (fake packs, fake queued demo jobs...) is removed after.
+
+    Left behind, those rows would show up for every later test of the run: an extra pack on
+    the practice page, a queued job a demo worker would pick up.
+    """
+    row_maker = RowMaker(db)
+    yield row_maker
+    db.rollback()
+    row_maker.remove_rows(db, sorted({owner for _, owner in row_maker.made if owner}))
+
+
+def test_deleting_an_account_removes_its_rows_in_every_table(
+    web: TestClient, db: Session, maker: RowMaker
+) -> None:
     alice, bob = make_user(db), make_user(db)
     alice_id, bob_id = alice.id, bob.id
-    maker = RowMaker(db.connection())
     for table in user_tables():
         maker.row(table, alice_id)
         maker.row(table, bob_id)

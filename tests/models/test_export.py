@@ -41,9 +41,11 @@ def _torch_probabilities(model: nn.Module, pixels: torch.Tensor) -> list[float]:
         Mlp(MlpConfig(hidden=(32, 16), activation="leaky_relu", batch_norm=True, dropout=0.3)),
         Mlp(MlpConfig(hidden=(24,), activation="sigmoid")),
         Cnn(CnnConfig(channels=(4, 6), hidden=16, batch_norm=True, activation="tanh")),
+        Cnn(CnnConfig(channels=(4, 6), hidden=16, batch_norm=True, downsample="maxpool")),
         Cnn(CnnConfig(dropout=0.2)),
+        Cnn(CnnConfig(downsample="maxpool")),
     ],
-    ids=["mlp-bn-leaky", "mlp-sigmoid", "cnn-bn-tanh", "cnn-default"],
+    ids=["mlp-bn-leaky", "mlp-sigmoid", "cnn-bn-tanh", "cnn-pool-bn", "cnn", "cnn-pool"],
 )
 def test_reference_forward_matches_torch(model: nn.Module, mnist) -> None:  # noqa: ANN001
     torch.manual_seed(0)
@@ -52,10 +54,12 @@ def test_reference_forward_matches_torch(model: nn.Module, mnist) -> None:  # no
                                                       shift=STANDARD_SHIFT)))  # fmt: skip
     ops = [layer["op"] for layer in exported["layers"]]
     assert "dropout" not in ops and ops[-1] == "softmax"
-    if isinstance(model, Mlp) and model.config.batch_norm:
-        assert "batchnorm" not in ops  # folded into the linear layer before it
-    if isinstance(model, Cnn) and model.config.batch_norm:
+    pooled = isinstance(model, Cnn) and model.config.downsample == "maxpool"
+    assert ("maxpool2d" in ops) == pooled
+    if isinstance(model, Cnn) and pooled and model.config.batch_norm:
         assert ops.count("batchnorm") == 2  # after pooling: listed, not folded
+    else:
+        assert "batchnorm" not in ops  # folded into the conv or linear layer before it
     pixels = mnist.test.pixels[0]
     expected = _torch_probabilities(model, pixels)
     got = forward(exported, bytes(pixels.flatten().tolist()))

@@ -15,8 +15,12 @@ def test_shapes_and_sizes() -> None:
     cnn = Cnn(CnnConfig())
     assert mlp(x).shape == cnn(x).shape == (5, 10)
     assert count_params(mlp) == 784 * 256 + 256 + 256 * 10 + 10
+    # conv 1->12 (5x5) + conv 12->24 (3x3) + fc 24*7*7->128 + fc 128->10
+    assert count_params(cnn) == (12 * 25 + 12) + (24 * 12 * 9 + 24) + (1176 * 128 + 128) + 1290
+    pooled = Cnn(CnnConfig(downsample="maxpool"))
+    assert pooled(x).shape == (5, 10)
     # conv 1->12 (3x3) + conv 12->24 (3x3) + fc 24*6*6->128 + fc 128->10
-    assert count_params(cnn) == (12 * 9 + 12) + (24 * 12 * 9 + 24) + (864 * 128 + 128) + 1290
+    assert count_params(pooled) == (12 * 9 + 12) + (24 * 12 * 9 + 24) + (864 * 128 + 128) + 1290
     names = [
         n for n, _ in Mlp(MlpConfig(hidden=(8, 8), batch_norm=True, dropout=0.1)).named_children()
     ]

@@ -13,12 +13,20 @@ from tests.practice.conftest import PACK, ApiUser, start
 Q = f"/api/v1/questions/{PACK}/3"
 
 
-def _counts(db: Session) -> dict[str, int]:
+def _counts(db: Session, *users: ApiUser) -> dict[str, int]:
+    """Rows per practice table: those of `users`, or of everybody when none is named.
+
+    The database is shared by the whole run, so a test that acts as a user counts that
+    user's rows only; the anonymous calls, which must change nobody's, count every row.
+    """
     db.expire_all()
-    return {
-        model.__tablename__: int(db.scalar(select(func.count()).select_from(model)) or 0)
-        for model in (Card, ReviewLog, QuizSession, Bookmark, Note, UserAnswer)
-    }
+    counts = {}
+    for model in (Card, ReviewLog, QuizSession, Bookmark, Note, UserAnswer):
+        stmt = select(func.count()).select_from(model)
+        if users:
+            stmt = stmt.where(model.user_id.in_([u.user.id for u in users]))
+        counts[model.__tablename__] = int(db.scalar(stmt) or 0)
+    return counts
 
 
 def _alice_state(client, alice: ApiUser) -> dict:  # noqa: ANN001
@@ -42,7 +50,7 @@ def _alice_state(client, alice: ApiUser) -> dict:  # noqa: ANN001
 def test_another_users_data_is_invisible(client, db: Session, alice: ApiUser, bob: ApiUser) -> None:  # noqa: ANN001
     session = _alice_state(client, alice)
     sid = session["id"]
-    before = _counts(db)
+    before = (_counts(db, alice), _counts(db, bob))
     h = bob.headers
     assert client.get(f"/api/v1/sessions/{sid}", headers=h).status_code == 404
     assert client.get(f"/api/v1/sessions/{sid}/next", headers=h).status_code == 404
@@ -62,7 +70,7 @@ def test_another_users_data_is_invisible(client, db: Session, alice: ApiUser, bo
     )
     assert empty.status_code == 409
     assert client.get(f"/api/v1/sessions/{sid}", headers=alice.headers).status_code == 200
-    assert _counts(db) == before
+    assert (_counts(db, alice), _counts(db, bob)) == before
     assert client.get(Q + "/note", headers=alice.headers).json()["body"] == "alice's"
     assert client.get(Q + "/bookmark", headers=alice.headers).json()["bookmarked"] is True
     assert client.get(Q + "/my-answer", headers=alice.headers).json()["body_markdown"] == "alice"
@@ -113,7 +121,7 @@ def test_every_route_needs_a_valid_token(client, db: Session, seeded: str, heade
 def test_bad_input_is_a_clear_4xx_and_changes_nothing(client, db: Session, alice: ApiUser) -> None:  # noqa: ANN001
     h = alice.headers
     assert client.put(Q + "/note", json={"body": "keep me"}, headers=h).status_code == 200
-    before = _counts(db)
+    before = _counts(db, alice)
     cases = [
         ("post", "/api/v1/reviews", {"question": f"{PACK}/999", "rating": 3}, 404),
         ("post", "/api/v1/reviews", {"question": "no-such-pack/1", "rating": 3}, 404),
@@ -149,7 +157,7 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(client, db: Session, alice
         assert r.status_code == expected, (url, body and str(body)[:80], r.text[:200])
         problem = r.json()
         assert problem["status"] == expected and problem["detail"]
-    assert _counts(db) == before
+    assert _counts(db, alice) == before
     oversized = client.put(Q + "/note", json={"body": "x" * 20_001}, headers=h).json()
     assert "20000" in oversized["detail"] and oversized["errors"][0]["loc"][-1] == "body"
     assert client.get(Q + "/note", headers=h).json()["body"] == "keep me"
@@ -158,9 +166,9 @@ def test_bad_input_is_a_clear_4xx_and_changes_nothing(client, db: Session, alice
 def test_cookie_calls_need_the_csrf_header(client, db: Session, alice: ApiUser) -> None:  # noqa: ANN001
     client.cookies.set("mogi_session", make_web_session(db, alice.user))
     client.cookies.set("mogi_csrf", "csrf-value")
-    before = _counts(db)
+    before = _counts(db, alice)
     body = {"question": f"{PACK}/1", "rating": 3}
     assert client.post("/api/v1/reviews", json=body).status_code == 403
-    assert _counts(db) == before
+    assert _counts(db, alice) == before
     ok = client.post("/api/v1/reviews", json=body, headers={"X-CSRF-Token": "csrf-value"})
     assert ok.status_code == 201
