@@ -13,8 +13,14 @@ from starlette.requests import Request
 
 LANGUAGES = ("ko", "en")
 LANG_COOKIE = "mogi_lang"
-_FEATURES = ("app.messages", "app.content.messages", "app.auth.messages",
-             "app.practice.messages", "app.progress.messages", "app.demos.messages")
+_FEATURES = (
+    "app.messages",
+    "app.content.messages",
+    "app.auth.messages",
+    "app.practice.messages",
+    "app.progress.messages",
+    "app.demos.messages",
+)
 
 
 @lru_cache

@@ -61,8 +61,12 @@ def _finish(request: Request, response: Response) -> Response:
     new = getattr(request.state, "new_csrf", None)
     if new:
         response.set_cookie(
-            CSRF_COOKIE, new, httponly=False, samesite="lax",
-            secure=get_settings().secure_cookies, path="/",
+            CSRF_COOKIE,
+            new,
+            httponly=False,
+            samesite="lax",
+            secure=get_settings().secure_cookies,
+            path="/",
         )
     lang = request.query_params.get("lang")
     if lang in LANGUAGES and request.cookies.get(LANG_COOKIE) != lang:
@@ -100,8 +104,11 @@ def render_error_page(
     """The HTML face of an error: the same message the API would give, in the layout."""
     try:
         return render(
-            request, "error.html", {"status": status, "title": title, "detail": detail},
-            status_code=status, headers=headers,
+            request,
+            "error.html",
+            {"status": status, "title": title, "detail": detail},
+            status_code=status,
+            headers=headers,
         )
     except Exception:  # the layout itself failed: still answer with the message
         return HTMLResponse(f"<h1>{status}</h1>", status_code=status, headers=headers)

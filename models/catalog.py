@@ -198,7 +198,7 @@ def _lr(default: float | None, maximum: float = 2.0, *, nullable: bool = False) 
     return Param("lr", "number", default, title_en, title_ko, 1e-5, maximum, nullable=nullable)
 
 
-def _train_subset(default: int, minimum: int = 500) -> Param:
+def _train_subset(default: int, minimum: int = 500, maximum: int = 60000) -> Param:
     return Param(
         "train_subset",
         "integer",
@@ -206,7 +206,7 @@ def _train_subset(default: int, minimum: int = 500) -> Param:
         "Training examples used",
         "사용할 학습 데이터 수",
         minimum,
-        60000,
+        maximum,
     )
 
 
@@ -257,7 +257,7 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
             _depth(6),
             _width(128),
             _lr(0.05),
-            _epochs(1, 5),
+            _epochs(3, 10),
             _batch_size(64),
             _train_subset(20000),
             _seed(),
@@ -285,7 +285,7 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
             _depth(6),
             _width(128),
             _lr(0.05),
-            _epochs(1, 5),
+            _epochs(3, 10),
             _batch_size(64),
             _train_subset(20000),
             _seed(),
@@ -312,7 +312,7 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
             Param("momentum", "number", 0.9, "Momentum", "모멘텀", 0.0, 0.99),
             _depth(2, 6),
             _width(128),
-            _epochs(1, 5),
+            _epochs(3, 10),
             _batch_size(64),
             _train_subset(20000),
             _seed(),
@@ -338,7 +338,7 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
             _lr(0.1, 10.0),
             _depth(2, 6),
             _width(128),
-            _epochs(1, 5),
+            _epochs(2, 10),
             _train_subset(20000),
             _seed(),
         ),
@@ -363,9 +363,9 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
             Param("batch_norm", "boolean", True, "Batch normalisation", "배치 정규화"),
             Param("dropout", "number", 0.2, "Dropout probability", "드롭아웃 확률", 0.0, 0.9),
             _depth(4, 8),
-            _width(256),
+            _width(128),
             _lr(0.05),
-            _epochs(1, 5),
+            _epochs(2, 10),
             _batch_size(64),
             _train_subset(20000),
             _seed(),
@@ -398,7 +398,7 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
             _lr(0.01),
             _depth(2, 6),
             _width(128),
-            _epochs(1, 5),
+            _epochs(3, 10),
             _batch_size(64),
             _train_subset(20000),
             _seed(),
@@ -422,7 +422,7 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
         ),
         questions=_q("6", "15", "15-3"),
         params=(
-            _train_subset(1000, 100),
+            _train_subset(1000, 100, 60000 - 2000),  # 2,000 images stay out for validation
             Param(
                 "weight_decay", "number", 0.0, "Weight decay (L2)", "Weight decay (L2)", 0.0, 0.1
             ),
@@ -502,7 +502,7 @@ _EXPERIMENTS: tuple[Experiment, ...] = (
             _lr(0.001, 0.1),
             _depth(1, 4),
             _width(128),
-            _epochs(1, 5),
+            _epochs(3, 10),
             _batch_size(128),
             _train_subset(20000),
             _seed(),

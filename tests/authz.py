@@ -39,9 +39,8 @@ PUBLIC_API_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/questions"),
         ("GET", "/api/v1/questions/{pack}/{number}"),
         ("GET", "/api/v1/search"),
-        # The demo catalogue: which experiments exist and their parameters.
-        ("GET", "/api/v1/experiments"),
-        # The demo catalogue describes what can be run; running it needs an account.
+        # The demo catalogue describes what can be run (experiments and their parameters);
+        # running one needs an account.
         ("GET", "/api/v1/experiments"),
     }
 )

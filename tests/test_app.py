@@ -36,6 +36,9 @@ def test_web_app_does_not_import_torch() -> None:
     import subprocess
     import sys
 
-    code = "import sys, app.main; app.main.create_app(); print('torch' in sys.modules, 'numpy' in sys.modules)"
+    code = (
+        "import sys, app.main; app.main.create_app(); "
+        "print('torch' in sys.modules, 'numpy' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
