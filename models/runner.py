@@ -413,15 +413,14 @@ def plan_overfitting(values: dict[str, Value], context: Context) -> Plan:
     return plan
 
 
-# Epochs of the fast recipes when the user leaves `epochs` empty: 3 take either model past its
-# goal (CNN 99%, MLP 98%) on every seed we tried, 2 only on some.
-RECIPE_EPOCHS = {"cnn": 3, "mlp": 3}
+# Learning rates of the fast recipes when the user leaves `lr` empty (batch 128, 2 epochs): at
+# 0.005 the CNN stays just under 99%, at 0.01 the MLP just under 98%.
+RECIPE_LR = {"cnn": 0.01, "mlp": 0.005}
 
 
 def plan_architecture(values: dict[str, Value], context: Context) -> Plan:
-    """The fast recipes: Adam with a one-cycle rate, label smoothing, batch 256."""
-    if values["epochs"] is None:
-        values = {**values, "epochs": RECIPE_EPOCHS[str(values["model"])]}
+    """The fast recipes: Adam with a one-cycle rate, label smoothing, batch 128, 2 epochs."""
+    lr = RECIPE_LR[str(values["model"])] if values["lr"] is None else _float(values, "lr")
     model: nn.Module
     if values["model"] == "cnn":
         model = Cnn(
@@ -433,12 +432,12 @@ def plan_architecture(values: dict[str, Value], context: Context) -> Plan:
     else:
         model = Mlp(MlpConfig(hidden=(_int(values, "mlp_width"),)))
     config = _plain_config(
-        values, "adam", _float(values, "lr"), schedule="one_cycle",
+        values, "adam", lr, schedule="one_cycle",
         label_smoothing=_float(values, "label_smoothing"),
         channels_last=values["model"] == "cnn",
     )  # fmt: skip
     plan = _standard_plan(model, config, values, context)
-    plan.extra["epochs"] = config.epochs
+    plan.extra["lr"] = lr
     return plan
 
 

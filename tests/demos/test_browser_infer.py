@@ -22,6 +22,10 @@ INFER_JS = ROOT / "static" / "js" / "demo-infer.js"
 TINY: dict[str, Any] = {"train_subset": 500, "epochs": 1, "seed": 7}
 CASES: list[tuple[str, dict[str, Any]]] = [
     ("architecture", {"model": "cnn", "cnn_batch_norm": True, "batch_size": 64}),
+    (
+        "architecture",
+        {"model": "cnn", "cnn_batch_norm": True, "cnn_downsample": "maxpool", "batch_size": 64},
+    ),
     ("architecture", {"model": "mlp", "mlp_width": 64, "batch_size": 64}),
     ("activations", {"activation": "sigmoid", "depth": 2, "width": 32}),
     ("activations", {"activation": "tanh", "depth": 2, "width": 32}),
@@ -95,7 +99,12 @@ def test_cases_cover_every_exported_op() -> None:
     for slug, params in CASES:
         values: dict[str, Any] = {**TINY, **params}
         if slug == "architecture" and values["model"] == "cnn":
-            model: Any = Cnn(CnnConfig(batch_norm=bool(values.get("cnn_batch_norm"))))
+            model: Any = Cnn(
+                CnnConfig(
+                    batch_norm=bool(values.get("cnn_batch_norm")),
+                    downsample=str(values.get("cnn_downsample", "stride")),
+                )
+            )
         else:
             hidden = (int(values.get("width", values.get("mlp_width", 32))),)
             model = Mlp(

@@ -102,7 +102,7 @@ def test_strings_from_the_command_line_are_coerced() -> None:
         ("architecture", {"epochs": True}, "epochs"),
         ("architecture", {"lr": "fast"}, "lr"),
         ("architecture", {"lr": "nan"}, "lr"),
-        ("architecture", {"lr": None}, "lr"),
+        ("batch-size", {"lr": None}, "lr"),
         ("architecture", {"model": "rnn"}, "model"),
         ("architecture", {"cnn_batch_norm": "maybe"}, "cnn_batch_norm"),
         ("architecture", {"colour": "red"}, "colour"),
