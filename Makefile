@@ -47,8 +47,11 @@ lint: setup
 	$(BIN)/ruff format --check app models tests benches
 	$(BIN)/mypy app models
 
+# Speed and memory targets: figures and commands in benches/RESULTS.md.
 bench: setup
 	$(BIN)/python benches/bench_content.py
+	$(BIN)/python benches/bench_training.py --runs 3
+	$(BIN)/python benches/bench_demos.py --jobs 10
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

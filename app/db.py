@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+from annotated_types import Interval
 from fastapi import Depends
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
@@ -113,3 +114,10 @@ async def get_session() -> AsyncIterator[Session]:
 # scope="function": commit before the response is sent, so a client that got 201 can read its
 # write in its next request (FastAPI's default would commit after the response has gone out).
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+
+MAX_ID = 2**31 - 1
+"""The largest value of an INTEGER column on PostgreSQL (ids are INTEGER)."""
+# Ids and offsets from a URL or a body are checked against it: one the database cannot hold
+# is a 422, not an overflow inside a query (a 500).
+DbId = Annotated[int, Interval(ge=1, le=MAX_ID)]
+DbOffset = Annotated[int, Interval(ge=0, le=MAX_ID)]

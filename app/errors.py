@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("mogi.errors")
@@ -117,6 +118,20 @@ def install_error_handlers(app: FastAPI) -> None:
         msg = str(errors[0]["msg"]) if errors else "invalid input"
         detail = f"{'.'.join(loc)}: {msg}" if loc else msg
         return problem_response(request, 422, detail, extra={"errors": errors})
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        # Input that passed validation but that the database cannot store, like a NUL
+        # character in PostgreSQL text: the client's mistake, not ours.
+        log.warning(
+            "database refused a value on %s %s: %s", request.method, request.url.path, exc.orig
+        )
+        return problem_response(
+            request,
+            422,
+            "A value cannot be stored: it holds a character text may not contain (such as NUL) "
+            "or is out of range.",
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

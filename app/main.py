@@ -12,6 +12,11 @@ from app.config import PROJECT_ROOT, get_settings
 from app.db import SessionDep
 from app.errors import install_error_handlers
 from app.logs import configure_logging
+from app.security_headers import SecurityHeadersMiddleware
+
+# Every request body is refused with 413 past this size, unless its route sets a larger limit
+# (an import): the largest form or JSON body otherwise is a note of 20,000 characters.
+MAX_BODY_BYTES = 1024 * 1024
 
 API_DESCRIPTION = (
     "Mogi's REST API. Errors are RFC 9457 problem details "
@@ -30,8 +35,10 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
         redoc_url=None,
+        max_body_size=MAX_BODY_BYTES,
     )
     install_error_handlers(app)
+    app.add_middleware(SecurityHeadersMiddleware, remote_image_base=settings.remote_image_base)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     _include_routers(app)
 

@@ -198,9 +198,16 @@ def browser() -> Iterator:
         b.close()
 
 
+# Playwright's wait_for_function polls with eval(), which the pages' CSP forbids; the CSP itself
+# is checked by tests/test_security_headers.py in a context that does not bypass it.
+BYPASS_CSP = {"bypass_csp": True}
+
+
 @pytest.fixture
 def page(browser) -> Iterator:  # noqa: ANN001
-    context = browser.new_context(locale="ko-KR", viewport={"width": 1200, "height": 900})
+    context = browser.new_context(
+        locale="ko-KR", viewport={"width": 1200, "height": 900}, **BYPASS_CSP
+    )
     p = context.new_page()
     p.set_default_timeout(10_000)
     yield p
@@ -210,7 +217,11 @@ def page(browser) -> Iterator:  # noqa: ANN001
 @pytest.fixture
 def phone_page(browser) -> Iterator:  # noqa: ANN001
     context = browser.new_context(
-        locale="ko-KR", viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+        locale="ko-KR",
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        **BYPASS_CSP,
     )
     p = context.new_page()
     p.set_default_timeout(10_000)

@@ -19,7 +19,7 @@ from app.auth.schemas import (
     UserRead,
     problem_responses,
 )
-from app.db import SessionDep
+from app.db import DbId, SessionDep
 
 router = APIRouter(tags=["accounts"])
 
@@ -113,6 +113,6 @@ def list_tokens(user: CurrentUser, session: SessionDep) -> Sequence[ApiToken]:
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 404),
 )
-def revoke_token(token_id: int, user: CurrentUser, session: SessionDep) -> None:
+def revoke_token(token_id: DbId, user: CurrentUser, session: SessionDep) -> None:
     """Revoke one of the caller's tokens (404 for an id that is not theirs)."""
     service.revoke_token(session, user, token_id)

@@ -19,7 +19,7 @@ from app.auth.deps import (
 )
 from app.auth.models import User
 from app.auth.service import AccountError
-from app.db import SessionDep
+from app.db import DbId, SessionDep
 from app.i18n import request_language
 from app.web import render, verify_csrf
 
@@ -203,7 +203,7 @@ def account_create_token(
 
 @router.post("/account/tokens/{token_id}/revoke")
 def account_revoke_token(
-    request: Request, session: SessionDep, user: PageUser, token_id: int
+    request: Request, session: SessionDep, user: PageUser, token_id: DbId
 ) -> Response:
     service.revoke_token(session, user, token_id)
     return _redirect("/account?done=revoked")

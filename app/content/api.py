@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.content import service
 from app.content.schemas import PackRead, QuestionList, QuestionRead
-from app.db import SessionDep, session_factory
+from app.db import DbOffset, SessionDep, session_factory
 
 router = APIRouter(tags=["content"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -33,7 +33,7 @@ def list_questions(
         Query(max_length=200, description="words that must all occur (substring, any case)"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[DbOffset, Query()] = 0,
 ) -> QuestionList:
     """Live questions in pack order; with q, the ones whose title, answer or references match."""
     return service.list_questions(session, pack, q, limit, offset)

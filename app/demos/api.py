@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 
 from app.auth.deps import CurrentUser
-from app.db import SessionDep
+from app.db import DbId, DbOffset, SessionDep
 from app.demos import service
 from app.demos.models import DemoJob
 from app.demos.schemas import DemoCreate, DemoPage, DemoRead, ExperimentRead
@@ -21,7 +21,7 @@ from app.demos.schemas import DemoCreate, DemoPage, DemoRead, ExperimentRead
 router = APIRouter(tags=["demos"])
 
 
-def owned_job(job_id: int, user: CurrentUser, session: SessionDep) -> DemoJob:
+def owned_job(job_id: DbId, user: CurrentUser, session: SessionDep) -> DemoJob:
     """The caller's run `job_id` (404 for anyone else's)."""
     return service.owned_job(session, user.id, job_id)
 
@@ -53,7 +53,7 @@ def list_demos(
     user: CurrentUser,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[DbOffset, Query()] = 0,
 ) -> DemoPage:
     """The caller's runs, newest first."""
     return service.list_jobs(session, user.id, limit=limit, offset=offset)
@@ -77,8 +77,8 @@ def cancel_demo(job: OwnedJob, session: SessionDep) -> DemoRead:
 def demo_events(
     job: OwnedJob,
     session: SessionDep,
-    last_event_id: Annotated[int | None, Header()] = None,
-    after: Annotated[int | None, Query(ge=0, description="resume after this event id")] = None,
+    last_event_id: Annotated[DbOffset | None, Header()] = None,
+    after: Annotated[DbOffset | None, Query(description="resume after this event id")] = None,
 ) -> StreamingResponse:
     """Server-sent events: queued, started, progress..., then finished, failed or cancelled.
 

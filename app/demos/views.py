@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import PageOptionalUser, PageUser, load_user
 from app.content import service as content
-from app.db import SessionDep
+from app.db import DbId, SessionDep
 from app.demos import service
 from app.demos.schemas import DemoSummary
 from app.errors import NotFound
@@ -407,7 +407,7 @@ def demos_index(request: Request, session: SessionDep, user: PageOptionalUser) -
 
 
 @router.get("/demos/runs/{run_id}")
-def run_page(run_id: int, request: Request, session: SessionDep, user: PageUser) -> Response:
+def run_page(run_id: DbId, request: Request, session: SessionDep, user: PageUser) -> Response:
     """One run: live curves while it trains, then results and the drawing pad."""
     job = service.owned_job(session, user.id, run_id)
     lang = request_language(request)

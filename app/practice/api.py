@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Path, Response, status
 
 from app.auth.deps import CurrentUser
-from app.db import SessionDep
+from app.db import DbId, SessionDep
 from app.practice import service
 from app.practice.fsrs_adapter import as_utc
 from app.practice.models import Note, UserAnswer
@@ -67,7 +67,7 @@ def create_session(body: SessionCreate, user: CurrentUser, db: SessionDep) -> Se
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead, responses=_ERRORS)
-def read_session(session_id: int, user: CurrentUser, db: SessionDep) -> SessionRead:
+def read_session(session_id: DbId, user: CurrentUser, db: SessionDep) -> SessionRead:
     """A session's progress and status (active, finished, or expired for a mock past its clock)."""
     return service.describe_session(db, service.find_session(db, user, session_id))
 
@@ -77,7 +77,7 @@ def read_session(session_id: int, user: CurrentUser, db: SessionDep) -> SessionR
     response_model=CardRead,
     responses={204: {"description": "The session is over"}, **_ERRORS},
 )
-def next_card(session_id: int, user: CurrentUser, db: SessionDep) -> CardRead | Response:
+def next_card(session_id: DbId, user: CurrentUser, db: SessionDep) -> CardRead | Response:
     """The current card with the interval each grade leads to; 204 when the session is over."""
     card = service.next_card(db, user, service.find_session(db, user, session_id))
     return card if card is not None else Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -85,7 +85,7 @@ def next_card(session_id: int, user: CurrentUser, db: SessionDep) -> CardRead | 
 
 @router.post("/sessions/{session_id}/reveal", response_model=RevealRead, responses=_ERRORS)
 def reveal_card(
-    session_id: int,
+    session_id: DbId,
     user: CurrentUser,
     db: SessionDep,
     body: Annotated[RevealIn | None, Body()] = None,

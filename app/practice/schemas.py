@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.db import DbId
 from app.practice.models import MAX_TEXT_CHARS
 
 ScopeKind = Literal["all", "due", "new", "bookmarked", "unanswered", "chain"]
@@ -116,7 +117,7 @@ class RevealRead(BaseModel):
 class ReviewCreate(_Strict):
     question: str = Field(pattern=QUESTION_ID_PATTERN, examples=["deep-learning/12-3"])
     rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")
-    session: int | None = None
+    session: DbId | None = None
     answer_text: str | None = Field(default=None, max_length=MAX_TEXT_CHARS)
     duration_ms: int | None = Field(default=None, ge=0, le=86_400_000)
 
@@ -148,7 +149,7 @@ class ReviewRead(BaseModel):
 
 
 class UndoIn(_Strict):
-    session: int | None = None
+    session: DbId | None = None
 
 
 class UndoRead(BaseModel):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import PageUser, load_user
 from app.auth.models import User
-from app.db import SessionDep, session_factory
+from app.db import DbId, SessionDep, session_factory
 from app.errors import AppError
 from app.practice import repository as repo
 from app.practice import service
@@ -90,7 +90,7 @@ def start_session_form(
 
 @router.get("/practice/sessions/{session_id}")
 def session_page(
-    session_id: int, request: Request, user: PageUser, db: SessionDep, fragment: str = ""
+    session_id: DbId, request: Request, user: PageUser, db: SessionDep, fragment: str = ""
 ) -> Response:
     """The session's current card; ?fragment=card renders only the card (for practice.js)."""
     quiz = service.find_session(db, user, session_id)
@@ -101,7 +101,7 @@ def session_page(
 
 @router.post("/practice/sessions/{session_id}/reveal")
 def reveal_form(
-    session_id: int,
+    session_id: DbId,
     user: PageUser,
     db: SessionDep,
     answer_text: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
@@ -113,7 +113,7 @@ def reveal_form(
 
 @router.post("/practice/sessions/{session_id}/grade")
 def grade_form(
-    session_id: int,
+    session_id: DbId,
     user: PageUser,
     db: SessionDep,
     question: Annotated[str, Form(max_length=100)],
@@ -124,7 +124,7 @@ def grade_form(
 
 
 @router.post("/practice/sessions/{session_id}/undo")
-def undo_form(session_id: int, user: PageUser, db: SessionDep) -> Response:
+def undo_form(session_id: DbId, user: PageUser, db: SessionDep) -> Response:
     service.undo_last(db, user, session_id)
     return _see_other(f"/practice/sessions/{session_id}")
 

@@ -108,6 +108,8 @@ _IMPORT_BODY = {
     "/import",
     response_model=ImportResult,
     openapi_extra=_IMPORT_BODY,
+    # Above the app's default; read_limited_body answers first, with the import's own message.
+    max_body_size=service.MAX_IMPORT_BYTES + 1024 * 1024,
     responses={
         413: {"description": "the export is larger than the limit"},
         422: {"description": "not a Mogi export, an unsupported version, or unknown questions"},

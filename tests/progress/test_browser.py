@@ -95,7 +95,9 @@ def test_days_follow_the_browser_time_zone(
     live_server: str, db: Session, seeded: str, browser: Any
 ) -> None:
     _, cookie, _ = _user_with_history(db)
-    context = browser.new_context(timezone_id="Asia/Seoul", viewport={"width": 1000, "height": 800})
+    context = browser.new_context(
+        timezone_id="Asia/Seoul", viewport={"width": 1000, "height": 800}, bypass_csp=True
+    )
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
