@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
@@ -12,7 +14,7 @@ from app.config import PROJECT_ROOT, get_settings
 from app.db import SessionDep
 from app.errors import install_error_handlers
 from app.logs import configure_logging
-from app.security_headers import SecurityHeadersMiddleware
+from app.security_headers import DOCS_PATH, SecurityHeadersMiddleware
 
 # Every request body is refused with 413 past this size, unless its route sets a larger limit
 # (an import): the largest form or JSON body otherwise is a note of 20,000 characters.
@@ -33,7 +35,7 @@ def create_app() -> FastAPI:
         version="1.0",
         description=API_DESCRIPTION,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        docs_url=None,  # served below from vendored Swagger UI: no CDN
         redoc_url=None,
         max_body_size=MAX_BODY_BYTES,
     )
@@ -48,6 +50,17 @@ def create_app() -> FastAPI:
         session.execute(text("SELECT 1"))
         backend = session.get_bind().dialect.name
         return {"status": "ok", "database": {"backend": backend, "reachable": True}}
+
+    @app.get(DOCS_PATH, include_in_schema=False)
+    def api_docs() -> HTMLResponse:
+        """Swagger UI for the OpenAPI document, from static/vendor."""
+        return get_swagger_ui_html(
+            openapi_url="/api/v1/openapi.json",
+            title="Mogi API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
 
     backend = settings.database_url.split(":")[0]
     logging.getLogger("mogi").info("app ready", extra={"database": backend})

@@ -28,7 +28,6 @@ PUBLIC_API_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # The API's own description.
         ("GET", "/api/v1/openapi.json"),
         ("GET", "/api/v1/docs"),
-        ("GET", "/api/v1/docs/oauth2-redirect"),
         # Accounts: signing up and logging in for a token are how credentials are obtained.
         ("POST", "/api/v1/users"),
         ("POST", "/api/v1/tokens"),

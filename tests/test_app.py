@@ -42,3 +42,12 @@ def test_web_app_does_not_import_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False False"
+
+
+def test_api_docs_use_only_vendored_assets(client) -> None:
+    r = client.get("/api/v1/docs")
+    assert r.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in r.text
+    assert "http://" not in r.text and "https://" not in r.text
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+        assert client.get(f"/static/vendor/swagger-ui/{asset}").status_code == 200

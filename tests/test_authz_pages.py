@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 from app.auth.deps import SESSION_COOKIE, page_user
 from app.auth.models import User
 from app.web import CSRF_COOKIE
-from tests.authz import _route_contexts, dummy_path, unsafe_page_routes
+from tests.authz import (
+    _route_contexts,
+    assert_page_posts_need_csrf,
+    dummy_path,
+    unsafe_page_routes,
+)
 from tests.factories import make_user, make_web_session
 
 PACK = "deep-learning"
@@ -261,3 +266,9 @@ def _question_id(db: Session, number: str) -> int:
     )
     assert qid is not None
     return qid
+
+
+def test_every_page_form_of_every_feature_needs_the_csrf_token(app: FastAPI, db: Session) -> None:
+    checked = set(assert_page_posts_need_csrf(app, make_web_session(db, make_user(db))))
+    expected = {f"{m} {t}" for m, t in EXPECTED_LOGIN_PAGES if m == "POST"}
+    assert expected <= checked, expected - checked

@@ -95,3 +95,11 @@ def test_markdown_of_users_and_packs_is_sanitised() -> None:
     refused = ("<script", "onerror", "onload", 'href="javascript:', "data:text", "<iframe")
     for bad in (*refused, "style=", "<form", "<input"):
         assert bad not in lowered, (bad, html)
+
+
+def test_a_hostile_csrf_cookie_is_escaped_in_the_shared_anonymous_page(
+    web: TestClient, seeded: str
+) -> None:
+    web.cookies.set(CSRF_COOKIE, '"><script>alert(1)</script>')
+    r = web.get("/questions/deep-learning/1")
+    assert r.status_code == 200 and _clean(r.text)
