@@ -18,5 +18,5 @@ if ! command -v apt-get >/dev/null; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq </dev/null
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" </dev/null >/dev/null
+$SUDO apt-get install -y -qq "${need[@]}" </dev/null >/dev/null
 echo "install-browser: installed ${need[*]}"
