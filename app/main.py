@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
+from app.body_limit import BodyLimitMiddleware
 from app.config import PROJECT_ROOT, get_settings
 from app.db import SessionDep
 from app.errors import install_error_handlers
@@ -37,9 +38,12 @@ def create_app() -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url=None,  # served below from vendored Swagger UI: no CDN
         redoc_url=None,
-        max_body_size=MAX_BODY_BYTES,
     )
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimitMiddleware, default_limit=MAX_BODY_BYTES, path_limits=_import_body_limits()
+    )
+    # Added last, so outermost: its headers reach every response, a refused body's too.
     app.add_middleware(SecurityHeadersMiddleware, remote_image_base=settings.remote_image_base)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
     _include_routers(app)
@@ -65,6 +69,14 @@ def create_app() -> FastAPI:
     backend = settings.database_url.split(":")[0]
     logging.getLogger("mogi").info("app ready", extra={"database": backend})
     return app
+
+
+def _import_body_limits() -> dict[str, int]:
+    """The routes that take a data export, larger than any other body."""
+    from app.progress.service import MAX_IMPORT_BYTES
+
+    limit = MAX_IMPORT_BYTES + 1024 * 1024  # the multipart or JSON wrapping around the export
+    return {"/api/v1/import": limit, "/progress/import": limit}
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -192,7 +192,11 @@ def test_bodies_have_a_size_limit(prober: TestClient, db: Session, seeded: str) 
     headers = {**bearer(make_token(db, make_user(db))), "Content-Type": "application/json"}
     note = "/api/v1/questions/deep-learning/1/note"
     big = b'{"body": "' + b"a" * MAX_BODY_BYTES + b'"}'
-    assert prober.put(note, content=big, headers=headers).status_code == 413
+    r = prober.put(note, content=big, headers=headers)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "bytes" in r.json()["detail"]
+    assert r.headers["x-content-type-options"] == "nosniff"
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the limit counts what arrives
         yield b'{"body": "'
@@ -204,7 +208,9 @@ def test_bodies_have_a_size_limit(prober: TestClient, db: Session, seeded: str) 
     assert r.status_code == 413
     assert r.headers["content-type"].startswith("application/problem+json")
     form = {"csrf_token": "x", "username": "a" * MAX_BODY_BYTES, "password": "p"}
-    assert prober.post("/login", data=form).status_code == 413
+    r = prober.post("/login", data=form)
+    assert r.status_code == 413
+    assert r.headers["content-type"].startswith("text/html")
     # An import may be larger than the default.
     doc = b"{" + b" " * (3 * MAX_BODY_BYTES) + b"}"
     r = prober.post("/api/v1/import", content=doc, headers=headers)
