@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
@@ -48,3 +49,21 @@ def make_web_session(db: Session, user: User) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class ApiUser:
+    """A user and the headers its API calls carry."""
+
+    user: User
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return bearer(self.token)
+
+
+def new_api_user(db: Session) -> ApiUser:
+    """A committed user with a personal API token."""
+    user = make_user(db)
+    return ApiUser(user=user, token=make_token(db, user))

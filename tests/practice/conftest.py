@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
-from tests.factories import bearer, make_token, make_user
+from tests.factories import ApiUser, new_api_user
 
 PACK = "deep-learning"
-
-
-@dataclass
-class ApiUser:
-    """A user and the headers its API calls carry."""
-
-    user: User
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return bearer(self.token)
-
-
-def new_api_user(db: Session) -> ApiUser:
-    user = make_user(db)
-    return ApiUser(user=user, token=make_token(db, user))
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,29 +10,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
 from app.content.models import Pack, Question
 from app.practice.models import Card, ReviewLog
-from tests.factories import bearer, make_token, make_user
+from tests.factories import ApiUser, new_api_user
 
 PACK = "deep-learning"
-
-
-@dataclass
-class ApiUser:
-    """A user and the headers its API calls carry."""
-
-    user: User
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return bearer(self.token)
-
-
-def new_api_user(db: Session) -> ApiUser:
-    user = make_user(db)
-    return ApiUser(user=user, token=make_token(db, user))
 
 
 @pytest.fixture
