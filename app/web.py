@@ -57,7 +57,8 @@ async def verify_csrf(request: Request) -> None:
         )
 
 
-def _finish(request: Request, response: Response) -> Response:
+def finish_response(request: Request, response: Response) -> Response:
+    """Set the cookies a page owes its visitor: a new CSRF token, a chosen language."""
     new = getattr(request.state, "new_csrf", None)
     if new:
         response.set_cookie(
@@ -95,7 +96,7 @@ def render(
     response = templates.TemplateResponse(
         request, template, ctx, status_code=status_code, headers=headers
     )
-    return _finish(request, response)
+    return finish_response(request, response)
 
 
 def render_error_page(

@@ -16,8 +16,7 @@ from app.content import service
 from app.content.service import PackSnapshot, QuestionData
 from app.db import SessionDep
 from app.i18n import request_language, translate
-from app.web import _finish as finish_response
-from app.web import csrf_token, render, templates, verify_csrf
+from app.web import csrf_token, finish_response, render, templates, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
 SEARCH_PAGE_SIZE = 20
