@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     user_active_jobs: int = Field(default=2, ge=1)  # queued + running per user
     queue_cap: int = Field(default=200, ge=1)  # queued jobs, all users together
     worker_poll_s: float = Field(default=0.25, gt=0)
+    # Database: how much each web process asks of it, and how long it waits (README, "Capacity").
+    db_pool_size: int = Field(default=10, ge=1, le=200)
+    db_queue_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    db_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    db_statement_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    db_busy_timeout_s: float = Field(default=5.0, gt=0, le=60)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from annotated_types import Interval
 from fastapi import Depends
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
+from app.errors import DatabaseUnavailable
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -34,29 +40,83 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    # WAL lets readers go on while one writer commits; busy_timeout makes a writer
-    # wait for the lock instead of failing at once under concurrent grading.
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=15000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+def _sqlite_pragmas(busy_ms: int) -> Any:
+    def set_pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        # WAL lets readers go on while one writer commits; busy_timeout makes a writer wait
+        # for the lock (briefly: past it the request gets a 503, never a long stall).
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return set_pragmas
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for url, with SQLite tuned for a web server and a worker sharing one file."""
+# SQLite errors after which a pooled connection must not be reused: one opened while the file
+# was read-only stays read-only after the file is fixed, until it is replaced.
+_SQLITE_STALE = ("readonly database", "disk i/o error", "unable to open database")
+
+
+def _invalidate_stale_sqlite(context: Any) -> None:
+    if context.engine is not None and context.engine.dialect.name != "sqlite":
+        return
+    text = str(context.original_exception).lower()
+    if any(marker in text for marker in _SQLITE_STALE):
+        context.is_disconnect = True
+
+
+def make_engine(url: str, *, statement_timeout: bool = True, pooled: bool = True) -> Engine:
+    """An engine for url with Mogi's pool and timeouts (README, "Capacity").
+
+    statement_timeout=False for migrations, which may legitimately run long; pooled=False
+    for probes that must open a connection of their own each time.
+    """
+    settings = get_settings()
+    pool: dict[str, Any] = {
+        "pool_size": settings.db_pool_size,
+        # A little room beyond the admitted requests: event streams, a worker's reaper.
+        "max_overflow": 4,
+        "pool_timeout": settings.db_queue_timeout_s,
+        "pool_pre_ping": True,
+    }
+    if not pooled:
+        pool = {"poolclass": NullPool}
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 15})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        busy_s = settings.db_busy_timeout_s
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": busy_s}, **pool
+        )
+        event.listen(engine, "connect", _sqlite_pragmas(int(busy_s * 1000)))
+        event.listen(engine, "handle_error", _invalidate_stale_sqlite)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, connect_args=_pg_connect_args(statement_timeout), **pool)
+
+
+def _pg_connect_args(statement_timeout: bool) -> dict[str, Any]:
+    """Timeouts that turn a database gone away or partitioned into an error within seconds."""
+    settings = get_settings()
+    connect_s = max(1, round(settings.db_connect_timeout_s))
+    args: dict[str, Any] = {
+        "connect_timeout": connect_s,
+        # Dead peers are noticed by TCP keepalives on idle connections and by the user
+        # timeout on connections waiting for an answer.
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 2,
+        "tcp_user_timeout": int(settings.db_statement_timeout_s * 1000),
+    }
+    if statement_timeout:
+        ms = int(settings.db_statement_timeout_s * 1000)
+        args["options"] = f"-c statement_timeout={ms} -c lock_timeout={ms}"
+    return args
 
 
 _engine: Engine | None = None
@@ -74,10 +134,10 @@ def get_engine() -> Engine:
 
 def reset_engine() -> None:
     """Drop the cached engine (tests point the process at another database)."""
-    global _engine, _factory
+    global _engine, _factory, _gate
     if _engine is not None:
         _engine.dispose()
-    _engine, _factory = None, None
+    _engine, _factory, _gate = None, None, None
 
 
 def session_factory() -> sessionmaker[Session]:
@@ -86,29 +146,85 @@ def session_factory() -> sessionmaker[Session]:
     return _factory
 
 
-async def get_session() -> AsyncIterator[Session]:
-    """One session per request: commit on success, roll back on any error.
+# ---- admission: a bounded number of requests use the database at once -------------------------
 
-    Async, so a request that never touches the database (a cached page) costs no thread-pool
-    hop; the blocking commit or rollback runs in the pool only when a transaction began.
-    """
-    session = session_factory()()
+# Requests that use the database take a slot first, without a thread and without a connection,
+# so at most db_pool_size of them hold connections. Each admitted request can always get a
+# connection, so none waits on the pool while holding a thread another needs (the deadlock
+# between the connection pool and the thread pool); the rest wait here, on the event loop, for
+# at most db_queue_timeout_s and then get a 503.
+_gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+
+def _semaphore() -> asyncio.Semaphore:
+    global _gate
+    loop = asyncio.get_running_loop()
+    if _gate is None or _gate[0] is not loop:
+        _gate = (loop, asyncio.Semaphore(get_settings().db_pool_size))
+    return _gate[1]
+
+
+@asynccontextmanager
+async def admission() -> AsyncIterator[None]:
+    """Hold one of the process's database slots; 503 (busy) when none frees up in time."""
+    gate = _semaphore()
     try:
-        yield session
-        if session.in_transaction():
-            await run_in_threadpool(session.commit)
-    except BaseException:
-        # Keep loaded objects (the current user) readable by the error page rendered next:
-        # a rollback would expire them and the session is closed by then.
-        session.expunge_all()
-        if session.in_transaction():
-            await run_in_threadpool(session.rollback)
-        raise
+        await asyncio.wait_for(gate.acquire(), timeout=get_settings().db_queue_timeout_s)
+    except TimeoutError:
+        raise DatabaseUnavailable("busy") from None
+    try:
+        yield
     finally:
+        gate.release()
+
+
+def _close(session: Session, commit: bool) -> None:
+    try:
+        if commit and session.in_transaction():
+            session.commit()
+    finally:
+        session.close()  # rolls back whatever is left
+
+
+async def get_session() -> AsyncIterator[Session]:
+    """One session per request, inside an admission slot: commit on success, else roll back."""
+    async with admission():
+        session = session_factory()()
+        try:
+            yield session
+        except BaseException:
+            # Keep loaded objects (the current user) readable by the error page rendered next:
+            # a rollback would expire them.
+            session.expunge_all()
+            await _finish(session, commit=False)
+            raise
+        await _finish(session, commit=True)
+
+
+async def _finish(session: Session, *, commit: bool) -> None:
+    # A request that never touched the database costs no thread-pool hop.
+    if session.in_transaction():
+        await run_in_threadpool(_close, session, commit)
+    else:
+        session.close()
+
+
+async def run_db(fn: Callable[..., T], *args: Any) -> T:
+    """Run fn(session, *args) in one thread-pool hop: its own session, committed at the end.
+
+    For async routes and streams: the connection is held only for fn's work, inside an
+    admission slot.
+    """
+    async with admission():
+        return await run_in_threadpool(_run_in_session, fn, *args)
+
+
+def _run_in_session(fn: Callable[..., T], *args: Any) -> T:
+    with session_factory()() as session:
+        result = fn(session, *args)
         if session.in_transaction():
-            await run_in_threadpool(session.close)
-        else:
-            session.close()
+            session.commit()
+        return result
 
 
 # scope="function": commit before the response is sent, so a client that got 201 can read its

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("mogi.errors")
@@ -25,13 +25,81 @@ class AppError(Exception):
         title: str | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
+        page_message: str | None = None,
     ) -> None:
         super().__init__(message)
+        self.page_message = page_message
         self.message = message
         self.status_code = status_code
         self.title = title
         self.headers = headers or {}
         self.extra = extra or {}
+
+
+# Why the database could not serve a request: (API detail, page text in Korean, Retry-After s).
+_DB_FAULTS = {
+    "busy": (
+        "The server is busy: too many requests are waiting for the database. Try again shortly.",
+        "지금 요청이 많아 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+        2,
+    ),
+    "unreachable": (
+        "The database is not reachable right now. Try again shortly.",
+        "데이터베이스에 연결할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+        5,
+    ),
+    "read_only": (
+        "The database is read-only right now, so nothing can be saved. Try again later.",
+        "데이터베이스가 읽기 전용이라 저장할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+        30,
+    ),
+    "disk_full": (
+        "The database's disk is full, so nothing can be saved. Try again later.",
+        "데이터베이스 디스크가 가득 차 저장할 수 없습니다. 잠시 후 다시 시도해 주세요.",
+        30,
+    ),
+    "timeout": (
+        "The database did not answer in time. Try again shortly.",
+        "데이터베이스가 제때 응답하지 않았습니다. 잠시 후 다시 시도해 주세요.",
+        5,
+    ),
+}
+
+
+class DatabaseUnavailable(AppError):
+    """The database cannot serve this request now: a 503 that tells the client when to retry."""
+
+    def __init__(self, reason: str) -> None:
+        detail, page_text, retry_s = _DB_FAULTS[reason]
+        super().__init__(
+            detail,
+            503,
+            headers={"Retry-After": str(retry_s)},
+            extra={"reason": reason},
+            page_message=page_text,
+        )
+        self.reason = reason
+
+
+def database_fault(exc: BaseException) -> str | None:
+    """The kind of database fault exc is (a key of _DB_FAULTS), or None for other errors."""
+    from sqlalchemy import exc as sa
+
+    if isinstance(exc, sa.TimeoutError):  # no pooled connection came free in time
+        return "busy"
+    if not isinstance(exc, sa.DBAPIError) or isinstance(exc, sa.IntegrityError | sa.DataError):
+        return None
+    text = str(exc.orig).lower()
+    sqlstate = getattr(exc.orig, "sqlstate", None) or ""
+    if "readonly" in text or "read-only" in text or sqlstate == "25006":
+        return "read_only"
+    if "disk is full" in text or "database or disk is full" in text or sqlstate == "53100":
+        return "disk_full"
+    if "database is locked" in text or sqlstate in ("57014", "55P03"):  # busy, timeouts
+        return "timeout"
+    if isinstance(exc, sa.OperationalError | sa.InterfaceError) or exc.connection_invalidated:
+        return "unreachable"
+    return None
 
 
 class NotFound(AppError):
@@ -70,7 +138,9 @@ def problem_response(
     title: str | None = None,
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
+    page_message: str | None = None,
 ) -> Response:
+    """Problem details for the API, the error page (page_message, translated) for browsers."""
     title = title or _TITLES.get(status, "Error")
     if wants_json(request):
         body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
@@ -78,8 +148,11 @@ def problem_response(
         return JSONResponse(
             body, status_code=status, headers=headers, media_type="application/problem+json"
         )
+    from app.i18n import request_language, translate
     from app.web import render_error_page  # late: web imports templates which import errors
 
+    if page_message:
+        detail = translate(page_message, request_language(request))
     return render_error_page(request, status, title, detail, headers=headers)
 
 
@@ -95,6 +168,7 @@ def install_error_handlers(app: FastAPI) -> None:
             title=exc.title,
             headers=exc.headers,
             extra=exc.extra,
+            page_message=exc.page_message,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -132,6 +206,22 @@ def install_error_handlers(app: FastAPI) -> None:
             "A value cannot be stored: it holds a character text may not contain (such as NUL) "
             "or is out of range.",
         )
+
+    @app.exception_handler(SQLAlchemyError)
+    async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
+        reason = database_fault(exc)
+        if reason is None:
+            return await _unexpected(request, exc)
+        # The database is away, locked past its budget, read-only or full: the client gets a
+        # 503 it can retry, and the log says why.
+        log.warning(
+            "database fault on %s %s: %s",
+            request.method,
+            request.url.path,
+            str(exc).splitlines()[0][:300],
+            extra={"reason": reason},
+        )
+        return await _app_error(request, DatabaseUnavailable(reason))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

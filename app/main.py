@@ -6,14 +6,14 @@ import logging
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from sqlalchemy import text
+from starlette.concurrency import run_in_threadpool
 
 from app.body_limit import BodyLimitMiddleware
 from app.config import PROJECT_ROOT, get_settings
-from app.db import SessionDep
 from app.errors import install_error_handlers
+from app.health import database_health
 from app.logs import configure_logging
 from app.security_headers import DOCS_PATH, SecurityHeadersMiddleware
 
@@ -49,11 +49,16 @@ def create_app() -> FastAPI:
     _include_routers(app)
 
     @app.get("/healthz", tags=["meta"])
-    def healthz(session: SessionDep) -> dict[str, object]:
-        """200 with the database's state, so a load balancer or compose can wait on it."""
-        session.execute(text("SELECT 1"))
-        backend = session.get_bind().dialect.name
-        return {"status": "ok", "database": {"backend": backend, "reachable": True}}
+    async def healthz() -> JSONResponse:
+        """200 when the database can be read and written; 503 saying what is wrong otherwise."""
+        database = await run_in_threadpool(database_health)
+        if database["reachable"] and database["writable"]:
+            return JSONResponse({"status": "ok", "database": database})
+        return JSONResponse(
+            {"status": "unavailable", "database": database},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     @app.get(DOCS_PATH, include_in_schema=False)
     def api_docs() -> HTMLResponse:
@@ -93,6 +98,7 @@ def _include_routers(app: FastAPI) -> None:
     from app.progress import views as progress_views
 
     # Pages first: the question page is the hottest route, and no page path overlaps /api/v1.
+    app.include_router(content_views.question_router)
     for module in (content_views, auth_views, practice_views, progress_views, demos_views):
         app.include_router(module.router)
     for module in (content_api, auth_api, practice_api, progress_api, demos_api):

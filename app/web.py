@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 from typing import Any
@@ -20,28 +21,41 @@ templates.env.globals["LANGUAGES"] = LANGUAGES
 CSRF_COOKIE = "mogi_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
+SESSION_COOKIE = "mogi_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
+def sign_csrf(nonce: str, session_cookie: str) -> str:
+    """The CSRF token for a browser's nonce cookie and session: an HMAC under MOGI_SECRET_KEY.
+
+    Bound to the session, so a token seen by one login is worthless to another, and signed,
+    so a cookie planted from a sibling subdomain cannot come with a matching token.
+    """
+    session_digest = hashlib.sha256(session_cookie.encode()).hexdigest()
+    message = f"csrf|{nonce}|{session_digest}".encode()
+    key = get_settings().secret_key.encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
 def csrf_token(request: Request) -> str:
-    """The request's CSRF token: the cookie's, or a new one that render() will set."""
-    token = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
-    if not token:
-        token = secrets.token_urlsafe(32)
-        request.state.new_csrf = token
-    return token
+    """The request's CSRF token, from its nonce cookie (or a new one that render() will set)."""
+    nonce = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf", None)
+    if not nonce:
+        nonce = secrets.token_urlsafe(32)
+        request.state.new_csrf = nonce
+    return sign_csrf(nonce, request.cookies.get(SESSION_COOKIE, ""))
 
 
 async def verify_csrf(request: Request) -> None:
-    """Reject an unsafe request whose form field or header does not match the CSRF cookie.
+    """Reject an unsafe request whose form field or header is not the token of its cookies.
 
-    Double-submit: a page on another origin can make the browser send our cookie but cannot
-    read it, so it cannot put the same value in the form. Used as a dependency on every router
-    that serves pages and on cookie-authenticated API calls.
+    A page on another origin can make the browser send our cookies but can neither read them
+    nor compute their signature, so it cannot put the right token in a form. Used as a
+    dependency on every router that serves pages and on cookie-authenticated API calls.
     """
     if request.method not in UNSAFE_METHODS:
         return
-    cookie = request.cookies.get(CSRF_COOKIE, "")
+    nonce = request.cookies.get(CSRF_COOKIE, "")
     sent = request.headers.get(CSRF_HEADER, "")
     if not sent:
         content_type = request.headers.get("content-type", "")
@@ -49,7 +63,8 @@ async def verify_csrf(request: Request) -> None:
             form = await request.form()
             value = form.get(CSRF_FIELD, "")
             sent = value if isinstance(value, str) else ""
-    if not cookie or not sent or not hmac.compare_digest(cookie, sent):
+    expected = sign_csrf(nonce, request.cookies.get(SESSION_COOKIE, "")) if nonce else ""
+    if not expected or not sent or not hmac.compare_digest(expected, sent):
         raise AppError(
             "보안 토큰이 없거나 맞지 않습니다. 페이지를 새로 고친 뒤 다시 시도하세요. "
             "(CSRF token missing or invalid)",

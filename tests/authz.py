@@ -147,7 +147,13 @@ def assert_page_posts_need_csrf(app: FastAPI, session_cookie: str) -> list[str]:
     with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
         for method, template, path in unsafe_page_routes(app):
             checked.append(f"{method} {template}")
-            for label, form in (("no token", {}), ("wrong token", {"csrf_token": "forged"})):
+            forms = (
+                ("no token", {}),
+                ("wrong token", {"csrf_token": "forged"}),
+                # The cookie's own value was the token before tokens were signed: no more.
+                ("unsigned cookie value", {"csrf_token": "the-real-token"}),
+            )
+            for label, form in forms:
                 client.cookies.clear()
                 client.cookies.set(SESSION_COOKIE, session_cookie)
                 client.cookies.set(CSRF_COOKIE, "the-real-token")
@@ -180,13 +186,15 @@ def assert_token_isolated(app: FastAPI, db: object) -> None:
         assert r.status_code == 404
 
         from app.auth.deps import SESSION_COOKIE
-        from app.web import CSRF_COOKIE
+        from app.web import CSRF_COOKIE, sign_csrf
 
-        client.cookies.set(SESSION_COOKIE, make_web_session(db, bob), domain="127.0.0.1")
+        bob_session = make_web_session(db, bob)
+        client.cookies.set(SESSION_COOKIE, bob_session, domain="127.0.0.1")
         client.cookies.set(CSRF_COOKIE, "csrf", domain="127.0.0.1")
         page = client.get("/account")
         assert page.status_code == 200 and "alice's" not in page.text
-        r = client.post(f"/account/tokens/{alice_id}/revoke", data={"csrf_token": "csrf"})
+        token = sign_csrf("csrf", bob_session)
+        r = client.post(f"/account/tokens/{alice_id}/revoke", data={"csrf_token": token})
         assert r.status_code == 404
         client.cookies.clear()
         mine = client.get(f"{API_PREFIX}/users/me", headers=bearer(alice_secret))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -67,3 +68,14 @@ def new_api_user(db: Session) -> ApiUser:
     """A committed user with a personal API token."""
     user = make_user(db)
     return ApiUser(user=user, token=make_token(db, user))
+
+
+def csrf_for(client: Any) -> str:
+    """The CSRF token a page would give this client: its nonce cookie signed with its session.
+
+    With several cookies of one name in the jar, the server reads the last one sent.
+    """
+    from app.web import CSRF_COOKIE, SESSION_COOKIE, sign_csrf
+
+    values = {cookie.name: cookie.value or "" for cookie in client.cookies.jar}
+    return sign_csrf(values.get(CSRF_COOKIE, ""), values.get(SESSION_COOKIE, ""))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import SESSION_COOKIE, page_user
 from app.auth.models import User
-from app.web import CSRF_COOKIE
+from app.web import CSRF_COOKIE, sign_csrf
 from tests.authz import (
     _route_contexts,
     assert_page_posts_need_csrf,
@@ -97,8 +97,12 @@ def _as(client: TestClient, db: Session, user: User | None = None) -> User:
     return user
 
 
+def _token(client: TestClient) -> str:
+    return sign_csrf(CSRF, client.cookies.get(SESSION_COOKIE) or "")
+
+
 def _post(client: TestClient, url: str, **fields: str) -> Any:
-    return client.post(url, data={"csrf_token": CSRF, **fields})
+    return client.post(url, data={"csrf_token": _token(client), **fields})
 
 
 def test_the_walk_finds_every_login_page(app: FastAPI) -> None:
@@ -114,7 +118,7 @@ def test_logged_out_visitors_are_sent_to_login(app: FastAPI, anon: TestClient) -
     failures = []
     for method, template, path in login_pages(app):
         # A valid CSRF pair: the redirect must come from the missing account, not the token.
-        r = anon.request(method, path, data={"csrf_token": CSRF})
+        r = anon.request(method, path, data={"csrf_token": _token(anon)})
         expected = "/login" if method != "GET" else f"/login?next={quote(path, safe='')}"
         if r.status_code != 303 or r.headers.get("location") != expected:
             failures.append(f"{method} {template}: {r.status_code} {r.headers.get('location')}")
@@ -153,7 +157,7 @@ def test_ids_a_database_cannot_hold_are_404_not_500(
             for name in names:
                 concrete = concrete.replace("{" + name + "}", value)
             concrete = dummy_path(concrete, route)
-            r = anon.request(method, concrete, data={"csrf_token": CSRF, "question": "x/1"})
+            r = anon.request(method, concrete, data={"csrf_token": _token(anon), "question": "x/1"})
             checked.append(template)
             assert r.status_code in (404, 422), (method, concrete, r.status_code, r.text[:300])
     assert "/practice/sessions/{session_id}" in checked and "/demos/runs/{run_id}" in checked

@@ -159,7 +159,7 @@ def test_malformed_page_forms_never_500(
     app: FastAPI, prober: TestClient, db: Session, seeded: str
 ) -> None:
     from app.auth.deps import SESSION_COOKIE
-    from app.web import CSRF_COOKIE
+    from app.web import CSRF_COOKIE, sign_csrf
     from tests.authz import dummy_path, unsafe_page_routes
 
     fields = ("body", "body_markdown", "name", "answer_text", "question", "pack", "kind", "mode")
@@ -169,10 +169,15 @@ def test_malformed_page_forms_never_500(
             continue  # they would end the probing session
         for value in (NUL, "가" * 30_000, str(BEYOND_INT64)):
             prober.cookies.clear()
-            prober.cookies.set(SESSION_COOKIE, _web_session(db))
+            web_session = _web_session(db)
+            prober.cookies.set(SESSION_COOKIE, web_session)
             prober.cookies.set(CSRF_COOKIE, "probe")
             path = dummy_path(template.replace("{pack}", "deep-learning"), None)
-            form = {"csrf_token": "probe", "rating": value, "time_limit_min": value}
+            form = {
+                "csrf_token": sign_csrf("probe", web_session),
+                "rating": value,
+                "time_limit_min": value,
+            }
             form |= {name: value for name in fields}
             r = prober.request(method, path, data=form, headers={"Accept": "text/html"})
             if r.status_code >= 500:

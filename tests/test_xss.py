@@ -15,7 +15,7 @@ from app.auth.deps import SESSION_COOKIE
 from app.content.render import RenderContext, render_answer
 from app.content.views import highlight
 from app.web import CSRF_COOKIE
-from tests.factories import make_user, make_web_session
+from tests.factories import csrf_for, make_user, make_web_session
 
 CSRF = "xss-csrf"
 HOSTILE = "<script>alert(1)</script><img src=x onerror=alert(2)>\"'><svg onload=alert(3)>"
@@ -53,7 +53,9 @@ def test_unknown_objects_echo_their_name_escaped(web: TestClient, seeded: str) -
 
 
 def test_login_form_echoes_the_username_escaped(web: TestClient) -> None:
-    r = web.post("/login", data={"csrf_token": CSRF, "username": HOSTILE, "password": "x" * 12})
+    r = web.post(
+        "/login", data={"csrf_token": csrf_for(web), "username": HOSTILE, "password": "x" * 12}
+    )
     assert r.status_code in (400, 401, 422) and _clean(r.text)
     r = web.get("/login", params={"next": "/" + HOSTILE})
     assert _clean(r.text)
@@ -61,7 +63,7 @@ def test_login_form_echoes_the_username_escaped(web: TestClient) -> None:
 
 def test_token_name_is_escaped_on_the_account_page(web: TestClient, db: Session) -> None:
     _log_in(web, db)
-    r = web.post("/account/tokens", data={"csrf_token": CSRF, "name": HOSTILE[:60]})
+    r = web.post("/account/tokens", data={"csrf_token": csrf_for(web), "name": HOSTILE[:60]})
     assert r.status_code in (201, 422) and _clean(r.text)
     assert _clean(web.get("/account").text)
 
@@ -78,7 +80,7 @@ def test_an_uploaded_export_is_echoed_escaped(web: TestClient, db: Session, seed
             "reviews": [{"question": ref, "reviewed_at": when, "rating": 3, "mode": "review"}],
         }
         files = {"file": ("x.json", json.dumps(doc).encode(), "application/json")}
-        r = web.post("/progress/import", files=files, data={"csrf_token": CSRF})
+        r = web.post("/progress/import", files=files, data={"csrf_token": csrf_for(web)})
         assert r.status_code in (200, 422) and _clean(r.text), r.text[:300]
 
 

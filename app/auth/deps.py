@@ -20,9 +20,8 @@ from app.auth.security import SESSION_LIFETIME, digest
 from app.config import get_settings
 from app.db import SessionDep, utcnow
 from app.errors import AppError
-from app.web import verify_csrf
+from app.web import SESSION_COOKIE, verify_csrf
 
-SESSION_COOKIE = "mogi_session"
 TOKEN_USE_PRECISION = timedelta(minutes=1)
 _BEARER_HINT = {"WWW-Authenticate": 'Bearer realm="mogi"'}
 

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
 from app.content import service
 from app.content.schemas import PackRead, QuestionList, QuestionRead
-from app.db import DbOffset, SessionDep, session_factory
+from app.db import DbOffset, SessionDep, run_db
 
 router = APIRouter(tags=["content"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -46,10 +45,5 @@ async def get_question(pack: str, number: str) -> Response:
     # loop; only a stale or missing snapshot goes to the database, in the thread pool.
     found = service.cached_question(pack, number)
     if found is None:
-        found = await run_in_threadpool(_find_question, pack, number)
+        found = await run_db(service.find_question, pack, number)
     return Response(service.question_json(*found), media_type="application/json")
-
-
-def _find_question(pack: str, number: str) -> tuple[service.PackSnapshot, service.QuestionData]:
-    with session_factory()() as session:
-        return service.find_question(session, pack, number)

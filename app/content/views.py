@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import secrets
 import time
+from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup, escape
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 
-from app.auth.deps import load_user
+from app.auth.deps import SESSION_COOKIE, load_user, user_for_cookie
+from app.auth.models import User
 from app.content import service
 from app.content.service import PackSnapshot, QuestionData
-from app.db import SessionDep
+from app.db import SessionDep, run_db
+from app.demos.panels import demos_for_question
 from app.i18n import request_language, translate
+from app.practice import service as practice_service
+from app.practice.service import QuestionState
 from app.web import csrf_token, finish_response, render, templates, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
+# The question page finds its visitor itself, in the same thread-pool hop as its panels.
+question_router = APIRouter(include_in_schema=False)
 SEARCH_PAGE_SIZE = 20
 ANON_PAGE_TTL_S = 1.0
 # Stands for the visitor's CSRF token in a page rendered once for every logged-out visitor.
@@ -71,22 +78,46 @@ def search(
     return render(request, "content/search.html", context)
 
 
-@router.get("/questions/{pack}/{number}")
-async def question_page(pack: str, number: str, request: Request, session: SessionDep) -> Response:
-    """A question with its answer, parent, follow-ups, neighbours and references."""
-    # Served from memory on the event loop; the database is asked (in the thread pool) only
-    # when the snapshot is stale. A logged-in visitor's page renders per request (their name,
-    # their panels); logged-out visitors share one rendering.
+@question_router.get("/questions/{pack}/{number}")
+async def question_page(pack: str, number: str, request: Request) -> Response:
+    """A question with its answer, parent, follow-ups, neighbours, references and panels."""
+    # Served from memory on the event loop for logged-out visitors (the database is asked only
+    # when the snapshot is stale). A visitor with a session cookie gets their own page: who
+    # they are and their panels come from one thread-pool hop with one short session.
+    lang = request_language(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        page = await run_db(_private_page_state, pack, number, cookie)
+        request.state.user = page.user
+        if page.user is not None:
+            return _render_question(request, page.snap, page.question, lang, page.panels())
     found = service.cached_question(pack, number)
     if found is None:
-        found = await run_in_threadpool(service.find_question, session, pack, number)
+        found = await run_db(service.find_question, pack, number)
     snap, question = found
-    lang = request_language(request)
-    if getattr(request.state, "user", None) is not None:
-        return _render_question(request, snap, question, lang)
     body = _anonymous_page(request, snap, question, lang).replace(_CSRF_MARK, csrf_token(request))
     # finish_response sets the cookies render() would (a new CSRF token, a chosen language).
     return finish_response(request, HTMLResponse(body))
+
+
+@dataclass
+class _PrivatePage:
+    """A logged-in visitor's question page: the question, who they are, their panels."""
+
+    snap: PackSnapshot
+    question: QuestionData
+    user: User | None
+    practice: QuestionState | None
+
+    def panels(self) -> dict[str, Any]:
+        return {"practice_panel": self.practice}
+
+
+def _private_page_state(db: Session, pack: str, number: str, cookie: str) -> _PrivatePage:
+    snap, question = service.find_question(db, pack, number)
+    user = user_for_cookie(db, cookie)
+    state = practice_service.question_state(db, user.id, question.id) if user else None
+    return _PrivatePage(snap, question, user, state)
 
 
 def _render_question(
@@ -99,12 +130,15 @@ def _render_question(
     main, aside = snap.cached(
         ("page", question.number, lang), lambda: _question_parts(snap, question, lang)
     )
+    ref = service.question_ref(snap, question)
     context = {
         "pack": snap.pack,
-        "question": service.question_ref(snap, question),
+        "question": ref,
         "title": question.title,
         "body_main": main,
         "body_aside": aside,
+        "practice_panel": None,
+        "linked_demos": demos_for_question(ref.public_id, lang),
         **(extra or {}),
     }
     return render(request, "content/question.html", context)
@@ -116,14 +150,14 @@ def _anonymous_page(
     """The whole page as a logged-out visitor sees it, rendered at most once per ANON_PAGE_TTL_S.
 
     Only the CSRF token differs between logged-out visitors: the page is rendered with a mark in
-    its place, which each response replaces with the visitor's own token. Panels of other
-    features shown to logged-out visitors are at most ANON_PAGE_TTL_S old.
+    its place, which each response replaces with the visitor's own token.
     """
     key = ("anonymous", question.number, lang)
     now = time.monotonic()
     entry = snap.rendered.get(key)
     if isinstance(entry, tuple) and now - entry[1] < ANON_PAGE_TTL_S:
         return cast(Markup, entry[0])
+    request.state.user = None
     response = _render_question(request, snap, question, lang, {"csrf_token": _CSRF_MARK})
     body = Markup(bytes(response.body).decode("utf-8"))
     snap.rendered[key] = (body, now)

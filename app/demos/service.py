@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
-from app.db import session_factory, utcnow
+from app.db import run_db, utcnow
 from app.demos import repository as repo
 from app.demos.models import TERMINAL_STATUSES, DemoEvent, DemoJob
 from app.demos.schemas import (
@@ -34,8 +35,10 @@ from app.demos.schemas import (
     ExperimentRead,
 )
 from app.demos.tasks import inference_of, without_inference
-from app.errors import AppError, NotFound
+from app.errors import AppError, DatabaseUnavailable, NotFound
 from models import catalog
+
+log = logging.getLogger("mogi.demos")
 
 # Seconds a client is told to wait when its own limit, or the whole queue, is full.
 USER_RETRY_AFTER_S = 10
@@ -243,12 +246,20 @@ async def event_stream(job_id: int, after_seq: int) -> AsyncIterator[str]:
     """Server-sent events of a job from `after_seq` on, until its closing event.
 
     Each poll is a short session in the thread pool, so an open stream holds neither a
-    database connection nor a thread between polls.
+    database connection nor a thread between polls. When the database is away the stream
+    ends cleanly; the browser's EventSource reconnects and resumes after its last event.
     """
     yield "retry: 1000\n\n"
     idle = 0.0
     while True:
-        events, status = await run_in_threadpool(_poll_events, job_id, after_seq)
+        try:
+            events, status = await run_db(_poll_events, job_id, after_seq)
+        except (SQLAlchemyError, DatabaseUnavailable) as exc:
+            log.warning(
+                "event stream paused: database unavailable", extra={"error": str(exc)[:200]}
+            )
+            yield "event: unavailable\ndata: {}\n\n"
+            return
         for event in events:
             after_seq = event.seq
             yield _sse(event)
@@ -266,15 +277,16 @@ async def event_stream(job_id: int, after_seq: int) -> AsyncIterator[str]:
         await asyncio.sleep(STREAM_POLL_S)
 
 
-def _poll_events(job_id: int, after_seq: int) -> tuple[list[DemoEvent], str | None]:
-    with session_factory()() as session:
-        state = repo.job_state(session, job_id)
-        if state is None:
-            return [], None
-        status, last_seq = state
-        if last_seq <= after_seq:
-            return [], status
-        return list(repo.list_events(session, job_id, after_seq=after_seq)), status
+def _poll_events(
+    session: Session, job_id: int, after_seq: int
+) -> tuple[list[DemoEvent], str | None]:
+    state = repo.job_state(session, job_id)
+    if state is None:
+        return [], None
+    status, last_seq = state
+    if last_seq <= after_seq:
+        return [], status
+    return list(repo.list_events(session, job_id, after_seq=after_seq)), status
 
 
 def _sse(event: DemoEvent) -> str:

@@ -23,7 +23,7 @@ from app.demos import service
 from app.demos.schemas import DemoSummary
 from app.errors import NotFound
 from app.i18n import request_language, translate
-from app.web import render, templates, verify_csrf
+from app.web import render, verify_csrf
 from models import catalog
 from models.catalog import Experiment
 
@@ -252,26 +252,6 @@ def params_text(params: dict[str, Any], compare: list[dict[str, Any]] | None) ->
     common = ", ".join(f"{k}={_number_text(v)}" for k, v in params.items() if k not in varied)
     sides = " | ".join(", ".join(f"{k}={_number_text(c.get(k))}" for k in varied) for c in compare)
     return f"{sides}  ·  {common}" if common else sides
-
-
-# ---- question pages -------------------------------------------------------------------------
-
-
-def demos_for_question(public_id: str, lang: str) -> list[dict[str, str]]:
-    """The experiments that illustrate a question, for the question page's panel."""
-    return [
-        {
-            "slug": exp.slug,
-            "title": exp.title(lang),
-            "summary": exp.summary(lang),
-            "url": f"/demos/{exp.slug}",
-        }
-        for exp in catalog.EXPERIMENTS.values()
-        if public_id in exp.questions
-    ]
-
-
-templates.env.globals["demos_for_question"] = demos_for_question
 
 
 # ---- text for the scripts -------------------------------------------------------------------

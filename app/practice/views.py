@@ -10,18 +10,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
-from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app.auth.deps import PageUser, load_user
 from app.auth.models import User
-from app.db import DbId, SessionDep, session_factory
+from app.db import DbId, SessionDep
 from app.errors import AppError
 from app.practice import repository as repo
 from app.practice import service
 from app.practice.models import MAX_TEXT_CHARS
 from app.practice.schemas import ReviewCreate, ScopeIn, SessionCreate
-from app.web import render, templates, verify_csrf
+from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
 
@@ -177,23 +176,3 @@ def my_answer_form(
     else:
         service.delete_user_answer(db, user, ref)
     return _back_to(ref)
-
-
-def practice_panel_state(user: User | None, question_id: int) -> dict[str, Any] | None:
-    """The signed-in user's bookmark, note and own answer for the question page's panel."""
-    if user is None:
-        return None
-    with session_factory()() as db:
-        state = service.question_state(db, user.id, question_id)
-        return {
-            "bookmarked": state.bookmarked,
-            "note": state.note,
-            "own_answer_markdown": state.own_answer_markdown,
-            "own_answer_html": Markup(state.own_answer_html or ""),
-            "card": state.card,
-            "chain_size": state.chain_size,
-        }
-
-
-# The question page belongs to the content feature; its panel include calls this to read state.
-templates.env.globals["practice_panel_state"] = practice_panel_state

@@ -53,10 +53,12 @@ def web(client_from: Callable[..., TestClient]) -> TestClient:
 
 
 def csrf_token(client: TestClient) -> str:
-    """The client's CSRF cookie, fetching the login page first to get one."""
+    """The token a page would give this client, fetching the login page first for a cookie."""
+    from app.web import SESSION_COOKIE, sign_csrf
+
     if CSRF_COOKIE not in client.cookies:
         client.get("/login")
-    return client.cookies[CSRF_COOKIE]
+    return sign_csrf(client.cookies[CSRF_COOKIE], client.cookies.get(SESSION_COOKIE) or "")
 
 
 def post_form(client: TestClient, url: str, **fields: str) -> httpx.Response:

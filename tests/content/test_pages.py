@@ -229,8 +229,11 @@ def test_each_visitor_gets_their_own_csrf_token_on_a_cached_page(app, packs) -> 
     for _ in range(2):
         with TestClient(app, base_url="http://127.0.0.1") as visitor:
             r = visitor.get("/questions/deep-learning/16")
-            cookie = visitor.cookies.get("mogi_csrf")
-            assert cookie and f'<meta name="csrf-token" content="{cookie}">' in r.text
+            from tests.factories import csrf_for
+
+            cookie = csrf_for(visitor)
+            assert visitor.cookies.get("mogi_csrf")
+            assert f'<meta name="csrf-token" content="{cookie}">' in r.text
             assert _CSRF_MARK not in r.text
             again = visitor.get("/questions/deep-learning/16")
             assert f'content="{cookie}"' in again.text and "set-cookie" not in again.headers

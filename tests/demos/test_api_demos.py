@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from tests.demos.conftest import ApiUser, new_api_user
+from tests.factories import csrf_for
 
 TINY = {"model": "mlp", "epochs": 1, "train_subset": 2000}
 
@@ -213,7 +214,7 @@ def test_cookie_session_posts_need_the_csrf_header(client: TestClient, db: Sessi
     client.cookies.set("mogi_csrf", "token-1")
     body = {"experiment": "architecture", "params": TINY}
     assert client.post("/api/v1/demos", json=body).status_code == 403
-    r = client.post("/api/v1/demos", json=body, headers={"X-CSRF-Token": "token-1"})
+    r = client.post("/api/v1/demos", json=body, headers={"X-CSRF-Token": csrf_for(client)})
     assert r.status_code == 202, r.text
 
 

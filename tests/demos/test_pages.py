@@ -226,8 +226,10 @@ def test_cookie_run_attempt_needs_the_csrf_header(client: TestClient, db: Sessio
     body = {"experiment": slug, "params": {}}
     assert client.post("/api/v1/demos", json=body).status_code == 403
     client.get("/demos")  # the page sets the CSRF cookie the script echoes
-    token = client.cookies.get("mogi_csrf")
-    assert token
+    from tests.factories import csrf_for
+
+    assert client.cookies.get("mogi_csrf")
+    token = csrf_for(client)
     r = client.post("/api/v1/demos", json=body, headers={"X-CSRF-Token": token})
     assert r.status_code == 202, r.text
     assert r.json()["id"]

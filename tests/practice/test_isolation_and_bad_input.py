@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.practice.models import Bookmark, Card, Note, QuizSession, ReviewLog, UserAnswer
-from tests.factories import make_web_session
+from tests.factories import csrf_for, make_web_session
 from tests.practice.conftest import PACK, ApiUser, start
 
 Q = f"/api/v1/questions/{PACK}/3"
@@ -170,5 +170,5 @@ def test_cookie_calls_need_the_csrf_header(client, db: Session, alice: ApiUser) 
     body = {"question": f"{PACK}/1", "rating": 3}
     assert client.post("/api/v1/reviews", json=body).status_code == 403
     assert _counts(db, alice) == before
-    ok = client.post("/api/v1/reviews", json=body, headers={"X-CSRF-Token": "csrf-value"})
+    ok = client.post("/api/v1/reviews", json=body, headers={"X-CSRF-Token": csrf_for(client)})
     assert ok.status_code == 201

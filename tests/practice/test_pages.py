@@ -7,7 +7,7 @@ import re
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from tests.factories import make_user, make_web_session
+from tests.factories import csrf_for, make_user, make_web_session
 from tests.practice.conftest import PACK
 
 CSRF = "page-csrf-token"
@@ -21,7 +21,7 @@ def log_in(client, db: Session, user: User | None = None) -> User:  # noqa: ANN0
 
 
 def post(client, url: str, **fields: str):  # noqa: ANN001, ANN201
-    return client.post(url, data={"csrf_token": CSRF, **fields}, follow_redirects=False)
+    return client.post(url, data={"csrf_token": csrf_for(client), **fields}, follow_redirects=False)
 
 
 def test_practice_page_needs_login(client, seeded: str) -> None:  # noqa: ANN001

@@ -344,9 +344,12 @@ def test_export_and_import_need_authentication(client: Any) -> None:
 
 
 def _browser_login(client: Any, db: Session, who: ApiUser) -> str:
-    client.cookies.set("mogi_session", make_web_session(db, who.user))
+    from app.web import sign_csrf
+
+    web_session = make_web_session(db, who.user)
+    client.cookies.set("mogi_session", web_session)
     client.cookies.set("mogi_csrf", "test-csrf-token")
-    return "test-csrf-token"
+    return sign_csrf("test-csrf-token", web_session)
 
 
 def test_import_form_on_the_progress_page(

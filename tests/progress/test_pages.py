@@ -64,8 +64,10 @@ def test_new_user_sees_the_empty_state(client: Any, db: Session, alice: ApiUser)
     assert 'href="/practice"' in page.text
     assert 'href="/api/v1/export"' in page.text and 'href="/api/v1/export/reviews.csv"' in page.text
     assert 'action="/progress/import"' in page.text and 'enctype="multipart/form-data"' in page.text
-    csrf = client.cookies.get("mogi_csrf")
-    assert csrf and f'name="csrf_token" value="{csrf}"' in page.text
+    from tests.factories import csrf_for
+
+    csrf = csrf_for(client)
+    assert client.cookies.get("mogi_csrf") and f'name="csrf_token" value="{csrf}"' in page.text
     assert 'id="heatmap"' not in page.text
 
 
