@@ -30,9 +30,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from app.config import get_settings
 
     settings = get_settings()
-    worker: subprocess.Popen[bytes] | None = None
-    if args.with_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "app.cli", "worker"])
+    worker = _start_worker() if args.with_worker else None
+    # uvicorn handles SIGTERM/SIGINT while it serves, then restores this handler and raises
+    # the signal again: turning it into SystemExit lets the `finally` below stop the worker.
+    # (If this process dies some other way, the worker's parent-death signal stops it.)
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(
             "app.main:create_app",
@@ -45,18 +47,47 @@ def cmd_serve(args: argparse.Namespace) -> int:
         )
     finally:
         if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+            _stop_worker(worker)
     return 0
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _start_worker() -> subprocess.Popen[bytes]:
+    """`mogi worker` as a child that cannot outlive this process."""
+    argv = [sys.executable, "-m", "app.cli", "worker", "--parent-pid", str(os.getpid())]
+    return subprocess.Popen(argv, preexec_fn=_die_with_parent)
+
+
+def _die_with_parent() -> None:
+    """In the forked child, before exec: SIGTERM it when its parent dies (Linux)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the worker watches its parent instead
+        pass
+
+
+def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (the worker finishes or hands back its jobs within seconds), then SIGKILL."""
+    if worker.poll() is not None:
+        return
+    worker.send_signal(signal.SIGTERM)
+    try:
+        worker.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        worker.wait()
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from app.worker.main import run_worker
 
-    return run_worker(concurrency=args.concurrency, once=args.once)
+    return run_worker(concurrency=args.concurrency, once=args.once, parent_pid=args.parent_pid)
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -87,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("worker", help="run demo jobs from the queue")
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--once", action="store_true", help="exit when the queue is empty")
+    p.add_argument("--parent-pid", type=int, help=argparse.SUPPRESS)  # set by serve --with-worker
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("train", help="run one experiment in the foreground")

@@ -52,7 +52,10 @@ class DemoJob(Base):
     # Full parameter sets of a side-by-side comparison (2-4), or None for a single run.
     compare: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="queued")
+    # Claims so far; `handbacks` of them ended with the worker handing the job back (shutting
+    # down), so attempt - handbacks is the number of workers lost on it.
     attempt: Mapped[int] = mapped_column(Integer, default=0)
+    handbacks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     max_attempts: Mapped[int] = mapped_column(Integer, default=3)
     lease_owner: Mapped[str | None] = mapped_column(String(128))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -84,3 +87,14 @@ class DemoEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class DemoWorker(Base):
+    """A running `mogi worker`, refreshed every few seconds; gone when it exits cleanly."""
+
+    __tablename__ = "demo_worker"
+
+    owner: Mapped[str] = mapped_column(String(128), primary_key=True)
+    device_kind: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

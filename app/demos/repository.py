@@ -1,52 +1,23 @@
-"""All SQL of the demos feature: the job queue (claim, fenced writes) and the event log.
+"""SQL of the demos feature on the web's side: queueing runs, reading them back, the event log.
 
-Every write a worker makes to a job it runs is fenced: the UPDATE matches only while
-`lease_owner` and `attempt` are still the worker's own, and bumps `event_seq` in the same
-statement, so events are numbered under the row's lock and a worker that lost its lease
-(frozen, partitioned, too slow) writes nothing.
-
-SQLite: each worker transaction starts with its UPDATE, which takes the database's write lock
-before reading, so the claim's subquery and its update see one state. PostgreSQL: the claim's
-subquery locks the row it picks with FOR UPDATE SKIP LOCKED, so concurrent workers pick
-different jobs without waiting on each other.
+The worker's writes to a job it runs (claim, heartbeat, fencing, hand-back, reaping) live in
+one place, app/worker/lease.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.db import utcnow
-from app.demos.models import ACTIVE_STATUSES, DemoEvent, DemoJob
+from app.demos.models import ACTIVE_STATUSES, DemoEvent, DemoJob, DemoWorker
 
 _NO_SYNC = {"synchronize_session": False}
-
-
-@dataclass(frozen=True)
-class Claim:
-    """A job a worker has just claimed: what to run and the fencing token (owner, attempt)."""
-
-    job_id: int
-    attempt: int
-    owner: str
-    event_seq: int
-    experiment: str
-    params: dict[str, Any]
-    compare: list[dict[str, Any]] | None
-
-
-@dataclass(frozen=True)
-class Fenced:
-    """The outcome of a fenced write that matched: the last event number and the cancel flag."""
-
-    event_seq: int
-    cancel_requested: bool
 
 
 # ---- web side -------------------------------------------------------------------------------
@@ -75,6 +46,12 @@ def count_active_jobs(session: Session, user_id: int) -> int:
 def count_queued_jobs(session: Session) -> int:
     stmt = select(func.count(DemoJob.id)).where(DemoJob.status == "queued")
     return int(session.scalar(stmt) or 0)
+
+
+def worker_alive(session: Session, seen_since: datetime) -> bool:
+    """Whether some worker refreshed its demo_worker row since seen_since."""
+    stmt = select(DemoWorker.owner).where(DemoWorker.seen_at >= seen_since).limit(1)
+    return session.scalar(stmt) is not None
 
 
 def get_job(session: Session, job_id: int) -> DemoJob | None:
@@ -188,132 +165,7 @@ def insert_events(
     session.execute(insert(DemoEvent), rows)
 
 
-# ---- worker side ----------------------------------------------------------------------------
-
-
-def _runnable(now: datetime) -> Any:
-    lapsed = and_(
-        DemoJob.status == "running",
-        DemoJob.lease_expires_at < now,
-        DemoJob.attempt < DemoJob.max_attempts,
-        DemoJob.cancel_requested.is_(False),
-    )
-    return or_(DemoJob.status == "queued", lapsed)
-
-
-def has_runnable_job(session: Session, now: datetime) -> bool:
-    """Whether a claim could succeed now (a plain read: no lock taken)."""
-    return session.scalar(select(DemoJob.id).where(_runnable(now)).limit(1)) is not None
-
-
-def claim_next_job(
-    session: Session, owner: str, *, lease_s: float, device_kind: str, now: datetime
-) -> Claim | None:
-    """Lease the oldest runnable job to `owner`: queued, or running with a lapsed lease."""
-    candidate = (
-        select(DemoJob.id)
-        .where(_runnable(now))
-        .order_by(DemoJob.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    stmt = (
-        update(DemoJob)
-        .where(DemoJob.id == candidate)
-        .values(
-            status="running",
-            attempt=DemoJob.attempt + 1,
-            lease_owner=owner,
-            lease_expires_at=now + timedelta(seconds=lease_s),
-            heartbeat_at=now,
-            started_at=func.coalesce(DemoJob.started_at, now),
-            device_kind=device_kind,
-            event_seq=DemoJob.event_seq + 1,
-        )
-        .returning(
-            DemoJob.id,
-            DemoJob.attempt,
-            DemoJob.event_seq,
-            DemoJob.experiment,
-            DemoJob.params,
-            DemoJob.compare,
-        )
-        .execution_options(**_NO_SYNC)
-    )
-    row = session.execute(stmt).first()
-    if row is None:
-        return None
-    return Claim(
-        job_id=row.id,
-        attempt=row.attempt,
-        owner=owner,
-        event_seq=row.event_seq,
-        experiment=row.experiment,
-        params=row.params,
-        compare=row.compare,
-    )
-
-
-def fenced_update(
-    session: Session,
-    job_id: int,
-    owner: str,
-    attempt: int,
-    *,
-    n_events: int,
-    values: dict[str, Any],
-) -> Fenced | None:
-    """Update a running job only while (owner, attempt) still hold it; reserves n_events numbers."""
-    stmt = (
-        update(DemoJob)
-        .where(
-            DemoJob.id == job_id,
-            DemoJob.lease_owner == owner,
-            DemoJob.attempt == attempt,
-            DemoJob.status == "running",
-        )
-        .values(event_seq=DemoJob.event_seq + n_events, **values)
-        .returning(DemoJob.event_seq, DemoJob.cancel_requested)
-        .execution_options(**_NO_SYNC)
-    )
-    row = session.execute(stmt).first()
-    if row is None:
-        return None
-    return Fenced(event_seq=int(row.event_seq), cancel_requested=bool(row.cancel_requested))
-
-
-def lost_job_ids(session: Session, now: datetime) -> Sequence[int]:
-    """Running jobs whose lease lapsed and that may not be retried (attempts used or cancelled)."""
-    stmt = select(DemoJob.id).where(
-        DemoJob.status == "running",
-        DemoJob.lease_expires_at < now,
-        or_(DemoJob.attempt >= DemoJob.max_attempts, DemoJob.cancel_requested.is_(True)),
-    )
-    return session.scalars(stmt.order_by(DemoJob.id).limit(20)).all()
-
-
-def close_lost_job(
-    session: Session, job_id: int, now: datetime, error: str
-) -> tuple[str, int, int] | None:
-    """Close a lost job (failed, or cancelled if asked); (status, event_seq, attempt) or None."""
-    asked = DemoJob.cancel_requested.is_(True)
-    stmt = (
-        update(DemoJob)
-        .where(DemoJob.id == job_id, DemoJob.status == "running", DemoJob.lease_expires_at < now)
-        .values(
-            status=case((asked, "cancelled"), else_="failed"),
-            error=case((asked, None), else_=error),
-            lease_owner=None,
-            lease_expires_at=None,
-            finished_at=now,
-            event_seq=DemoJob.event_seq + 1,
-        )
-        .returning(DemoJob.status, DemoJob.event_seq, DemoJob.attempt)
-        .execution_options(**_NO_SYNC)
-    )
-    row = session.execute(stmt).first()
-    return None if row is None else (row.status, int(row.event_seq), int(row.attempt))
+# ---- results and events the worker reads (its lease lives in app/worker/lease.py) ------------
 
 
 def find_cached_result(session: Session, cache_key: str, exclude_id: int) -> DemoJob | None:

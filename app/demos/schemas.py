@@ -78,6 +78,10 @@ class DemoRead(DemoSummary):
     attempt: int
     max_attempts: int
     cancel_requested: bool
+    waiting_for_worker: bool = Field(
+        description="Queued or running, but no worker is alive to run it (its worker was lost "
+        "or none is started): it runs once a worker comes."
+    )
     device_kind: str | None
     cached_from: int | None
     error: str | None

@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -171,6 +172,7 @@ def job_read(session: Session, job: DemoJob) -> DemoRead:
         attempt=job.attempt,
         max_attempts=job.max_attempts,
         cancel_requested=job.cancel_requested,
+        waiting_for_worker=_waiting_for_worker(session, job),
         device_kind=job.device_kind,
         cached_from=job.cached_from_id,
         error=job.error,
@@ -182,6 +184,21 @@ def job_read(session: Session, job: DemoJob) -> DemoRead:
             self=base, events=f"{base}/events", cancel=f"{base}/cancel", model=f"{base}/model"
         ),
     )
+
+
+def _waiting_for_worker(session: Session, job: DemoJob) -> bool:
+    """Whether an active job has no worker: its worker's lease lapsed, or none is alive."""
+    if job.status not in ("queued", "running"):
+        return False
+    now = utcnow()
+    lease_s = get_settings().job_lease_s
+    if job.status == "running":
+        expires = job.lease_expires_at
+        # SQLite hands back naive UTC datetimes.
+        if expires is None:
+            return False
+        return (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) < now
+    return not repo.worker_alive(session, now - timedelta(seconds=lease_s))
 
 
 def _summary_fields(job: DemoJob) -> dict[str, Any]:

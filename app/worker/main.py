@@ -28,7 +28,7 @@ from app.db import get_engine, session_factory
 from app.demos import repository as repo
 from app.demos.tasks import JobSpec, cache_key
 from app.logs import configure_logging
-from app.worker.queue import Event, JobQueue, Lease
+from app.worker.lease import Event, JobQueue, Lease
 from app.worker.runtime import ChildRun, WarmRuntime
 
 log = logging.getLogger("mogi.worker")
@@ -39,6 +39,8 @@ FLUSH_INTERVAL_S = 0.2
 SHUTDOWN_GRACE_S = 5.0
 # How often lost jobs (lease lapsed, no attempts left) are closed.
 REAP_INTERVAL_S = 5.0
+# How often the worker refreshes its row in demo_worker (the web's "is a worker alive?").
+ANNOUNCE_INTERVAL_S = 2.0
 
 
 @dataclass
@@ -57,7 +59,13 @@ class ActiveJob:
 class Worker:
     """The claim / supervise loop of one worker process."""
 
-    def __init__(self, settings: Settings, runtime: WarmRuntime, concurrency: int) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        runtime: WarmRuntime,
+        concurrency: int,
+        parent_pid: int | None = None,
+    ) -> None:
         self.settings = settings
         self.runtime = runtime
         self.concurrency = max(1, concurrency)
@@ -75,6 +83,11 @@ class Worker:
         self.stopping_since: float | None = None
         self.hand_back_now = False
         self.last_reap = 0.0
+        self.last_announce = 0.0
+        # Started by `mogi serve --with-worker`: stop when that process is gone, whatever
+        # ended it (the kernel's parent-death signal covers Linux; this covers the rest).
+        self.parent_pid = parent_pid
+        self.parent_gone = False
 
     def run(self, *, once: bool) -> int:
         """Run until stopped (or, with once, until the queue is empty); the exit status."""
@@ -82,6 +95,8 @@ class Worker:
             "worker started", extra={"owner": self.queue.owner, "concurrency": self.concurrency}
         )
         while True:
+            self._watch_parent()
+            self._announce()
             claimed = self._fill_slots() if self.stopping_since is None else 0
             if not self.active:
                 if self.stopping_since is not None or (once and claimed == 0):
@@ -92,8 +107,23 @@ class Worker:
             for job in list(self.active):
                 self._supervise(job)
             self._shut_down_if_due()
+        self._guarded(self.queue.retire)
         log.info("worker stopped", extra={"owner": self.queue.owner})
         return 0
+
+    def _watch_parent(self) -> None:
+        if self.parent_pid is not None and os.getppid() != self.parent_pid:
+            if self.stopping_since is None:
+                log.warning("parent process gone: handing jobs back")
+            self.parent_gone = True
+            self.stopping_since = self.stopping_since or time.monotonic()
+            self.hand_back_now = True
+
+    def _announce(self) -> None:
+        now = time.monotonic()
+        if now - self.last_announce >= ANNOUNCE_INTERVAL_S:
+            self.last_announce = now
+            self._guarded(self.queue.announce)
 
     def request_stop(self, signum: int, _frame: FrameType | None) -> None:
         """SIGTERM/SIGINT: the first stops claiming, the second hands jobs back at once."""
@@ -243,7 +273,8 @@ class Worker:
         for job in list(self.active):
             job.pending.extend(("progress", e) for e in job.child.drain())
             job.child.stop()
-            self._guarded(self.queue.release, job.lease, job.pending)
+            reason = "worker lost its parent" if self.parent_gone else "worker stopped"
+            self._guarded(self.queue.release, job.lease, job.pending, reason)
             self.active.remove(job)
             log.info("job handed back", extra={"job_id": job.lease.job_id})
 
@@ -272,7 +303,7 @@ def _end_frozen_transactions(lease_s: float) -> None:
         dbapi_conn.commit()
 
 
-def run_worker(concurrency: int, once: bool) -> int:
+def run_worker(concurrency: int, once: bool, parent_pid: int | None = None) -> int:
     """Load torch and MNIST once, then run jobs until SIGTERM (or until idle, with once)."""
     settings = get_settings()
     configure_logging(settings.log_level)
@@ -282,7 +313,13 @@ def run_worker(concurrency: int, once: bool) -> int:
         log.error("worker cannot start", extra={"error": f"{type(exc).__name__}: {exc}"})
         return 2
     _end_frozen_transactions(settings.job_lease_s)
-    worker = Worker(settings, runtime, concurrency)
+    worker = Worker(settings, runtime, concurrency, parent_pid=parent_pid)
     signal.signal(signal.SIGTERM, worker.request_stop)
     signal.signal(signal.SIGINT, worker.request_stop)
-    return worker.run(once=once)
+    status = worker.run(once=once)
+    # Jobs are handed back and children stopped: nothing is left to clean up, and the
+    # interpreter's teardown with torch loaded takes seconds that a `docker stop` or a
+    # rolling restart would wait for. Leave now.
+    get_engine().dispose()
+    logging.shutdown()
+    os._exit(status)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.db import session_factory
 from app.demos import repository as repo
 from app.demos.models import DemoEvent, DemoJob
-from app.worker.queue import JobQueue
+from app.worker.lease import JobQueue
 from tests.demos.conftest import ApiUser
 
 
