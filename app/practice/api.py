@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Response, status
+from fastapi import APIRouter, Body, Depends, Header, Path, Response, status
 
 from app.auth.deps import CurrentUser
 from app.db import DbId, SessionDep
 from app.practice import service
 from app.practice.fsrs_adapter import as_utc
+from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import Note, UserAnswer
 from app.practice.schemas import (
     BookmarkRead,
@@ -98,9 +99,22 @@ def reveal_card(
 @router.post(
     "/reviews", status_code=status.HTTP_201_CREATED, response_model=ReviewRead, responses=_ERRORS
 )
-def create_review(body: ReviewCreate, user: CurrentUser, db: SessionDep) -> ReviewRead:
+def create_review(
+    body: ReviewCreate,
+    user: CurrentUser,
+    db: SessionDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            pattern=KEY_PATTERN,
+            description="Any unique string (a UUID): a retry with the same key is answered "
+            "with the first response and never records a second grade. Kept for 24 hours.",
+        ),
+    ] = None,
+) -> ReviewRead:
     """Grade a question 1-4 (Again, Hard, Good, Easy); in a session only after the reveal."""
-    return service.grade(db, user, body)
+    return grade_once(db, user, body, idempotency_key)
 
 
 @router.post("/reviews/undo", response_model=UndoRead, responses=_ERRORS)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     DateTime,
     Float,
@@ -160,3 +162,20 @@ class UserAnswer(Base):
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), default=utcnow, onupdate=utcnow
     )
+
+
+class GradeRequest(Base):
+    """A grade sent with an `Idempotency-Key`: a retry of the same key answers the stored
+    response instead of grading twice (a client that lost the first answer to a dropped
+    connection cannot know whether it was recorded)."""
+
+    __tablename__ = "grade_request"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(_USER_FK, ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(128))
+    # sha256 of the request body: the same key with another body is the client's mistake.
+    body_hash: Mapped[str] = mapped_column(String(64))
+    response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

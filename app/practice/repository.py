@@ -15,6 +15,7 @@ from app.content.models import Pack, Question
 from app.practice.models import (
     Bookmark,
     Card,
+    GradeRequest,
     Note,
     QuizSession,
     QuizSessionItem,
@@ -328,3 +329,25 @@ def delete_user_answer(session: Session, user_id: int, question_id: int) -> int:
         )
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+# ---- grade requests (Idempotency-Key) ---------------------------------------------------------
+
+
+def get_grade_request(session: Session, user_id: int, key: str) -> GradeRequest | None:
+    stmt = select(GradeRequest).where(GradeRequest.user_id == user_id, GradeRequest.key == key)
+    return session.scalars(stmt).first()
+
+
+def add_grade_request(session: Session, request: GradeRequest) -> None:
+    """Insert the key; an IntegrityError here means the same key is being used right now."""
+    session.add(request)
+    session.flush()
+
+
+def delete_grade_requests_before(session: Session, user_id: int, before: datetime) -> None:
+    session.execute(
+        delete(GradeRequest).where(
+            GradeRequest.user_id == user_id, GradeRequest.created_at < before
+        )
+    )

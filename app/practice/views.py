@@ -6,6 +6,7 @@ through the REST API for the keyboard and swaps in the card fragment this module
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -18,6 +19,7 @@ from app.db import DbId, SessionDep
 from app.errors import AppError
 from app.practice import repository as repo
 from app.practice import service
+from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import MAX_TEXT_CHARS
 from app.practice.schemas import ReviewCreate, ScopeIn, SessionCreate
 from app.web import render, verify_csrf
@@ -95,7 +97,10 @@ def session_page(
     quiz = service.find_session(db, user, session_id)
     page = service.session_page(db, user, quiz)
     template = "practice/_card.html" if fragment == "card" else "practice/session.html"
-    return render(request, template, {"page": page, "quiz": page.summary})
+    # A fresh Idempotency-Key per rendering of the card: its grade form (and practice.js,
+    # which reads it) sends it, so a grade resent after a lost answer is recorded once.
+    context = {"page": page, "quiz": page.summary, "grade_key": secrets.token_urlsafe(18)}
+    return render(request, template, context)
 
 
 @router.post("/practice/sessions/{session_id}/reveal")
@@ -117,8 +122,12 @@ def grade_form(
     db: SessionDep,
     question: Annotated[str, Form(max_length=100)],
     rating: Annotated[int, Form(ge=1, le=4)],
+    idempotency_key: Annotated[str | None, Form(pattern=KEY_PATTERN)] = None,
 ) -> Response:
-    service.grade(db, user, ReviewCreate(question=question, rating=rating, session=session_id))
+    body = ReviewCreate(question=question, rating=rating, session=session_id)
+    # The card's form carries a key: submitting it twice (a double click, a resent form)
+    # records one grade.
+    grade_once(db, user, body, idempotency_key)
     return _see_other(f"/practice/sessions/{session_id}")
 
 

@@ -18,7 +18,7 @@
     if (status) status.textContent = text;
   };
 
-  async function api(path, body) {
+  async function api(path, body, extraHeaders) {
     const response = await fetch(`/api/v1${path}`, {
       method: "POST",
       credentials: "same-origin",
@@ -26,13 +26,17 @@
         "Content-Type": "application/json",
         "Accept": "application/json",
         "X-CSRF-Token": csrf,
+        ...(extraHeaders || {}),
       },
       body: JSON.stringify(body ?? {}),
     });
     if (!response.ok) {
       let detail = `${response.status} ${response.statusText}`;
       try { detail = (await response.json()).detail || detail; } catch (_) { /* not JSON */ }
-      throw new Error(detail);
+      const error = new Error(detail);
+      error.status = response.status;
+      error.retryAfter = Number(response.headers.get("Retry-After")) || 1;
+      throw error;
     }
     return response.status === 204 ? null : response.json();
   }
@@ -77,9 +81,27 @@
     const question = card()?.dataset.question;
     if (!question) return Promise.resolve();
     const duration = Math.round(performance.now() - shownAt);
-    return run(() => api("/reviews", {
-      question, rating, session: sessionId, duration_ms: Math.min(duration, 86400000),
-    }));
+    const body = { question, rating, session: sessionId, duration_ms: Math.min(duration, 86400000) };
+    // One key per card shown: a retry after a dropped connection (or a second press) is
+    // answered with the first response and never records a second grade.
+    const key = root.querySelector('#grade-form input[name="idempotency_key"]')?.value;
+    return run(() => withRetry(() => api("/reviews", body, key ? { "Idempotency-Key": key } : {})));
+  }
+
+  // fetch rejects (TypeError) when no response came: the request may or may not have
+  // arrived. With an Idempotency-Key it is safe to send it again, as it is after a 503
+  // (the server was busy or its database away) or a 409 (the first try is still running).
+  async function withRetry(send) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await send();
+      } catch (error) {
+        const retryable = error instanceof TypeError || error.status === 503 || error.status === 409;
+        if (!retryable || attempt >= 2) throw error;
+        const wait = error.retryAfter ? Math.min(error.retryAfter, 5) * 1000 : 500 * (attempt + 1);
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
   }
 
   function undo() {
