@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -27,11 +31,32 @@ API_DESCRIPTION = (
 )
 
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    # Threads for every admitted database request and as many again for the rest (static
+    # files, pages served without the database): an admitted request never waits for one.
+    limiter = anyio.to_thread.current_default_thread_limiter()
+    limiter.total_tokens = max(limiter.total_tokens, 2 * get_settings().db_pool_size + 8)
+    yield
+
+
+def _limit_malloc_arenas() -> None:
+    """Two malloc arenas instead of one per thread: with a thread pool of dozens, glibc's
+    default let the web process's memory grow under load without giving it back."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+    except (OSError, AttributeError):  # not glibc
+        pass
+
+
 def create_app() -> FastAPI:
     """Build the application; uvicorn calls this as a factory."""
     settings = get_settings()
     configure_logging(settings.log_level)
+    _limit_malloc_arenas()
     app = FastAPI(
+        lifespan=lifespan,
         title="Mogi",
         version="1.0",
         description=API_DESCRIPTION,

@@ -16,6 +16,9 @@ from app.errors import AppError
 from app.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
+# Outside development, templates are read once: no stat() of template files on every render,
+# which async routes would otherwise do on the event loop.
+templates.env.auto_reload = get_settings().env == "development"
 templates.env.globals["LANGUAGES"] = LANGUAGES
 
 CSRF_COOKIE = "mogi_csrf"

@@ -514,7 +514,17 @@ async def click_loop(user: LoadUser, rnd: Round, start_delay: float) -> None:
         await sleep_until(rnd.deadline, random.uniform(*THINK_S))
         if time.perf_counter() >= rnd.deadline:
             break
-        await ACTIONS[random.choices(names, weights)[0]](user, rnd)
+        name = random.choices(names, weights)[0]
+        try:
+            await ACTIONS[name](user, rnd)
+        except Exception as exc:  # e.g. a 200 whose body is not what the API documents
+            record_surprise(rnd, name, exc)
+
+
+def record_surprise(rnd: Round, action: str, exc: Exception) -> None:
+    """An answer this generator could not use: an error of the action, and the user goes on."""
+    detail = {"exception": f"{type(exc).__name__}: {exc}"[:300]}
+    rnd.recorder.record(f"{action} (client)", None, 0, "unusable_answer", detail, request=False)
 
 
 # --- demos: one running per demo user, its event stream open -----------------------------------
@@ -525,11 +535,16 @@ async def demo_loop(user: LoadUser, rnd: Round, start_delay: float) -> None:
     await sleep_until(rnd.deadline, start_delay)
     while time.perf_counter() < rnd.deadline:
         posted = time.perf_counter()
-        job_id = await start_demo(user, rnd)
-        if job_id is None:
+        try:
+            job_id = await start_demo(user, rnd)
+            if job_id is None:
+                continue
+            user.job_id = job_id
+            ending = await follow_events(user, rnd, job_id)
+        except Exception as exc:  # an answer not as documented: noted, and the next run starts
+            record_surprise(rnd, "demo", exc)
+            await sleep_until(rnd.deadline, 1.0)
             continue
-        user.job_id = job_id
-        ending = await follow_events(user, rnd, job_id)
         error = None if ending in ("finished", "cancelled") else f"demo_{ending}"
         took = time.perf_counter() - posted
         rnd.recorder.record(
@@ -571,7 +586,7 @@ async def follow_events(user: LoadUser, rnd: Round, job_id: int) -> str:
             await sleep_until(rnd.deadline, 1.0)
             continue
         try:
-            last_id, ending = await read_events(response, last_id, rnd.recorder)
+            last_id, ending = await read_events(response, last_id, rnd)
         finally:
             response.close()
         if ending in DEMO_ENDED or time.perf_counter() >= rnd.deadline:
@@ -610,7 +625,7 @@ async def open_stream(
 
 
 async def read_events(
-    response: aiohttp.ClientResponse, last_id: int, rec: Recorder
+    response: aiohttp.ClientResponse, last_id: int, rnd: Round
 ) -> tuple[int, str]:
     """(last event id, how the stream ended): a closing event's name, 'dropped', 'unavailable'.
 
@@ -633,7 +648,8 @@ async def read_events(
         error = "timeout"
     except aiohttp.ClientError as exc:
         error, detail["exception"] = "connection", f"{type(exc).__name__}: {exc}"
-    rec.record("demo events stream", None, 0, error, detail, request=False)
+    # Recorded when it ends, like the run: in the phase (ramp or measured) it ended in.
+    rnd.recorder.record("demo events stream", None, 0, error, detail, request=False)
     return last_id, ending
 
 
