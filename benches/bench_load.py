@@ -7,21 +7,24 @@ Starts, on 127.0.0.1 only: `mogi migrate`, `mogi import` and `mogi serve --with-
 process and its worker) on a fresh SQLite file in a temporary folder, or on a fresh PostgreSQL
 database that it creates and drops (--pg-url, default MOGI_TEST_PG_URL or
 postgresql://postgres@127.0.0.1:5432/postgres). MNIST comes from MOGI_MNIST_DIR (default
-../shared/mnist), never from the network.
+../shared/mnist), never from the network. The generator is aiohttp (a dev dependency): one
+process, one coroutine per user, keep-alive connections, so it costs little of the cores it
+shares with the server (its CPU use is reported).
 
 Setup: every user signs up through the API (`POST /api/v1/users`) and takes an API token
 (`POST /api/v1/tokens`); half of them also log in through the login form (`GET /login` for the
 CSRF cookie and token, `POST /login`) and browse with the session cookie, calling the API with
 the cookie and the `X-CSRF-Token` header as the pages do; the other half browse pages anonymously
-and call the API with their token.
+and call the API with their token. Sign-ups run 4 at a time (--signup-concurrency: each hashes
+a password with argon2) before the first round, with figures of their own.
 
-Each round: the users start over --ramp seconds, then click for --duration seconds, each
-click after a random 0.2-1.0 s pause: question pages, the question API, one step of grading
-(start a session, next card, reveal, grade with an Idempotency-Key; a failed grade is retried
-with the same key), progress (the page for cookie users, the API for token users) and a static
-file. --demo-users of them (default 10) each keep a demo running (a small MLP run; 429 waits
-for Retry-After), keep its event stream (SSE) open until it ends, then start the next, and poll
-its status among their clicks.
+Each round: the users start over --ramp seconds, then click for --duration seconds, each click
+after a random 0.2-1.0 s pause, weighted as WEIGHTS says: question pages, the question API, one
+step of grading (start a session, next card, reveal, grade with an Idempotency-Key; a failed
+grade is retried with the same key), progress (the page for cookie users, the API for token
+users) and a static file. --demo-users of them (default 10) each keep a demo running (a small
+MLP run; 429 waits for Retry-After), keep its event stream (SSE) open until it ends, then start
+the next, and poll its status among their clicks.
 
 Recorded per action: count, statuses, errors (503, other 5xx, unexpected 4xx, timeouts after
 10 s, connection errors), p50/p99/max latency; requests/s; the web process's and the worker's
@@ -127,10 +130,10 @@ class Server:
                 self._worker = pid
         return self._worker
 
-    def rss_mb(self) -> tuple[float | None, float | None]:
-        """VmRSS of the web process and of the worker, in MB."""
+    def rss_mb(self, field: str = "VmRSS") -> tuple[float | None, float | None]:
+        """VmRSS (or VmHWM, the peak) of the web process and of the worker, in MB."""
         worker = self.worker_pid()
-        return vm_rss_mb(self.proc.pid), vm_rss_mb(worker) if worker else None
+        return vm_mb(self.proc.pid, field), vm_mb(worker, field) if worker else None
 
     def cpu_s(self) -> tuple[float, float]:
         """CPU seconds used so far by the web process and by the worker (with its children)."""
@@ -173,9 +176,9 @@ def children(pid: int) -> list[int]:
     return found
 
 
-def vm_rss_mb(pid: int) -> float | None:
+def vm_mb(pid: int, field: str) -> float | None:
     for line in read_bytes(f"/proc/{pid}/status").splitlines():
-        if line.startswith(b"VmRSS:"):
+        if line.startswith(field.encode() + b":"):
             return round(int(line.split()[1]) / 1024, 1)
     return None
 
@@ -267,12 +270,14 @@ async def wait_ready(server: Server, timeout: float = 120.0) -> None:
 
 
 class RssLog:
-    """VmRSS of the web process and the worker: every 10 s, and at each named moment."""
+    """VmRSS of the web process and the worker: kept every 10 s and at each named moment;
+    read every second for the highest value since reset_peak()."""
 
     def __init__(self, server: Server) -> None:
         self.server = server
         self.samples: list[dict[str, Any]] = []
         self.started = time.perf_counter()
+        self.peak: dict[str, float] = {}
 
     def mark(self, label: str) -> dict[str, Any]:
         web, worker = self.server.rss_mb()
@@ -284,16 +289,26 @@ class RssLog:
             "load1": round(os.getloadavg()[0], 2),
         }
         self.samples.append(sample)
+        self._note_peak(web, worker)
         return sample
 
-    async def run(self) -> None:
-        while True:
-            await asyncio.sleep(RSS_EVERY_S)
-            self.mark("")
+    def _note_peak(self, web: float | None, worker: float | None) -> None:
+        for key, value in (("web_mb", web), ("worker_mb", worker)):
+            if value is not None and value > self.peak.get(key, 0.0):
+                self.peak[key] = value
 
-    def max_since(self, index: int, key: str) -> float | None:
-        values = [s[key] for s in self.samples[index:] if s[key] is not None]
-        return max(values, default=None)
+    def reset_peak(self) -> None:
+        self.peak = {}
+
+    async def run(self) -> None:
+        ticks = 0
+        while True:
+            await asyncio.sleep(1.0)
+            ticks += 1
+            if ticks % int(RSS_EVERY_S) == 0:
+                self.mark("")
+            else:
+                self._note_peak(*self.server.rss_mb())
 
 
 # --- users -----------------------------------------------------------------------------------
@@ -487,9 +502,9 @@ async def grade_step(user: LoadUser, rnd: Round) -> None:
         )  # fmt: skip
         g.revealed = reply.ok
     else:
-        body = {"question": g.question, "rating": random.randint(1, 4), "session": g.session_id}
+        grade = {"question": g.question, "rating": random.randint(1, 4), "session": g.session_id}
         reply = await timed_request(
-            user.http, rec, "review", "POST", "/api/v1/reviews", expect=(201,), json=body,
+            user.http, rec, "review", "POST", "/api/v1/reviews", expect=(201,), json=grade,
             headers={**user.api, "Idempotency-Key": g.key},
         )  # fmt: skip
         if reply.ok or 400 <= reply.status < 500:  # a 4xx will not pass on a retry
@@ -631,7 +646,8 @@ async def read_events(
 
     Each stream's outcome is recorded as 'demo events stream' (not a request of its own)."""
     detail: dict[str, Any] = {"path": str(response.url.path)}
-    ending, error = "dropped", "stream_ended_early"
+    ending = "dropped"
+    error: str | None = "stream_ended_early"  # unless a closing event comes
     try:
         async for raw in response.content:
             if raw.startswith(b"id:"):
@@ -680,6 +696,7 @@ async def run_round(
     started = time.perf_counter()
     rnd = Round(ramp_rec, started + args.ramp + args.duration, numbers)
     first_sample = len(rss.samples)
+    rss.reset_peak()
     rss.mark(f"round {index} start")
     step = args.ramp / max(1, len(users))
     clicks = [asyncio.create_task(click_loop(u, rnd, i * step)) for i, u in enumerate(users)]
@@ -712,10 +729,10 @@ async def run_round(
             "web_start_mb": rss.samples[first_sample]["web_mb"],
             "web_end_mb": end["web_mb"],
             "web_after_recovery_mb": after["web_mb"],
-            "web_max_mb": rss.max_since(first_sample, "web_mb"),
+            "web_max_mb": rss.peak.get("web_mb"),
             "worker_start_mb": rss.samples[first_sample]["worker_mb"],
             "worker_end_mb": end["worker_mb"],
-            "worker_max_mb": rss.max_since(first_sample, "worker_mb"),
+            "worker_max_mb": rss.peak.get("worker_mb"),
         },
         "recovery": recovery,
     }
@@ -789,6 +806,7 @@ async def run_load(server: Server, args: argparse.Namespace) -> dict[str, Any]:
     for user in users[: args.demo_users]:
         user.demos = True
     rss.mark("after setup")
+    setup_peak = dict(rss.peak)  # sign-ups hash passwords: argon2 takes 64 MiB per hash
     rounds = []
     try:
         for index in range(1, args.rounds + 1):
@@ -798,7 +816,13 @@ async def run_load(server: Server, args: argparse.Namespace) -> dict[str, Any]:
         sampler.cancel()
         for user in users:
             await user.http.close()
-    return {"setup": setup.summary(setup_s), "rounds": rounds, "rss_samples": rss.samples}
+    web_hwm, worker_hwm = server.rss_mb("VmHWM")
+    return {
+        "setup": {**setup.summary(setup_s), "rss_peak": setup_peak},
+        "rounds": rounds,
+        "rss_samples": rss.samples,
+        "rss_high_water_mb": {"web": web_hwm, "worker": worker_hwm},
+    }
 
 
 async def question_numbers(base: str) -> list[str]:
@@ -875,7 +899,7 @@ def main() -> int:
             finally:
                 shutdown = server.stop()
         results.update({
-            "command": " ".join([Path(sys.executable).name, *sys.argv]),
+            "command": " ".join([os.path.relpath(sys.executable, ROOT), *sys.argv]),
             "settings": {k: str(v) for k, v in vars(args).items()},
             "database": args.database,
             "machine": before,
@@ -947,10 +971,12 @@ def print_summary(results: dict[str, Any]) -> None:
     )
     rss = [s["web_mb"] for s in results["rss_samples"] if s["web_mb"] is not None]
     worker = [s["worker_mb"] for s in results["rss_samples"] if s["worker_mb"] is not None]
+    hwm = results["rss_high_water_mb"]
     print(
-        f"web RSS: {rss[0]} MB at start, {rss[-1]} MB at the end, max {max(rss)} MB; "
-        f"worker RSS: {worker[0] if worker else '-'} -> {worker[-1] if worker else '-'} MB "
-        f"(max {max(worker, default='-')})"
+        f"web RSS: {rss[0]} MB at start, {rss[-1]} MB at the end, peak {hwm['web']} MB "
+        f"(during setup {setup['rss_peak'].get('web_mb')}); worker RSS: "
+        f"{worker[0] if worker else '-'} -> {worker[-1] if worker else '-'} MB "
+        f"(peak {hwm['worker']})"
     )
     per_round = [r["rss"]["web_end_mb"] for r in results["rounds"]]
     if len(per_round) > 1:
@@ -960,8 +986,12 @@ def print_summary(results: dict[str, Any]) -> None:
         f"shutdown (SIGTERM): exit {shutdown['exit_code']} in {shutdown['stop_s']} s; "
         f"worker left behind: {shutdown['worker_left_behind']}"
     )
-    samples = [s for r in results["rounds"] for s in r["measured"]["error_samples"]]
-    samples += [s for r in results["rounds"] for s in r["ramp"]["error_samples"]]
+    series = [s["web_mb"] for s in results["rss_samples"] if not s["label"]]
+    if len(series) > 12:  # a long run: the curve, about once a minute
+        print(f"web RSS about every 60 s: {series[::6]}")
+    samples = list(setup["error_samples"])
+    for phase in ("measured", "ramp", "cleanup"):
+        samples += [s for r in results["rounds"] for s in r[phase]["error_samples"]]
     for sample in samples[:20]:
         print(f"  error sample: {json.dumps(sample, ensure_ascii=False)[:400]}")
     problems = results["server_log"]

@@ -187,12 +187,12 @@ async def timed_request(
         recorder.record(action, timeout, 0, "timeout", {"method": method, "path": path})
         return Reply(0, error="timeout")
     except aiohttp.ClientError as exc:
-        detail = {"method": method, "path": path, "exception": f"{type(exc).__name__}: {exc}"}
-        recorder.record(action, None, 0, "connection", detail)
+        failure = {"method": method, "path": path, "exception": f"{type(exc).__name__}: {exc}"}
+        recorder.record(action, None, 0, "connection", failure)
         return Reply(0, error="connection")
     latency = time.perf_counter() - started
     error = classify(status, expect)
-    detail = None
+    detail: dict[str, Any] | None = None
     if error is not None:
         snippet = body[:SNIPPET_CHARS].decode("utf-8", "replace")
         detail = {"method": method, "path": path, "body": snippet}

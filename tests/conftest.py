@@ -76,14 +76,8 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("mogi-data")
 
 
-@pytest.fixture(scope="session")
-def database_url(data_dir: Path) -> Iterator[str]:
-    """A fresh, migrated database for this run; the process's settings point at it."""
-    pg_name = None
-    if BACKEND == "postgresql":
-        pg_name, url = _create_pg_database()
-    else:
-        url = f"sqlite:///{(data_dir / 'test.db').as_posix()}"
+def _point_process_at(url: str, data_dir: Path) -> None:
+    """Make this process (and the servers and workers it starts) use the database at url."""
     env = {
         "MOGI_DATABASE_URL": url,
         "MOGI_DATA_DIR": str(data_dir),
@@ -94,13 +88,63 @@ def database_url(data_dir: Path) -> Iterator[str]:
     }
     os.environ.update(env)
     from app.config import get_settings
+    from app.content.service import cache
     from app.db import reset_engine
-    from app.migrate import upgrade_to_head
 
     get_settings.cache_clear()
     reset_engine()
+    cache.clear()  # snapshots of another database's packs
+
+
+@pytest.fixture(scope="session")
+def template_database(data_dir: Path) -> Iterator[str]:
+    """A migrated database with content/ imported, made once per run; each test module gets a
+    copy of it (database_url), so modules never see each other's rows."""
+    from app.cli import main
+    from app.migrate import upgrade_to_head
+
+    pg_name = None
+    if BACKEND == "postgresql":
+        pg_name, url = _create_pg_database()
+    else:
+        url = f"sqlite:///{(data_dir / 'template.db').as_posix()}"
+    _point_process_at(url, data_dir)
     upgrade_to_head(url)
+    assert main(["import"]) == 0
+    from app.db import get_engine, reset_engine
+
+    if BACKEND == "sqlite":  # copies take the file alone: everything out of the WAL first
+        with get_engine().connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    reset_engine()  # PostgreSQL copies a template only while no one is connected to it
     yield url
+    if pg_name:
+        _drop_pg_database(pg_name)
+
+
+def _copy_database(template_url: str, data_dir: Path) -> tuple[str, str | None]:
+    """A new database with the template's schema and rows: (url, PostgreSQL name or None)."""
+    name = f"mogi_test_{uuid.uuid4().hex[:10]}"
+    if BACKEND == "postgresql":
+        admin = create_engine(_psycopg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+        template = template_url.rsplit("/", 1)[1]
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        admin.dispose()
+        return _pg_url(name), name
+    path = data_dir / f"{name}.db"
+    shutil.copyfile(template_url.split("///", 1)[1], path)
+    return f"sqlite:///{path.as_posix()}", None
+
+
+@pytest.fixture(scope="module")
+def database_url(template_database: str, data_dir: Path) -> Iterator[str]:
+    """This test module's own database, a copy of the template; the process points at it."""
+    url, pg_name = _copy_database(template_database, data_dir)
+    _point_process_at(url, data_dir)
+    yield url
+    from app.db import reset_engine
+
     reset_engine()
     if pg_name:
         _drop_pg_database(pg_name)
@@ -108,7 +152,7 @@ def database_url(data_dir: Path) -> Iterator[str]:
 
 @pytest.fixture
 def db(database_url: str) -> Iterator[Session]:
-    """A session on the test database; committed work stays, so tests use unique names."""
+    """A session on the module's database; committed work stays for the module's later tests."""
     from app.db import session_factory
 
     with session_factory()() as session:
@@ -116,7 +160,7 @@ def db(database_url: str) -> Iterator[Session]:
         session.rollback()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def app(database_url: str):  # noqa: ANN201
     from app.main import create_app
 
@@ -160,7 +204,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def live_server(database_url: str, data_dir: Path) -> Iterator[str]:
     """A real `mogi serve` process on a free port; yields its base URL."""
     port = free_port()
@@ -189,7 +233,10 @@ def live_server(database_url: str, data_dir: Path) -> Iterator[str]:
 def browser() -> Iterator:
     """Debian's Chromium, headless, driven by Playwright (never a downloaded browser)."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip(f"Chromium not installed at {CHROMIUM} (make browser installs it)")
+        missing = f"Chromium not installed at {CHROMIUM} (make browser installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(missing)
+        pytest.skip(missing)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -229,10 +276,7 @@ def phone_page(browser) -> Iterator:  # noqa: ANN001
     context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def seeded(database_url: str) -> str:
-    """content/ imported once per run (the shipped seed pack, slug 'deep-learning')."""
-    from app.cli import main
-
-    assert main(["import"]) == 0
+    """content/ (the shipped seed pack, slug 'deep-learning'): already in every test database."""
     return "deep-learning"

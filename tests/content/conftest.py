@@ -35,9 +35,9 @@ def unique_slug(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def packs(database_url: str, seeded: str) -> dict[str, str]:
-    """The seed plus both packs of ../shared/packs, imported once per run; role -> slug."""
+    """The seed plus both packs of ../shared/packs, imported once per module; role -> slug."""
     from app.db import session_factory
 
     with session_factory()() as session:
