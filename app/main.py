@@ -103,7 +103,7 @@ def create_app() -> FastAPI:
 
 def _import_body_limits() -> dict[str, int]:
     """The routes that take a data export, larger than any other body."""
-    from app.progress.service import MAX_IMPORT_BYTES
+    from app.progress.transfer import MAX_IMPORT_BYTES
 
     limit = MAX_IMPORT_BYTES + 1024 * 1024  # the multipart or JSON wrapping around the export
     return {"/api/v1/import": limit, "/progress/import": limit}

@@ -4,12 +4,12 @@
         [--database sqlite|postgresql] [--json results.json] [--port P] [--soak]
 
 Starts, on 127.0.0.1 only: `mogi migrate`, `mogi import` and `mogi serve --with-worker` (one web
-process and its worker) on a fresh SQLite file in a temporary folder, or on a fresh PostgreSQL
-database that it creates and drops (--pg-url, default MOGI_TEST_PG_URL or
-postgresql://postgres@127.0.0.1:5432/postgres). MNIST comes from MOGI_MNIST_DIR (default
-../shared/mnist), never from the network. The generator is aiohttp (a dev dependency): one
-process, one coroutine per user, keep-alive connections, so it costs little of the cores it
-shares with the server (its CPU use is reported).
+process and its worker, MOGI_ENV=production with a random secret key) on a fresh SQLite file in a
+temporary folder, or on a fresh PostgreSQL database that it creates and drops (--pg-url, default
+MOGI_TEST_PG_URL or postgresql://postgres@127.0.0.1:5432/postgres). MNIST comes from
+MOGI_MNIST_DIR (default ../shared/mnist), never from the network. The generator is aiohttp (a dev
+dependency): one process, one coroutine per user, keep-alive connections, so it costs little of
+the cores it shares with the server (its CPU use is reported).
 
 Setup: every user signs up through the API (`POST /api/v1/users`) and takes an API token
 (`POST /api/v1/tokens`); half of them also log in through the login form (`GET /login` for the
@@ -207,6 +207,9 @@ def server_env(tmp: Path, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
     mnist = env.get("MOGI_MNIST_DIR") or str(ROOT.parent / "shared" / "mnist")
     env.update({
+        # As a class's server runs: production hashing and templates read once.
+        "MOGI_ENV": "production",
+        "MOGI_SECRET_KEY": secrets.token_urlsafe(48),
         "MOGI_DATA_DIR": str(tmp),
         "MOGI_DATABASE_URL": database_url,
         "MOGI_MNIST_DIR": str(Path(mnist).resolve()),

@@ -610,9 +610,9 @@ def delete_note(db: Session, user: User, ref: QuestionRef) -> None:
     repo.delete_note(db, user.id, ref.question.id)
 
 
-def render_own_answer(ref: QuestionRef, markdown: str) -> str:
+def render_own_answer(pack_slug: str, markdown: str) -> str:
     """A user's Markdown as safe HTML, by the same renderer and allow-list as the packs."""
-    return render_answer(markdown, RenderContext(pack_slug=ref.pack.slug))
+    return render_answer(markdown, RenderContext(pack_slug=pack_slug))
 
 
 def save_user_answer(db: Session, user: User, ref: QuestionRef, markdown: str) -> UserAnswer:
@@ -620,7 +620,7 @@ def save_user_answer(db: Session, user: User, ref: QuestionRef, markdown: str) -
         raise AppError(
             "이 질문에는 이미 모범 답안이 있습니다. (This entry already has an answer.)", 409
         )
-    html = render_own_answer(ref, markdown)
+    html = render_own_answer(ref.pack.slug, markdown)
     values = {"body_markdown": markdown, "body_html": html, "updated_at": utcnow()}
     return _upsert(db, UserAnswer, user, ref, values)  # type: ignore[no-any-return]
 

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth.deps import CurrentUser
 from app.db import SessionDep, utcnow
-from app.progress import service
+from app.progress import statistics, transfer
 from app.progress.schemas import (
     ExportDocument,
     ImportResult,
@@ -38,7 +38,7 @@ def read_progress(
     user: CurrentUser, session: SessionDep, pack: PackFilter = None, tz: TzOffset = 0
 ) -> ProgressRead:
     """Totals, due counts, reviews per day, streak, retention and mastery (FSRS retrievability)."""
-    return service.get_progress(session, user, pack=pack, tz_offset_minutes=tz)
+    return statistics.get_progress(session, user, pack=pack, tz_offset_minutes=tz)
 
 
 @router.get("/progress/questions/{pack}/{number}", response_model=QuestionHistoryRead)
@@ -46,7 +46,7 @@ def read_question_history(
     pack: str, number: str, user: CurrentUser, session: SessionDep
 ) -> QuestionHistoryRead:
     """Every grade the caller gave one question, oldest first, and its card now."""
-    return service.get_question_history(session, user, pack, number)
+    return statistics.get_question_history(session, user, pack, number)
 
 
 def _filename(username: str, suffix: str) -> str:
@@ -57,7 +57,7 @@ def _filename(username: str, suffix: str) -> str:
 @router.get("/export", response_model=ExportDocument)
 def export_data(user: CurrentUser, session: SessionDep) -> Response:
     """All of the caller's data as one JSON document another Mogi instance can import."""
-    document = service.build_export(session, user)
+    document = transfer.build_export(session, user)
     disposition = f'attachment; filename="{_filename(user.username, "-export.json")}"'
     return JSONResponse(
         document.model_dump(mode="json"), headers={"Content-Disposition": disposition}
@@ -71,7 +71,7 @@ def export_data(user: CurrentUser, session: SessionDep) -> Response:
 )
 def export_reviews_csv(user: CurrentUser, session: SessionDep) -> Response:
     """The caller's reviews as CSV (UTF-8 with a byte-order mark, so spreadsheets read Korean)."""
-    body = "\ufeff" + service.reviews_csv(session, user)
+    body = "\ufeff" + transfer.reviews_csv(session, user)
     disposition = f'attachment; filename="{_filename(user.username, "-reviews.csv")}"'
     return Response(
         body.encode("utf-8"),
@@ -84,12 +84,12 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it grows past limit."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise service.too_large()
+        raise transfer.too_large()
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise service.too_large()
+            raise transfer.too_large()
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -109,7 +109,7 @@ _IMPORT_BODY = {
     response_model=ImportResult,
     openapi_extra=_IMPORT_BODY,
     # Above the app's default; read_limited_body answers first, with the import's own message.
-    max_body_size=service.MAX_IMPORT_BYTES + 1024 * 1024,
+    max_body_size=transfer.MAX_IMPORT_BYTES + 1024 * 1024,
     responses={
         413: {"description": "the export is larger than the limit"},
         422: {"description": "not a Mogi export, an unsupported version, or unknown questions"},
@@ -124,8 +124,8 @@ async def import_data(
     ] = False,
 ) -> ImportResult:
     """Merge an export into the caller's data, all or nothing; importing twice adds nothing."""
-    raw = await read_limited_body(request, service.MAX_IMPORT_BYTES)
-    document = service.parse_export(raw)
+    raw = await read_limited_body(request, transfer.MAX_IMPORT_BYTES)
+    document = transfer.parse_export(raw)
     return await run_in_threadpool(
-        service.import_export, session, user, document, skip_unknown=skip_unknown
+        transfer.import_export, session, user, document, skip_unknown=skip_unknown
     )

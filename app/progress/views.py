@@ -12,7 +12,7 @@ from app.auth.deps import PageUser, load_user
 from app.db import SessionDep
 from app.errors import AppError
 from app.i18n import request_language, translate
-from app.progress import service
+from app.progress import statistics, transfer
 from app.progress.schemas import ProgressRead, QuestionHistoryRead
 from app.web import render, verify_csrf
 
@@ -75,7 +75,7 @@ def _chart_data(progress: ProgressRead) -> dict[str, Any]:
 @router.get("/progress")
 def progress_page(request: Request, user: PageUser, session: SessionDep) -> Response:
     """The progress page: numbers, calendar, charts, mastery, weakest questions, your data."""
-    progress = service.get_progress(session, user, tz_offset_minutes=tz_offset(request))
+    progress = statistics.get_progress(session, user, tz_offset_minutes=tz_offset(request))
     active_days = sum(1 for d in progress.reviews_per_day if d.reviews)
     return render(
         request,
@@ -89,7 +89,7 @@ def progress_page(request: Request, user: PageUser, session: SessionDep) -> Resp
             "labels": _labels(request),
             "rating_labels": RATING_LABELS,
             "state_labels": STATE_LABELS,
-            "max_import_mib": service.MAX_IMPORT_BYTES // (1024 * 1024),
+            "max_import_mib": transfer.MAX_IMPORT_BYTES // (1024 * 1024),
         },
     )
 
@@ -109,7 +109,7 @@ def question_history_page(
     request: Request, pack: str, number: str, user: PageUser, session: SessionDep
 ) -> Response:
     """One question's grades over time, with its card's state now."""
-    history = service.get_question_history(session, user, pack, number)
+    history = statistics.get_question_history(session, user, pack, number)
     return render(
         request,
         "progress/question.html",
@@ -125,7 +125,7 @@ def question_history_page(
 
 
 # The form is parsed (and a file spooled) before the handler runs: cap the body up front.
-@router.post("/progress/import", max_body_size=service.MAX_IMPORT_BYTES + 1024 * 1024)
+@router.post("/progress/import", max_body_size=transfer.MAX_IMPORT_BYTES + 1024 * 1024)
 async def import_page(
     request: Request,
     user: PageUser,
@@ -135,11 +135,11 @@ async def import_page(
 ) -> Response:
     """The import form's target: merge the uploaded export, then show what changed."""
     try:
-        if file.size is not None and file.size > service.MAX_IMPORT_BYTES:
-            raise service.too_large()
-        document = service.parse_export(await file.read(service.MAX_IMPORT_BYTES + 1))
+        if file.size is not None and file.size > transfer.MAX_IMPORT_BYTES:
+            raise transfer.too_large()
+        document = transfer.parse_export(await file.read(transfer.MAX_IMPORT_BYTES + 1))
         result = await run_in_threadpool(
-            service.import_export, session, user, document, skip_unknown=skip_unknown
+            transfer.import_export, session, user, document, skip_unknown=skip_unknown
         )
     except AppError as exc:
         # Undo any partial import here, while the session can still show the page.

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Question
 from app.practice.models import ReviewLog, UserAnswer
-from app.progress import service
+from app.progress import transfer
 from tests.factories import make_user, make_web_session
 from tests.progress.conftest import (
     PACK,
@@ -164,21 +164,21 @@ def test_export_into_a_fresh_instance_loses_nothing(
     client: Any, rich: ApiUser, second_database: Any
 ) -> None:
     original = _export(client, rich)
-    document = service.parse_export(json.dumps(original).encode())
+    document = transfer.parse_export(json.dumps(original).encode())
     with second_database() as other:
         newcomer = make_user(other, username="moved_" + rich.user.username[-10:])
-        result = service.import_export(other, newcomer, document)
+        result = transfer.import_export(other, newcomer, document)
         other.commit()
         assert result.reviews.added == 5 and result.cards.added == 3
         assert result.sessions.added == 1 and result.skipped_questions == []
-        moved = service.build_export(other, newcomer).model_dump(mode="json")
+        moved = transfer.build_export(other, newcomer).model_dump(mode="json")
         assert _data(moved) == _data(original)
 
-        again = service.import_export(other, newcomer, document)
+        again = transfer.import_export(other, newcomer, document)
         other.commit()
         assert again.reviews.added == again.cards.added == again.sessions.added == 0
         assert again.notes.added == again.bookmarks.added == again.answers.added == 0
-        twice = service.build_export(other, newcomer).model_dump(mode="json")
+        twice = transfer.build_export(other, newcomer).model_dump(mode="json")
         assert _data(twice) == _data(original)
 
 
@@ -295,7 +295,7 @@ def test_unknown_question_is_reported_and_nothing_is_written(
 def test_oversized_import_is_413(
     client: Any, db: Session, bob: ApiUser, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "MAX_IMPORT_BYTES", 2048)
+    monkeypatch.setattr(transfer, "MAX_IMPORT_BYTES", 2048)
     doc = _one_review_doc(f"{PACK}/2", answer_text="가" * 2000)
     response = _import(client, bob, doc)
     assert response.status_code == 413
@@ -304,7 +304,7 @@ def test_oversized_import_is_413(
 
 
 def test_real_limit_refuses_a_huge_body_by_its_length(client: Any, bob: ApiUser) -> None:
-    huge = b" " * (service.MAX_IMPORT_BYTES + 1)
+    huge = b" " * (transfer.MAX_IMPORT_BYTES + 1)
     response = _import(client, bob, huge)
     assert response.status_code == 413
 
@@ -319,7 +319,7 @@ def test_a_failure_midway_rolls_everything_back(
     def fail(*args: Any, **kwargs: Any) -> None:
         raise AppError("simulated failure after reviews were written", 409)
 
-    monkeypatch.setattr(service, "_import_answers", fail)
+    monkeypatch.setattr(transfer, "_import_answers", fail)
     response = _import(client, bob, document)
     assert response.status_code == 409
     assert _review_count(db, bob) == 0
@@ -423,7 +423,7 @@ def test_import_form_lists_unknown_questions_and_rolls_back(
     def fail(*args: Any, **kwargs: Any) -> None:
         raise AppError("simulated failure after reviews were written", 409)
 
-    monkeypatch.setattr(service, "_import_answers", fail)
+    monkeypatch.setattr(transfer, "_import_answers", fail)
     raw = json.dumps(_export(client, rich)).encode()
     files = {"file": ("export.json", raw, "application/json")}
     response = client.post("/progress/import", files=files, data={"csrf_token": csrf})
@@ -467,7 +467,7 @@ def test_undo_after_an_import_takes_back_the_latest_grade(
 
 def test_import_form_refuses_a_huge_upload(client: Any, db: Session, bob: ApiUser) -> None:
     csrf = _browser_login(client, db, bob)
-    huge = b" " * (service.MAX_IMPORT_BYTES + 2 * 1024 * 1024)
+    huge = b" " * (transfer.MAX_IMPORT_BYTES + 2 * 1024 * 1024)
     files = {"file": ("export.json", huge, "application/json")}
     response = client.post("/progress/import", files=files, data={"csrf_token": csrf})
     assert response.status_code == 413

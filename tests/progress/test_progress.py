@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Pack, Question
 from app.db import utcnow
-from app.progress import service
+from app.progress import statistics
 from tests.progress.conftest import (
     PACK,
     ApiUser,
@@ -87,7 +87,7 @@ def history(db: Session, alice: ApiUser) -> dict[str, Any]:
 
 def test_progress_numbers_from_review_rows(db: Session, alice: ApiUser, history: dict) -> None:
     q1, q2, q3 = history["numbers"]
-    p = service.get_progress(db, alice.user, now=NOW)
+    p = statistics.get_progress(db, alice.user, now=NOW)
     assert p.totals.seen == 3
     assert p.totals.reviews == 8
     assert p.totals.questions == _live_questions(db)
@@ -115,7 +115,7 @@ def test_progress_numbers_from_review_rows(db: Session, alice: ApiUser, history:
 
 def test_mastery_is_fsrs_retrievability(db: Session, alice: ApiUser, history: dict) -> None:
     q1, q2, q3 = history["numbers"]
-    p = service.get_progress(db, alice.user, now=NOW)
+    p = statistics.get_progress(db, alice.user, now=NOW)
     by_number = {q.number: q for q in p.questions}
     assert by_number[q1].retrievability == pytest.approx(
         _fsrs_recall(10.0, NOW - 5 * DAY, NOW), abs=1e-12
@@ -141,8 +141,8 @@ def test_due_today_follows_the_local_day(db: Session, alice: ApiUser) -> None:
     # NOW is 21:00 in Seoul (UTC+9): the Seoul day ends at 15:00 UTC, the UTC day at 24:00.
     add_card(db, alice, q1, due=NOW + timedelta(hours=2), last_review=NOW - DAY)
     add_card(db, alice, q2, due=NOW + timedelta(hours=4), last_review=NOW - DAY)
-    utc = service.get_progress(db, alice.user, now=NOW, tz_offset_minutes=0)
-    seoul = service.get_progress(db, alice.user, now=NOW, tz_offset_minutes=540)
+    utc = statistics.get_progress(db, alice.user, now=NOW, tz_offset_minutes=0)
+    seoul = statistics.get_progress(db, alice.user, now=NOW, tz_offset_minutes=540)
     assert (utc.due.now, utc.due.today, utc.due.week) == (0, 2, 2)
     assert (seoul.due.now, seoul.due.today, seoul.due.week) == (0, 1, 2)
 
@@ -151,9 +151,9 @@ def test_reviews_per_day_use_the_local_day(db: Session, alice: ApiUser) -> None:
     (q1,) = live_numbers(db, 1)
     late = datetime(2026, 6, 14, 23, 30, tzinfo=UTC)  # 08:30 on the 15th in Seoul
     add_review(db, alice, q1, late, 3)
-    utc = service.get_progress(db, alice.user, now=NOW, tz_offset_minutes=0)
-    seoul = service.get_progress(db, alice.user, now=NOW, tz_offset_minutes=540)
-    west = service.get_progress(db, alice.user, now=NOW, tz_offset_minutes=-300)
+    utc = statistics.get_progress(db, alice.user, now=NOW, tz_offset_minutes=0)
+    seoul = statistics.get_progress(db, alice.user, now=NOW, tz_offset_minutes=540)
+    west = statistics.get_progress(db, alice.user, now=NOW, tz_offset_minutes=-300)
     assert {d.date.isoformat(): d.reviews for d in utc.reviews_per_day if d.reviews} == {
         "2026-06-14": 1
     }
@@ -169,7 +169,7 @@ def test_streak_over_consecutive_local_days(db: Session, alice: ApiUser) -> None
     (q1,) = live_numbers(db, 1)
     for days_ago in (0, 1, 2, 10, 11, 12, 13, 30):
         add_review(db, alice, q1, NOW - days_ago * DAY - timedelta(minutes=1), 3)
-    p = service.get_progress(db, alice.user, now=NOW)
+    p = statistics.get_progress(db, alice.user, now=NOW)
     assert (p.streak.current, p.streak.longest) == (3, 4)
 
 
@@ -296,7 +296,7 @@ def test_progress_queries_do_not_grow_with_cards(db: Session, seeded: str) -> No
         engine = db.get_bind()
         event.listen(engine, "before_cursor_execute", record)
         try:
-            service.get_progress(db, who.user, now=NOW)
+            statistics.get_progress(db, who.user, now=NOW)
         finally:
             event.remove(engine, "before_cursor_execute", record)
         return len(statements)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from app.progress.service import compute_streak, end_of_local_day, local_today
+from app.progress.statistics import compute_streak, end_of_local_day, local_today
 
 TODAY = date(2026, 3, 1)
 
