@@ -186,8 +186,17 @@ def _close(session: Session, commit: bool) -> None:
         session.close()  # rolls back whatever is left
 
 
+def keep_writes_on_error(session: Session) -> None:
+    """Have the request's transaction commit even if the request then fails (a refused login
+    must still count against the rate limit)."""
+    session.info["commit_on_error"] = True
+
+
 async def get_session() -> AsyncIterator[Session]:
-    """One session per request, inside an admission slot: commit on success, else roll back."""
+    """One session per request, inside an admission slot: commit on success, else roll back.
+
+    The only place a request's transaction ends: services flush, never commit.
+    """
     async with admission():
         session = session_factory()()
         try:
@@ -196,7 +205,7 @@ async def get_session() -> AsyncIterator[Session]:
             # Keep loaded objects (the current user) readable by the error page rendered next:
             # a rollback would expire them.
             session.expunge_all()
-            await _finish(session, commit=False)
+            await _finish(session, commit=bool(session.info.get("commit_on_error")))
             raise
         await _finish(session, commit=True)
 

@@ -28,7 +28,7 @@ from app.auth.security import (
     new_secret,
     verify_password,
 )
-from app.db import utcnow
+from app.db import keep_writes_on_error, utcnow
 from app.errors import AppError
 from app.i18n import translate
 
@@ -230,13 +230,13 @@ def check_rate_limit(session: Session, username: str, client_ip: str) -> None:
 
 
 def _record_failure(session: Session, username: str, client_ip: str) -> None:
-    # Committed at once: the request is about to fail, and its rollback would otherwise
-    # erase the attempt, so the limiter would never trip. Callers check the password before
-    # changing anything, so nothing else of the request is committed with it.
+    # The request is about to fail, and a rollback would erase the attempt, so the limiter
+    # would never trip: the request's session is marked to commit even so. Callers check the
+    # password before changing anything, so nothing else of the request is committed with it.
     now = utcnow()
     repository.add_login_failure(session, _username_key(username), client_ip[:64], now)
     repository.delete_login_failures_before(session, now - FAILURE_WINDOW)
-    session.commit()
+    keep_writes_on_error(session)
 
 
 def _confirm_password(

@@ -42,8 +42,6 @@ def create_demo(
     """Queue a run (or a comparison); a worker picks it up. 422 names a bad parameter;
     429 with Retry-After when the caller's or the global queue limit is reached."""
     job = service.create_job(session, user.id, body)
-    # Committed before answering, so the id is visible to the workers and to the next request.
-    session.commit()
     response.headers["Location"] = f"/api/v1/demos/{job.id}"
     return service.job_read(session, job)
 
@@ -69,14 +67,12 @@ def get_demo(job: OwnedJob, session: SessionDep) -> DemoRead:
 def cancel_demo(job: OwnedJob, session: SessionDep) -> DemoRead:
     """Cancel a run: a queued one at once, a running one within about a second."""
     service.cancel_job(session, job)
-    session.commit()
     return service.job_read(session, job)
 
 
 @router.get("/demos/{job_id}/events", response_class=StreamingResponse)
 def demo_events(
     job: OwnedJob,
-    session: SessionDep,
     last_event_id: Annotated[DbOffset | None, Header()] = None,
     after: Annotated[DbOffset | None, Query(description="resume after this event id")] = None,
 ) -> StreamingResponse:
@@ -85,9 +81,8 @@ def demo_events(
     Resumes after the `Last-Event-ID` header (or `?after=`); ends when the run ends.
     """
     job_id = job.id
-    # End the request's transaction now, giving its connection back: the stream may last
-    # minutes and polls with short sessions of its own.
-    session.commit()
+    # The request's transaction ends (and its connection goes back) when this returns, before
+    # the stream starts: the stream may last minutes and polls with short sessions of its own.
     start = last_event_id if last_event_id is not None else (after or 0)
     return StreamingResponse(
         service.event_stream(job_id, start),
