@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from datetime import timedelta
 
 from argon2 import PasswordHasher
@@ -17,6 +18,11 @@ PRODUCTION_HASHER = PasswordHasher()  # argon2id, RFC 9106's low-memory profile
 TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
+# Each production hash holds 64 MiB while it runs: a burst of logins (or of password guesses
+# at unknown names, which are hashed too) must not multiply that by the thread pool's size.
+_HASHES_AT_ONCE = threading.BoundedSemaphore(2)
+
+
 def _hasher() -> PasswordHasher:
     return TEST_HASHER if get_settings().env == "test" else PRODUCTION_HASHER
 
@@ -27,13 +33,15 @@ SESSION_LIFETIME = timedelta(days=30)  # a browser stays logged in this long aft
 
 def hash_password(password: str) -> str:
     """The argon2id hash stored for a password."""
-    return _hasher().hash(password)
+    with _HASHES_AT_ONCE:
+        return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     """Whether password matches the stored hash (False for a malformed hash)."""
     try:
-        return _hasher().verify(password_hash, password)
+        with _HASHES_AT_ONCE:
+            return _hasher().verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
