@@ -11,8 +11,8 @@ from typing import Annotated, Any, TypeVar
 
 from annotated_types import Interval
 from fastapi import Depends
-from sqlalchemy import MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from starlette.concurrency import run_in_threadpool
@@ -35,8 +35,36 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+class UtcDateTime(TypeDecorator[datetime]):
+    """A point in time, always timezone-aware UTC in Python, on SQLite and PostgreSQL alike.
+
+    SQLite keeps no zone (it hands back naive values) and PostgreSQL answers in the session's
+    zone; this type stores UTC and hands back aware UTC, and refuses a naive value, whose zone
+    would be a guess.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: store timezone-aware times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
 def utcnow() -> datetime:
-    """Timezone-aware now in UTC (stored as naive UTC by SQLite, aware by PostgreSQL)."""
+    """Timezone-aware now in UTC."""
     return datetime.now(UTC)
 
 

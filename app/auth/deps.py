@@ -6,7 +6,7 @@ cookie-authenticated API call that changes something must also carry the CSRF he
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import quote
 
@@ -26,10 +26,6 @@ TOKEN_USE_PRECISION = timedelta(minutes=1)
 _BEARER_HINT = {"WWW-Authenticate": 'Bearer realm="mogi"'}
 
 
-def _aware(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 def user_for_cookie(session: Session, cookie: str | None) -> User | None:
     """The user of a live browser session, or None."""
     if not cookie:
@@ -39,7 +35,7 @@ def user_for_cookie(session: Session, cookie: str | None) -> User | None:
         .join(WebSession, WebSession.user_id == User.id)
         .where(WebSession.token_hash == digest(cookie))
     ).first()
-    if row is None or _aware(row.expires_at) <= utcnow():
+    if row is None or row.expires_at <= utcnow():
         return None
     return row.User
 
@@ -53,7 +49,7 @@ def user_for_token(session: Session, token: str) -> User | None:
     # A minute's precision is enough, and it keeps most API reads from becoming writes
     # (on SQLite every write takes the one database lock).
     last = api_token.last_used_at
-    if last is None or now - _aware(last) >= TOKEN_USE_PRECISION:
+    if last is None or now - last >= TOKEN_USE_PRECISION:
         api_token.last_used_at = now
     return session.get(User, api_token.user_id)
 

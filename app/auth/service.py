@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -136,11 +136,6 @@ class NewToken:
     secret: str
 
 
-def _aware(dt: datetime) -> datetime:
-    # SQLite hands back naive datetimes; every stored time is UTC.
-    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
-
-
 # --- policy -------------------------------------------------------------------------------
 
 
@@ -196,7 +191,7 @@ def _retry_after(times: list[datetime], limit: int, now: datetime) -> int | None
     """Seconds until fewer than `limit` of these failures are inside the window, or None."""
     if len(times) < limit:
         return None
-    oldest_counted = _aware(min(times))
+    oldest_counted = min(times)
     return max(1, math.ceil((oldest_counted + FAILURE_WINDOW - now).total_seconds()))
 
 

@@ -6,7 +6,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -16,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, utcnow
+from app.db import Base, UtcDateTime, utcnow
 
 
 class Pack(Base):
@@ -35,8 +34,8 @@ class Pack(Base):
     copyright: Mapped[str] = mapped_column(String(300), default="")
     # sha256 of the file, its metadata and the renderer version: equal means nothing to do.
     content_hash: Mapped[str] = mapped_column(String(64))
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     questions: Mapped[list[Question]] = relationship(
         back_populates="pack", lazy="raise", order_by="Question.position"
@@ -67,8 +66,8 @@ class Question(Base):
     # Lower-cased title + answer text + reference titles: substring search (LIKE) works for
     # Korean on SQLite and PostgreSQL alike, where word-based full-text search does not.
     search_text: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     pack: Mapped[Pack] = relationship(back_populates="questions", lazy="raise")
     references: Mapped[list[Reference]] = relationship(

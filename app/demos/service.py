@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -195,9 +195,7 @@ def _waiting_for_worker(session: Session, job: DemoJob) -> bool:
     if job.status == "running":
         expires = job.lease_expires_at
         # SQLite hands back naive UTC datetimes.
-        if expires is None:
-            return False
-        return (expires if expires.tzinfo else expires.replace(tzinfo=UTC)) < now
+        return expires is not None and expires < now
     return not repo.worker_alive(session, now - timedelta(seconds=lease_s))
 
 

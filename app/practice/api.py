@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Response, status
 from app.auth.deps import CurrentUser
 from app.db import DbId, SessionDep
 from app.practice import service
-from app.practice.fsrs_adapter import as_utc
 from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import Note, UserAnswer
 from app.practice.schemas import (
@@ -150,7 +149,7 @@ def delete_bookmark(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> None
 
 
 def _note(ref: QuestionRef, note: Note) -> NoteRead:
-    return NoteRead(question=ref.public_id, body=note.body, updated_at=as_utc(note.updated_at))
+    return NoteRead(question=ref.public_id, body=note.body, updated_at=note.updated_at)
 
 
 @router.put(NOTE, response_model=NoteRead, responses=_ERRORS)
@@ -176,7 +175,7 @@ def _answer(ref: QuestionRef, answer: UserAnswer) -> UserAnswerRead:
         question=ref.public_id,
         body_markdown=answer.body_markdown,
         body_html=answer.body_html,
-        updated_at=as_utc(answer.updated_at),
+        updated_at=answer.updated_at,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from fsrs import Card as FsrsCard
@@ -26,13 +26,6 @@ class CardFields(Protocol):
     last_review: datetime | None
 
 
-def as_utc(value: datetime) -> datetime:
-    """value as aware UTC (SQLite hands back naive UTC; PostgreSQL the session's zone)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
 def scheduler(enable_fuzzing: bool = True) -> Scheduler:
     """Mogi's FSRS scheduler: default weights and steps, 90% desired retention."""
     return Scheduler(desired_retention=DESIRED_RETENTION, enable_fuzzing=enable_fuzzing)
@@ -40,7 +33,7 @@ def scheduler(enable_fuzzing: bool = True) -> Scheduler:
 
 def new_fsrs_card(now: datetime) -> FsrsCard:
     """The state of a question never graded (no card row yet)."""
-    return FsrsCard(card_id=0, state=State.Learning, step=0, due=as_utc(now))
+    return FsrsCard(card_id=0, state=State.Learning, step=0, due=now)
 
 
 def to_fsrs_card(row: CardFields) -> FsrsCard:
@@ -51,8 +44,8 @@ def to_fsrs_card(row: CardFields) -> FsrsCard:
         step=row.step,
         stability=row.stability,
         difficulty=row.difficulty,
-        due=as_utc(row.due),
-        last_review=as_utc(row.last_review) if row.last_review else None,
+        due=row.due,
+        last_review=row.last_review if row.last_review else None,
     )
 
 
@@ -74,8 +67,8 @@ def snapshot(row: Card) -> str:
             "step": row.step,
             "stability": row.stability,
             "difficulty": row.difficulty,
-            "due": as_utc(row.due).isoformat(),
-            "last_review": as_utc(row.last_review).isoformat() if row.last_review else None,
+            "due": row.due.isoformat(),
+            "last_review": row.last_review.isoformat() if row.last_review else None,
             "reps": row.reps,
             "lapses": row.lapses,
         }
@@ -98,13 +91,13 @@ def restore(row: Card, saved: str) -> None:
 def elapsed_days(saved: str, now: datetime) -> int | None:
     """Whole days from the last review in a snapshot() to now (None for a card never reviewed)."""
     last = json.loads(saved).get("last_review")
-    return (as_utc(now) - datetime.fromisoformat(last)).days if last else None
+    return (now - datetime.fromisoformat(last)).days if last else None
 
 
 def retrievability(row: CardFields, now: datetime, sched: Scheduler | None = None) -> float:
     """FSRS probability of recall of a card at now (0 for a card never reviewed)."""
     sched = sched or scheduler(False)
-    return float(sched.get_card_retrievability(to_fsrs_card(row), as_utc(now)))
+    return float(sched.get_card_retrievability(to_fsrs_card(row), now))
 
 
 __all__ = [
@@ -112,7 +105,6 @@ __all__ = [
     "Rating",
     "State",
     "apply_fsrs_card",
-    "as_utc",
     "elapsed_days",
     "new_fsrs_card",
     "restore",

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -19,7 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base, UtcDateTime, utcnow
 
 MAX_TEXT_CHARS = 20_000
 """Longest note, own answer or typed answer a user may store."""
@@ -43,11 +42,11 @@ class Card(Base):
     step: Mapped[int | None] = mapped_column(Integer)
     stability: Mapped[float | None] = mapped_column(Float)
     difficulty: Mapped[float | None] = mapped_column(Float)
-    due: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    last_review: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_review: Mapped[datetime | None] = mapped_column(UtcDateTime)
     reps: Mapped[int] = mapped_column(Integer, default=0)
     lapses: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class QuizSession(Base):
@@ -61,10 +60,10 @@ class QuizSession(Base):
     scope_kind: Mapped[str] = mapped_column(String(16))
     pack_id: Mapped[int] = mapped_column(ForeignKey("pack.id", ondelete="CASCADE"), index=True)
     question_id: Mapped[int | None] = mapped_column(ForeignKey(_QUESTION_FK, ondelete="CASCADE"))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     time_limit_s: Mapped[int | None] = mapped_column(Integer)
-    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class QuizSessionItem(Base):
@@ -79,8 +78,8 @@ class QuizSessionItem(Base):
         ForeignKey(_QUESTION_FK, ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer)
-    revealed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    graded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    graded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)
     answer_text: Mapped[str | None] = mapped_column(Text)
 
@@ -100,7 +99,7 @@ class ReviewLog(Base):
         ForeignKey("card.id", ondelete="CASCADE"), index=True
     )
     rating: Mapped[int] = mapped_column(Integer)
-    reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reviewed_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     duration_ms: Mapped[int | None] = mapped_column(Integer)
     answer_text: Mapped[str | None] = mapped_column(Text)
     session_id: Mapped[int | None] = mapped_column(
@@ -113,7 +112,7 @@ class ReviewLog(Base):
     state: Mapped[int | None] = mapped_column(Integer)
     stability: Mapped[float | None] = mapped_column(Float)
     difficulty: Mapped[float | None] = mapped_column(Float)
-    due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     elapsed_days: Mapped[int | None] = mapped_column(Integer)
 
 
@@ -126,7 +125,7 @@ class Bookmark(Base):
     question_id: Mapped[int] = mapped_column(
         ForeignKey(_QUESTION_FK, ondelete="CASCADE"), index=True
     )
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
 class Note(Base):
@@ -141,9 +140,7 @@ class Note(Base):
         ForeignKey(_QUESTION_FK, ondelete="CASCADE"), index=True
     )
     body: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class UserAnswer(Base):
@@ -159,9 +156,7 @@ class UserAnswer(Base):
     )
     body_markdown: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(
-        DateTime(timezone=True), default=utcnow, onupdate=utcnow
-    )
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
 
 class GradeRequest(Base):
@@ -178,4 +173,4 @@ class GradeRequest(Base):
     # sha256 of the request body: the same key with another body is the client's mistake.
     body_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)

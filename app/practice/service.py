@@ -23,7 +23,6 @@ from app.practice import repository as repo
 from app.practice import terms
 from app.practice.fsrs_adapter import (
     apply_fsrs_card,
-    as_utc,
     elapsed_days,
     new_fsrs_card,
     restore,
@@ -137,8 +136,8 @@ def interval_previews(card: Card | None, now: datetime) -> list[IntervalPreview]
     current = to_fsrs_card(card) if card is not None else new_fsrs_card(now)
     out = []
     for rating in (1, 2, 3, 4):
-        after, _ = sched.review_card(copy(current), Rating(rating), as_utc(now))
-        seconds = max(0, int((after.due - as_utc(now)).total_seconds()))
+        after, _ = sched.review_card(copy(current), Rating(rating), now)
+        seconds = max(0, int((after.due - now).total_seconds()))
         out.append(
             IntervalPreview(
                 rating=rating,
@@ -169,8 +168,8 @@ def _scope_questions(
     if kind == "new":
         return [q for q in questions if q.id not in cards]
     if kind == "due":
-        due = [q for q in questions if q.id in cards and as_utc(cards[q.id].due) <= now]
-        return sorted(due, key=lambda q: as_utc(cards[q.id].due))
+        due = [q for q in questions if q.id in cards and cards[q.id].due <= now]
+        return sorted(due, key=lambda q: cards[q.id].due)
     raise AppError(f"Unknown scope kind '{kind}'.", 422)
 
 
@@ -235,13 +234,13 @@ def start_session(
 def _seconds_left(quiz: QuizSession, now: datetime) -> int | None:
     if quiz.deadline_at is None:
         return None
-    return max(0, int((as_utc(quiz.deadline_at) - now).total_seconds()))
+    return max(0, int((quiz.deadline_at - now).total_seconds()))
 
 
 def session_status(quiz: QuizSession, now: datetime) -> str:
     if quiz.finished_at is not None:
         return "finished"
-    if quiz.deadline_at is not None and as_utc(quiz.deadline_at) <= now:
+    if quiz.deadline_at is not None and quiz.deadline_at <= now:
         return "expired"
     return "active"
 
@@ -269,10 +268,10 @@ def describe_session(db: Session, quiz: QuizSession, now: datetime | None = None
         graded=graded,
         remaining=len(items) - graded,
         ratings=ratings,
-        created_at=as_utc(quiz.created_at),
-        finished_at=as_utc(quiz.finished_at) if quiz.finished_at else None,
+        created_at=quiz.created_at,
+        finished_at=quiz.finished_at if quiz.finished_at else None,
         time_limit_s=quiz.time_limit_s,
-        deadline_at=as_utc(quiz.deadline_at) if quiz.deadline_at else None,
+        deadline_at=quiz.deadline_at if quiz.deadline_at else None,
         seconds_left=_seconds_left(quiz, now),
     )
 
@@ -397,8 +396,8 @@ def card_state(card: Card) -> CardStateRead:
         step=card.step,
         stability=card.stability,
         difficulty=card.difficulty,
-        due=as_utc(card.due),
-        last_review=as_utc(card.last_review) if card.last_review else None,
+        due=card.due,
+        last_review=card.last_review if card.last_review else None,
         reps=card.reps,
         lapses=card.lapses,
     )
@@ -444,7 +443,7 @@ def _schedule(
 
 def grade(db: Session, user: User, body: ReviewCreate, now: datetime | None = None) -> ReviewRead:
     """Record a grade: a review log row, and (except in cram) the card rescheduled by fsrs."""
-    now = as_utc(now or utcnow())
+    now = now or utcnow()
     ref = find_question(db, *parse_question_id(body.question))
     quiz = find_session(db, user, body.session) if body.session is not None else None
     item = _session_item_to_grade(db, quiz, ref.question) if quiz is not None else None
@@ -495,9 +494,9 @@ def _review_read(
         reviewed_at=log.reviewed_at,
         session=log.session_id,
         card=card_state(card) if card is not None else None,
-        due=as_utc(card.due) if card is not None and scheduled else None,
+        due=card.due if card is not None and scheduled else None,
         interval_label=(
-            format_interval((as_utc(card.due) - log.reviewed_at).total_seconds())
+            format_interval((card.due - log.reviewed_at).total_seconds())
             if card is not None and scheduled
             else None
         ),

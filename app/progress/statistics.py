@@ -14,7 +14,6 @@ from app.auth.models import User
 from app.db import utcnow
 from app.errors import NotFound
 from app.practice import fsrs_adapter
-from app.practice.fsrs_adapter import as_utc
 from app.practice.models import (
     Card,
     ReviewLog,
@@ -45,7 +44,7 @@ WEAKEST_COUNT = 10
 
 def local_today(now: datetime, offset_minutes: int) -> date:
     """The calendar date at now in a zone offset_minutes east of UTC."""
-    return (as_utc(now) + timedelta(minutes=offset_minutes)).date()
+    return (now.astimezone(UTC) + timedelta(minutes=offset_minutes)).date()
 
 
 def end_of_local_day(now: datetime, offset_minutes: int) -> datetime:
@@ -104,7 +103,7 @@ def get_progress(
     """Everything the progress page shows, for one user (and one pack if asked)."""
     if pack is not None and repo.find_pack(session, pack) is None:
         raise NotFound(f"No pack '{pack}'.")
-    scope = _Scope(user.id, pack, tz_offset_minutes, as_utc(now or utcnow()))
+    scope = _Scope(user.id, pack, tz_offset_minutes, (now or utcnow()))
     questions = _question_mastery(session, scope)
     pack_rows = repo.count_questions_by_pack(session, pack)
     return ProgressRead(
@@ -194,8 +193,8 @@ def _mastery(row: Any, now: datetime, sched: Any) -> QuestionMastery:
         retrievability=fsrs_adapter.retrievability(row, now, sched),
         stability=row.stability,
         difficulty=row.difficulty,
-        due=as_utc(row.due),
-        last_review=as_utc(row.last_review) if row.last_review else None,
+        due=row.due,
+        last_review=row.last_review if row.last_review else None,
         last_rating=row.last_rating,
         reps=row.reps,
         lapses=row.lapses,
@@ -255,7 +254,7 @@ def get_question_history(
     if card is not None:
         last = reviews[-1].rating if reviews else None
         row = _CardView(card, question.pack, question.number, question.title, last)
-        mastery = _mastery(row, as_utc(now or utcnow()), fsrs_adapter.scheduler(False))
+        mastery = _mastery(row, (now or utcnow()), fsrs_adapter.scheduler(False))
     return QuestionHistoryRead(
         question=f"{question.pack}/{question.number}",
         pack=question.pack,
@@ -278,10 +277,10 @@ class _CardView:
 
 
 def _history_item(review: ReviewLog) -> ReviewHistoryItem:
-    reviewed_at = as_utc(review.reviewed_at)
+    reviewed_at = review.reviewed_at
     interval = None
     if review.scheduled and review.due is not None:
-        interval = (as_utc(review.due) - reviewed_at).total_seconds() / 86400
+        interval = (review.due - reviewed_at).total_seconds() / 86400
     return ReviewHistoryItem(
         reviewed_at=reviewed_at,
         rating=review.rating,

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from pydantic import ValidationError
@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.db import utcnow
 from app.errors import AppError
-from app.practice.fsrs_adapter import as_utc
 from app.practice.models import (
     Bookmark,
     Card,
@@ -52,17 +51,13 @@ from app.progress.schemas import (
 MAX_IMPORT_BYTES = 16 * 1024 * 1024
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    return as_utc(value) if value is not None else None
-
-
 def build_export(session: Session, user: User, now: datetime | None = None) -> ExportDocument:
     """All of the user's data, with questions named 'pack/number' so another Mogi can read it."""
     sessions, session_index = _export_sessions(session, user.id)
     return ExportDocument(
         format="mogi-export",
         version=1,
-        exported_at=as_utc(now or utcnow()),
+        exported_at=(now or utcnow()),
         user=ExportUser(username=user.username),
         cards=[_export_card(c, f"{p}/{n}") for c, p, n in repo.export_cards(session, user.id)],
         reviews=[
@@ -70,16 +65,16 @@ def build_export(session: Session, user: User, now: datetime | None = None) -> E
             for r, p, n in repo.export_reviews(session, user.id)
         ],
         notes=[
-            ExportNote(question=f"{p}/{n}", body=note.body, updated_at=as_utc(note.updated_at))
+            ExportNote(question=f"{p}/{n}", body=note.body, updated_at=note.updated_at)
             for note, p, n in repo.export_notes(session, user.id)
         ],
         bookmarks=[
-            ExportBookmark(question=f"{p}/{n}", created_at=as_utc(b.created_at))
+            ExportBookmark(question=f"{p}/{n}", created_at=b.created_at)
             for b, p, n in repo.export_bookmarks(session, user.id)
         ],
         answers=[
             ExportAnswer(
-                question=f"{p}/{n}", body_markdown=a.body_markdown, updated_at=as_utc(a.updated_at)
+                question=f"{p}/{n}", body_markdown=a.body_markdown, updated_at=a.updated_at
             )
             for a, p, n in repo.export_answers(session, user.id)
         ],
@@ -94,18 +89,18 @@ def _export_card(card: Card, ref: str) -> ExportCard:
         step=card.step,
         stability=card.stability,
         difficulty=card.difficulty,
-        due=as_utc(card.due),
-        last_review=_utc(card.last_review),
+        due=card.due,
+        last_review=card.last_review,
         reps=card.reps,
         lapses=card.lapses,
-        created_at=as_utc(card.created_at),
+        created_at=card.created_at,
     )
 
 
 def _export_review(review: ReviewLog, ref: str, session_index: dict[int, int]) -> ExportReview:
     return ExportReview(
         question=ref,
-        reviewed_at=as_utc(review.reviewed_at),
+        reviewed_at=review.reviewed_at,
         rating=review.rating,
         mode=review.mode,  # type: ignore[arg-type]  # the column only ever holds a Mode
         scheduled=review.scheduled,
@@ -116,7 +111,7 @@ def _export_review(review: ReviewLog, ref: str, session_index: dict[int, int]) -
         state=review.state,
         stability=review.stability,
         difficulty=review.difficulty,
-        due=_utc(review.due),
+        due=review.due,
         elapsed_days=review.elapsed_days,
     )
 
@@ -129,8 +124,8 @@ def _export_sessions(session: Session, user_id: int) -> tuple[list[ExportSession
             ExportSessionItem(
                 question=f"{pack}/{number}",
                 position=item.position,
-                revealed_at=_utc(item.revealed_at),
-                graded_at=_utc(item.graded_at),
+                revealed_at=item.revealed_at,
+                graded_at=item.graded_at,
                 rating=item.rating,
                 answer_text=item.answer_text,
             )
@@ -145,10 +140,10 @@ def _export_sessions(session: Session, user_id: int) -> tuple[list[ExportSession
                 scope_kind=quiz.scope_kind,
                 pack=pack,
                 question=f"{pack}/{chain_number}" if chain_number is not None else None,
-                created_at=as_utc(quiz.created_at),
-                finished_at=_utc(quiz.finished_at),
+                created_at=quiz.created_at,
+                finished_at=quiz.finished_at,
                 time_limit_s=quiz.time_limit_s,
-                deadline_at=_utc(quiz.deadline_at),
+                deadline_at=quiz.deadline_at,
                 items=items.get(quiz.id, []),
             )
         )
@@ -166,7 +161,7 @@ def reviews_csv(session: Session, user: User) -> str:
     for review, pack, number in repo.export_reviews(session, user.id):
         writer.writerow(
             (
-                as_utc(review.reviewed_at).isoformat(),
+                review.reviewed_at.isoformat(),
                 f"{pack}/{number}",
                 review.rating,
                 review.mode,
@@ -294,7 +289,7 @@ def import_export(
 def _newer(imported: datetime | None, current: datetime | None) -> bool:
     if imported is None:
         return False
-    return current is None or as_utc(imported) > as_utc(current)
+    return current is None or imported > current
 
 
 _CARD_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses")
@@ -306,14 +301,14 @@ def _import_cards(
     def apply(row: ExportCard, card: Card) -> None:
         for field in _CARD_FIELDS:
             value = getattr(row, field)
-            setattr(card, field, as_utc(value) if isinstance(value, datetime) else value)
+            setattr(card, field, value if isinstance(value, datetime) else value)
 
     return _merge_by_question(
         session,
         rows,
         resolved,
         existing=repo.user_cards(session, user_id),
-        make=lambda row, q: Card(user_id=user_id, question_id=q, created_at=as_utc(row.created_at)),
+        make=lambda row, q: Card(user_id=user_id, question_id=q, created_at=row.created_at),
         is_newer=lambda row, card: _newer(row.last_review, card.last_review),
         apply=apply,
     )
@@ -325,7 +320,7 @@ def _session_key(created_at: datetime, mode: str, scope_kind: str) -> tuple[str,
 
 def _instant(value: datetime) -> str:
     """A datetime as a comparable UTC string to the microsecond (both backends keep them)."""
-    return as_utc(value).isoformat(timespec="microseconds")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def _import_sessions(
@@ -354,10 +349,10 @@ def _import_sessions(
             scope_kind=row.scope_kind,
             pack_id=pack_id,
             question_id=resolved.questions.get(row.question) if row.question else None,
-            created_at=as_utc(row.created_at),
-            finished_at=_utc(row.finished_at),
+            created_at=row.created_at,
+            finished_at=row.finished_at,
             time_limit_s=row.time_limit_s,
-            deadline_at=_utc(row.deadline_at),
+            deadline_at=row.deadline_at,
         )
         added.append((i, quiz, row))
         counts.added += 1
@@ -382,8 +377,8 @@ def _session_items(
                     session_id=session_id,
                     question_id=question_id,
                     position=row.position,
-                    revealed_at=_utc(row.revealed_at),
-                    graded_at=_utc(row.graded_at),
+                    revealed_at=row.revealed_at,
+                    graded_at=row.graded_at,
                     rating=row.rating,
                     answer_text=row.answer_text,
                 )
@@ -432,7 +427,7 @@ def _review_row(
         "question_id": question_id,
         "card_id": card_ids.get(question_id),
         "rating": row.rating,
-        "reviewed_at": as_utc(row.reviewed_at),
+        "reviewed_at": row.reviewed_at,
         "duration_ms": row.duration_ms,
         "answer_text": row.answer_text,
         "session_id": session_ids.get(row.session) if row.session is not None else None,
@@ -442,7 +437,7 @@ def _review_row(
         "state": row.state,
         "stability": row.stability,
         "difficulty": row.difficulty,
-        "due": _utc(row.due),
+        "due": row.due,
         "elapsed_days": row.elapsed_days,
     }
 
@@ -451,7 +446,7 @@ def _import_notes(
     session: Session, user_id: int, rows: list[ExportNote], resolved: _Resolved
 ) -> ImportCounts:
     def apply(row: ExportNote, note: Note) -> None:
-        note.body, note.updated_at = row.body, as_utc(row.updated_at)
+        note.body, note.updated_at = row.body, row.updated_at
 
     return _merge_by_question(
         session,
@@ -474,9 +469,7 @@ def _import_bookmarks(
         rows,
         resolved,
         existing=repo.user_rows(session, Bookmark, user_id),
-        make=lambda row, q: Bookmark(
-            user_id=user_id, question_id=q, created_at=as_utc(row.created_at)
-        ),
+        make=lambda row, q: Bookmark(user_id=user_id, question_id=q, created_at=row.created_at),
         is_newer=lambda row, bookmark: False,  # a bookmark is there or not
         apply=lambda row, bookmark: None,
     )
@@ -490,7 +483,7 @@ def _import_answers(
         answer.body_markdown = row.body_markdown
         pack = row.question.partition("/")[0]
         answer.body_html = render_own_answer(pack, row.body_markdown)
-        answer.updated_at = as_utc(row.updated_at)
+        answer.updated_at = row.updated_at
 
     return _merge_by_question(
         session,

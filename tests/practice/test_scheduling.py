@@ -11,7 +11,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.practice import service
-from app.practice.fsrs_adapter import as_utc
 from app.practice.models import Card, ReviewLog
 from app.practice.schemas import ReviewCreate
 from tests.practice.conftest import PACK, ApiUser
@@ -21,7 +20,7 @@ GRADES = [3, 3, 1, 2, 4, 3, 1, 3]
 
 def _assert_same(stored: Card | ReviewLog, expected: FsrsCard) -> None:
     assert stored.state == expected.state.value
-    assert as_utc(stored.due) == expected.due
+    assert stored.due == expected.due  # aware UTC from the column type itself
     assert stored.stability == pytest.approx(expected.stability, rel=1e-12)
     assert stored.difficulty == pytest.approx(expected.difficulty, rel=1e-12)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -119,7 +119,7 @@ def test_scopes_new_due_bookmarked_unanswered(client, db: Session, alice: ApiUse
     assert grade(client, alice, f"{PACK}/4", 1).status_code == 201
     assert start(client, alice, kind="new")["total"] == everything - 1
     card = db.scalar(select(Card).where(Card.user_id == alice.user.id))
-    card.due = datetime(2020, 1, 1)
+    card.due = datetime(2020, 1, 1, tzinfo=UTC)
     db.commit()
     due = start(client, alice, kind="due")
     assert due["total"] == 1
@@ -213,7 +213,7 @@ def test_mock_interview_runs_against_a_clock(client, db: Session, alice: ApiUser
     assert chained["total"] == 4 and chained["time_limit_s"] == 4 * 120
 
     quiz = db.get(QuizSession, session["id"])
-    quiz.deadline_at = datetime(2020, 1, 1)
+    quiz.deadline_at = datetime(2020, 1, 1, tzinfo=UTC)
     db.commit()
     over = client.get(f"/api/v1/sessions/{session['id']}", headers=alice.headers).json()
     assert over["status"] == "expired" and over["seconds_left"] == 0
