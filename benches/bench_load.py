@@ -381,11 +381,18 @@ async def create_user(base: str, index: int, tag: str, rec: Recorder) -> LoadUse
         http=new_http(base),
     )
     account = {"username": user.name, "password": user.password}
-    await setup_step(
-        lambda: timed_request(
-            user.http, rec, "sign up (API)", "POST", "/api/v1/users", expect=(201,), json=account
-        ),
-    )
+    tried = False
+
+    async def sign_up() -> Reply:
+        # A sign-up whose answer timed out may still have been made: 409 then means done.
+        nonlocal tried
+        expect = (201, 409) if tried else (201,)
+        tried = True
+        return await timed_request(
+            user.http, rec, "sign up (API)", "POST", "/api/v1/users", expect=expect, json=account
+        )
+
+    await setup_step(sign_up)
     reply = await setup_step(
         lambda: timed_request(
             user.http,
