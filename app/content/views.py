@@ -19,8 +19,8 @@ from app.content.service import PackSnapshot, QuestionData
 from app.db import SessionDep, run_db
 from app.demos.panels import demos_for_question
 from app.i18n import request_language, translate
-from app.practice import service as practice_service
-from app.practice.service import QuestionState
+from app.practice import sessions as practice_sessions
+from app.practice.sessions import QuestionState
 from app.web import csrf_token, finish_response, render, templates, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
@@ -116,7 +116,7 @@ class _PrivatePage:
 def _private_page_state(db: Session, pack: str, number: str, cookie: str) -> _PrivatePage:
     snap, question = service.find_question(db, pack, number)
     user = user_for_cookie(db, cookie)
-    state = practice_service.question_state(db, user.id, question.id) if user else None
+    state = practice_sessions.question_state(db, user.id, question.id) if user else None
     return _PrivatePage(snap, question, user, state)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Response, status
 
 from app.auth.deps import CurrentUser
 from app.db import DbId, SessionDep
-from app.practice import service
+from app.practice import saved, service, sessions
 from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import Note, UserAnswer
 from app.practice.schemas import (
@@ -62,14 +62,14 @@ QuestionDep = Annotated[QuestionRef, Depends(question_ref)]
 )
 def create_session(body: SessionCreate, user: CurrentUser, db: SessionDep) -> SessionRead:
     """Start a practice session over a scope (409 when the scope has nothing to practise)."""
-    quiz = service.start_session(db, user, body)
-    return service.describe_session(db, quiz)
+    quiz = sessions.start_session(db, user, body)
+    return sessions.describe_session(db, quiz)
 
 
 @router.get("/sessions/{session_id}", response_model=SessionRead, responses=_ERRORS)
 def read_session(session_id: DbId, user: CurrentUser, db: SessionDep) -> SessionRead:
     """A session's progress and status (active, finished, or expired for a mock past its clock)."""
-    return service.describe_session(db, service.find_session(db, user, session_id))
+    return sessions.describe_session(db, service.find_session(db, user, session_id))
 
 
 @router.get(
@@ -79,7 +79,7 @@ def read_session(session_id: DbId, user: CurrentUser, db: SessionDep) -> Session
 )
 def next_card(session_id: DbId, user: CurrentUser, db: SessionDep) -> CardRead | Response:
     """The current card with the interval each grade leads to; 204 when the session is over."""
-    card = service.next_card(db, user, service.find_session(db, user, session_id))
+    card = sessions.next_card(db, user, service.find_session(db, user, session_id))
     return card if card is not None else Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -92,7 +92,7 @@ def reveal_card(
 ) -> RevealRead:
     """Reveal the current card's model answer; a typed answer is kept and checked for key terms."""
     quiz = service.find_session(db, user, session_id)
-    return service.reveal(db, user, quiz, body.answer_text if body else None)
+    return sessions.reveal(db, user, quiz, body.answer_text if body else None)
 
 
 @router.post(
@@ -127,13 +127,13 @@ def undo_review(
 @router.get(BOOKMARK, response_model=BookmarkRead, responses=_ERRORS)
 def read_bookmark(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> BookmarkRead:
     """Whether the question is bookmarked."""
-    return BookmarkRead(question=ref.public_id, bookmarked=service.is_bookmarked(db, user, ref))
+    return BookmarkRead(question=ref.public_id, bookmarked=saved.is_bookmarked(db, user, ref))
 
 
 @router.put(BOOKMARK, response_model=BookmarkRead, responses=_ERRORS)
 def put_bookmark(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> BookmarkRead:
     """Bookmark a question (idempotent)."""
-    service.set_bookmark(db, user, ref, True)
+    saved.set_bookmark(db, user, ref, True)
     return BookmarkRead(question=ref.public_id, bookmarked=True)
 
 
@@ -145,7 +145,7 @@ def put_bookmark(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> Bookmar
 )
 def delete_bookmark(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> None:
     """Remove a bookmark (idempotent)."""
-    service.set_bookmark(db, user, ref, False)
+    saved.set_bookmark(db, user, ref, False)
 
 
 def _note(ref: QuestionRef, note: Note) -> NoteRead:
@@ -155,19 +155,19 @@ def _note(ref: QuestionRef, note: Note) -> NoteRead:
 @router.put(NOTE, response_model=NoteRead, responses=_ERRORS)
 def put_note(body: NoteIn, ref: QuestionDep, user: CurrentUser, db: SessionDep) -> NoteRead:
     """Write your private note on a question (at most 20,000 characters)."""
-    return _note(ref, service.save_note(db, user, ref, body.body))
+    return _note(ref, saved.save_note(db, user, ref, body.body))
 
 
 @router.get(NOTE, response_model=NoteRead, responses=_ERRORS)
 def read_note(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> NoteRead:
     """Your note on a question; 404 when there is none."""
-    return _note(ref, service.get_note(db, user, ref))
+    return _note(ref, saved.get_note(db, user, ref))
 
 
 @router.delete(NOTE, status_code=204, response_class=Response, responses=_ERRORS)
 def delete_note(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> None:
     """Delete your note (idempotent)."""
-    service.delete_note(db, user, ref)
+    saved.delete_note(db, user, ref)
 
 
 def _answer(ref: QuestionRef, answer: UserAnswer) -> UserAnswerRead:
@@ -184,13 +184,13 @@ def put_my_answer(
     body: UserAnswerIn, ref: QuestionDep, user: CurrentUser, db: SessionDep
 ) -> UserAnswerRead:
     """Write your own answer (Markdown) to an entry that has none; 409 if it has a model answer."""
-    return _answer(ref, service.save_user_answer(db, user, ref, body.body_markdown))
+    return _answer(ref, saved.save_user_answer(db, user, ref, body.body_markdown))
 
 
 @router.get(MY_ANSWER, response_model=UserAnswerRead, responses=_ERRORS)
 def read_my_answer(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> UserAnswerRead:
     """Your own answer to an entry, as Markdown and sanitised HTML; 404 when there is none."""
-    return _answer(ref, service.get_user_answer(db, user, ref))
+    return _answer(ref, saved.get_user_answer(db, user, ref))
 
 
 @router.delete(
@@ -201,4 +201,4 @@ def read_my_answer(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> UserA
 )
 def delete_my_answer(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> None:
     """Delete your own answer (idempotent)."""
-    service.delete_user_answer(db, user, ref)
+    saved.delete_user_answer(db, user, ref)

@@ -1,26 +1,20 @@
-"""Practice logic: quiz sessions, grading with FSRS, undo, bookmarks, notes, own answers."""
+"""Practice at its core: finding questions and sessions, intervals, grading with FSRS, undo."""
 
 from __future__ import annotations
 
-import random
-from collections.abc import Sequence
 from copy import copy
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from fsrs import Rating, State
-from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.config import get_settings
 from app.content.models import Pack, Question
-from app.content.render import RenderContext, render_answer
 from app.db import utcnow
 from app.errors import AppError, NotFound
 from app.practice import repository as repo
-from app.practice import terms
 from app.practice.fsrs_adapter import (
     apply_fsrs_card,
     elapsed_days,
@@ -31,25 +25,16 @@ from app.practice.fsrs_adapter import (
     to_fsrs_card,
 )
 from app.practice.models import (
-    Bookmark,
     Card,
-    Note,
     QuizSession,
     QuizSessionItem,
     ReviewLog,
-    UserAnswer,
 )
 from app.practice.schemas import (
-    CardRead,
     CardStateRead,
     IntervalPreview,
-    RevealRead,
     ReviewCreate,
     ReviewRead,
-    ScopeRead,
-    SessionCreate,
-    SessionRead,
-    TermRead,
     UndoRead,
 )
 
@@ -148,242 +133,6 @@ def interval_previews(card: Card | None, now: datetime) -> list[IntervalPreview]
             )
         )
     return out
-
-
-# --- sessions ---
-
-
-def _scope_questions(
-    db: Session, user: User, pack: Pack, kind: str, now: datetime
-) -> list[Question]:
-    questions = list(repo.pack_questions(db, pack.id))
-    if kind == "all":
-        return questions
-    if kind == "unanswered":
-        return [q for q in questions if not q.has_answer]
-    if kind == "bookmarked":
-        marked = repo.bookmarked_ids(db, user.id, pack.id)
-        return [q for q in questions if q.id in marked]
-    cards = repo.user_cards_by_question(db, user.id, [q.id for q in questions])
-    if kind == "new":
-        return [q for q in questions if q.id not in cards]
-    if kind == "due":
-        due = [q for q in questions if q.id in cards and cards[q.id].due <= now]
-        return sorted(due, key=lambda q: cards[q.id].due)
-    raise AppError(f"Unknown scope kind '{kind}'.", 422)
-
-
-def _chain(db: Session, pack: Pack, number: str) -> list[Question]:
-    """The chain of a question: its main question first, then the follow-ups in order."""
-    question = repo.get_question(db, pack.id, number)
-    if question is None or question.retired:
-        raise NotFound(f"No question '{pack.slug}/{number}'.")
-    main_id = question.parent_id or question.id
-    return list(repo.chain_questions(db, main_id))
-
-
-def _mock_chain(
-    db: Session, user: User, pack: Pack, body: SessionCreate, now: datetime
-) -> list[Question]:
-    """A random main question whose chain meets the scope, with its follow-ups."""
-    if body.scope.question:
-        return _chain(db, pack, body.scope.question)
-    kind = "all" if body.scope.kind == "chain" else body.scope.kind
-    pool = _scope_questions(db, user, pack, kind, now)
-    mains = sorted({q.parent_id or q.id for q in pool})
-    if not mains:
-        return []
-    return list(repo.chain_questions(db, random.choice(mains)))
-
-
-def start_session(
-    db: Session, user: User, body: SessionCreate, now: datetime | None = None
-) -> QuizSession:
-    """A new session over the scope's questions; 409 when the scope holds none."""
-    now = now or utcnow()
-    pack = find_pack(db, body.scope.pack)
-    if body.mode == "mock":
-        questions = _mock_chain(db, user, pack, body, now)
-    elif body.scope.kind == "chain":
-        if not body.scope.question:
-            raise AppError("A chain scope needs 'question': the main question's number.", 422)
-        questions = _chain(db, pack, body.scope.question)
-    else:
-        questions = _scope_questions(db, user, pack, body.scope.kind, now)
-    if not questions:
-        raise AppError(
-            "이 범위에는 지금 연습할 질문이 없습니다. (Nothing to practise in this scope now.)",
-            409,
-            extra={"reason": "empty_scope"},
-        )
-    quiz = QuizSession(
-        user_id=user.id,
-        mode=body.mode,
-        scope_kind=body.scope.kind,
-        pack_id=pack.id,
-        question_id=questions[0].id if body.mode == "mock" or body.scope.kind == "chain" else None,
-        created_at=now,
-    )
-    if body.mode == "mock":
-        quiz.time_limit_s = body.time_limit_s or MOCK_SECONDS_PER_QUESTION * len(questions)
-        quiz.deadline_at = now + timedelta(seconds=quiz.time_limit_s)
-    repo.add_session(db, quiz, [q.id for q in questions])
-    return quiz
-
-
-def _seconds_left(quiz: QuizSession, now: datetime) -> int | None:
-    if quiz.deadline_at is None:
-        return None
-    return max(0, int((quiz.deadline_at - now).total_seconds()))
-
-
-def session_status(quiz: QuizSession, now: datetime) -> str:
-    if quiz.finished_at is not None:
-        return "finished"
-    if quiz.deadline_at is not None and quiz.deadline_at <= now:
-        return "expired"
-    return "active"
-
-
-def describe_session(db: Session, quiz: QuizSession, now: datetime | None = None) -> SessionRead:
-    now = now or utcnow()
-    items = repo.session_items(db, quiz.id)
-    ratings = {name: 0 for name in RATING_NAMES.values()}
-    for item in items:
-        if item.rating is not None:
-            ratings[RATING_NAMES[item.rating]] += 1
-    graded = sum(1 for i in items if i.graded_at is not None)
-    pack = db.get(Pack, quiz.pack_id)
-    main = db.get(Question, quiz.question_id) if quiz.question_id else None
-    return SessionRead(
-        id=quiz.id,
-        mode=quiz.mode,  # type: ignore[arg-type]
-        scope=ScopeRead(
-            pack=pack.slug if pack else "",
-            kind=quiz.scope_kind,  # type: ignore[arg-type]
-            question=main.number if main else None,
-        ),
-        status=session_status(quiz, now),  # type: ignore[arg-type]
-        total=len(items),
-        graded=graded,
-        remaining=len(items) - graded,
-        ratings=ratings,
-        created_at=quiz.created_at,
-        finished_at=quiz.finished_at if quiz.finished_at else None,
-        time_limit_s=quiz.time_limit_s,
-        deadline_at=quiz.deadline_at if quiz.deadline_at else None,
-        seconds_left=_seconds_left(quiz, now),
-    )
-
-
-def _open_item(
-    db: Session, quiz: QuizSession, now: datetime, lock: bool = False
-) -> QuizSessionItem | None:
-    """The card the session shows now; None when done or out of time."""
-    if session_status(quiz, now) != "active":
-        return None
-    return repo.current_item(db, quiz.id, lock=lock)
-
-
-def next_card(
-    db: Session, user: User, quiz: QuizSession, now: datetime | None = None
-) -> CardRead | None:
-    """The session's current card, or None when it is over."""
-    now = now or utcnow()
-    item = _open_item(db, quiz, now)
-    if item is None:
-        return None
-    question = db.get(Question, item.question_id)
-    pack = db.get(Pack, quiz.pack_id)
-    assert question is not None and pack is not None
-    card = repo.get_card(db, user.id, question.id)
-    return CardRead(
-        session=quiz.id,
-        question=f"{pack.slug}/{question.number}",
-        number=question.number,
-        title=question.title,
-        html=str(escape(question.title)),
-        is_follow_up=question.parent_id is not None,
-        position=item.position,
-        total=len(repo.session_items(db, quiz.id)),
-        revealed=item.revealed_at is not None,
-        answer_text=item.answer_text,
-        has_answer=question.has_answer,
-        previews=None if quiz.mode == "cram" else interval_previews(card, now),
-        seconds_left=_seconds_left(quiz, now),
-    )
-
-
-def reveal(
-    db: Session, user: User, quiz: QuizSession, answer_text: str | None, now: datetime | None = None
-) -> RevealRead:
-    """Show the model answer of the current card, with the typed answer's key-term coverage."""
-    now = now or utcnow()
-    item = _open_item(db, quiz, now, lock=True)
-    if item is None:
-        status = session_status(quiz, now)
-        message = (
-            "시간이 다 되었습니다. (Time is up.)"
-            if status == "expired"
-            else ("이 세션에 남은 카드가 없습니다. (No card left in this session.)")
-        )
-        raise AppError(message, 409)
-    if item.revealed_at is None:
-        item.revealed_at = now
-    if answer_text is not None and answer_text.strip():
-        item.answer_text = answer_text
-    db.flush()
-    return revealed_view(db, user, quiz, item, now)
-
-
-def revealed_view(
-    db: Session, user: User, quiz: QuizSession, item: QuizSessionItem, now: datetime
-) -> RevealRead:
-    """What a revealed card shows: the model (or own) answer and the key terms covered."""
-    question = db.get(Question, item.question_id)
-    pack = db.get(Pack, quiz.pack_id)
-    assert question is not None and pack is not None
-    own = repo.get_user_answer(db, user.id, question.id)
-    coverage = terms.coverage(
-        question.answer_markdown or (own.body_markdown if own else ""), item.answer_text
-    )
-    card = repo.get_card(db, user.id, question.id)
-    return RevealRead(
-        session=quiz.id,
-        question=f"{pack.slug}/{question.number}",
-        position=item.position,
-        total=len(repo.session_items(db, quiz.id)),
-        has_answer=question.has_answer,
-        answer_html=question.answer_html,
-        own_answer_html=own.body_html if own else None,
-        answer_text=item.answer_text,
-        terms=[TermRead(text=t.text, kind=t.kind, covered=t.covered) for t in coverage],
-        covered=sum(1 for t in coverage if t.covered),
-        previews=None if quiz.mode == "cram" else interval_previews(card, now),
-    )
-
-
-@dataclass(frozen=True)
-class SessionPage:
-    """Everything the session page shows at one moment."""
-
-    summary: SessionRead
-    card: CardRead | None
-    revealed: RevealRead | None
-
-
-def session_page(
-    db: Session, user: User, quiz: QuizSession, now: datetime | None = None
-) -> SessionPage:
-    """The session's state for the page: summary, current card, and its answer once revealed."""
-    now = now or utcnow()
-    card = next_card(db, user, quiz, now)
-    revealed = None
-    if card is not None and card.revealed:
-        item = repo.current_item(db, quiz.id)
-        assert item is not None
-        revealed = revealed_view(db, user, quiz, item, now)
-    return SessionPage(summary=describe_session(db, quiz, now), card=card, revealed=revealed)
 
 
 # --- grading ---
@@ -556,149 +305,3 @@ def _reopen_item(db: Session, log: ReviewLog) -> None:
     quiz = db.get(QuizSession, log.session_id)
     if quiz is not None:
         quiz.finished_at = None
-
-
-# --- bookmarks, notes, own answers ---
-
-
-def set_bookmark(db: Session, user: User, ref: QuestionRef, on: bool) -> None:
-    if not on:
-        repo.delete_bookmark(db, user.id, ref.question.id)
-        return
-    if repo.get_bookmark(db, user.id, ref.question.id) is None:
-        repo.insert_if_absent(
-            db,
-            Bookmark,
-            {"user_id": user.id, "question_id": ref.question.id, "created_at": utcnow()},
-        )
-
-
-def is_bookmarked(db: Session, user: User, ref: QuestionRef) -> bool:
-    return repo.get_bookmark(db, user.id, ref.question.id) is not None
-
-
-def save_note(db: Session, user: User, ref: QuestionRef, body: str) -> Note:
-    """Create or replace the user's note on the question."""
-    return _upsert(db, Note, user, ref, {"body": body, "updated_at": utcnow()})  # type: ignore[no-any-return]
-
-
-def _upsert(
-    db: Session,
-    model: type[Note] | type[UserAnswer],
-    user: User,
-    ref: QuestionRef,
-    values: dict[str, Any],
-) -> Any:
-    """Insert the user's row for the question, or update the one there (even one made just now)."""
-    key = {"user_id": user.id, "question_id": ref.question.id}
-    if not repo.insert_if_absent(db, model, {**key, **values}):
-        repo.update_owned(db, model, key, values)
-    row = repo.get_owned(db, model, key)
-    assert row is not None
-    return row
-
-
-def get_note(db: Session, user: User, ref: QuestionRef) -> Note:
-    note = repo.get_note(db, user.id, ref.question.id)
-    if note is None:
-        raise NotFound(f"No note on '{ref.public_id}'.")
-    return note
-
-
-def delete_note(db: Session, user: User, ref: QuestionRef) -> None:
-    repo.delete_note(db, user.id, ref.question.id)
-
-
-def render_own_answer(pack_slug: str, markdown: str) -> str:
-    """A user's Markdown as safe HTML, by the same renderer and allow-list as the packs."""
-    return render_answer(markdown, RenderContext(pack_slug=pack_slug))
-
-
-def save_user_answer(db: Session, user: User, ref: QuestionRef, markdown: str) -> UserAnswer:
-    if ref.question.has_answer:
-        raise AppError(
-            "이 질문에는 이미 모범 답안이 있습니다. (This entry already has an answer.)", 409
-        )
-    html = render_own_answer(ref.pack.slug, markdown)
-    values = {"body_markdown": markdown, "body_html": html, "updated_at": utcnow()}
-    return _upsert(db, UserAnswer, user, ref, values)  # type: ignore[no-any-return]
-
-
-def get_user_answer(db: Session, user: User, ref: QuestionRef) -> UserAnswer:
-    answer = repo.get_user_answer(db, user.id, ref.question.id)
-    if answer is None:
-        raise NotFound(f"No answer of yours on '{ref.public_id}'.")
-    return answer
-
-
-def delete_user_answer(db: Session, user: User, ref: QuestionRef) -> None:
-    repo.delete_user_answer(db, user.id, ref.question.id)
-
-
-# --- the practice page ---
-
-
-@dataclass(frozen=True)
-class PackSummary:
-    slug: str
-    title: str
-    total: int
-    due: int
-    new: int
-    bookmarked: int
-    unanswered: int
-
-
-def practice_overview(db: Session, user: User, now: datetime | None = None) -> list[PackSummary]:
-    """Each pack with what there is to practise in it now."""
-    now = now or utcnow()
-    counts = repo.pack_counts(db, user.id, now)
-    out = []
-    for pack in repo.list_packs(db):
-        questions: Sequence[Question] = repo.pack_questions(db, pack.id)
-        c = counts.get(pack.id, {"total": 0, "due": 0, "new": 0})
-        out.append(
-            PackSummary(
-                slug=pack.slug,
-                title=pack.title,
-                total=c["total"],
-                due=c["due"],
-                new=c["new"],
-                bookmarked=len(repo.bookmarked_ids(db, user.id, pack.id)),
-                unanswered=sum(1 for q in questions if not q.has_answer),
-            )
-        )
-    return out
-
-
-@dataclass(frozen=True)
-class QuestionState:
-    """One user's practice state on one question (for the question page's panel)."""
-
-    bookmarked: bool
-    note: str | None
-    own_answer_markdown: str | None
-    own_answer_html: str | None
-    card: CardStateRead | None
-    chain_size: int
-
-
-def question_state(db: Session, user_id: int, question_id: int) -> QuestionState:
-    note = repo.get_note(db, user_id, question_id)
-    own = repo.get_user_answer(db, user_id, question_id)
-    card = repo.get_card(db, user_id, question_id)
-    return QuestionState(
-        bookmarked=repo.get_bookmark(db, user_id, question_id) is not None,
-        note=note.body if note else None,
-        own_answer_markdown=own.body_markdown if own else None,
-        own_answer_html=own.body_html if own else None,
-        card=card_state(card) if card else None,
-        chain_size=_chain_size(db, question_id),
-    )
-
-
-def _chain_size(db: Session, question_id: int) -> int:
-    question = db.get(Question, question_id)
-    if question is None:
-        return 0
-    return len(repo.chain_questions(db, question.parent_id or question.id))

@@ -18,7 +18,7 @@ from app.auth.models import User
 from app.db import DbId, SessionDep
 from app.errors import AppError
 from app.practice import repository as repo
-from app.practice import service
+from app.practice import saved, service, sessions
 from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import MAX_TEXT_CHARS
 from app.practice.schemas import ReviewCreate, ScopeIn, SessionCreate
@@ -43,8 +43,8 @@ def _practice_page(
     form: dict[str, Any] | None = None,
 ) -> Response:
     context = {
-        "packs": service.practice_overview(db, user),
-        "recent": [service.describe_session(db, q) for q in repo.recent_sessions(db, user.id)],
+        "packs": sessions.practice_overview(db, user),
+        "recent": [sessions.describe_session(db, q) for q in repo.recent_sessions(db, user.id)],
         "scopes": SCOPES,
         "modes": MODES,
         "error": error,
@@ -78,7 +78,7 @@ def start_session_form(
             mode=mode,  # type: ignore[arg-type]
             time_limit_s=int(float(time_limit_min) * 60) if time_limit_min.strip() else None,
         )
-        quiz = service.start_session(db, user, body)
+        quiz = sessions.start_session(db, user, body)
     except AppError as exc:
         return _practice_page(request, db, user, exc.message, exc.status_code, form)
     except ValueError:
@@ -95,7 +95,7 @@ def session_page(
 ) -> Response:
     """The session's current card; ?fragment=card renders only the card (for practice.js)."""
     quiz = service.find_session(db, user, session_id)
-    page = service.session_page(db, user, quiz)
+    page = sessions.session_page(db, user, quiz)
     template = "practice/_card.html" if fragment == "card" else "practice/session.html"
     # A fresh Idempotency-Key per rendering of the card: its grade form (and practice.js,
     # which reads it) sends it, so a grade resent after a lost answer is recorded once.
@@ -111,7 +111,7 @@ def reveal_form(
     answer_text: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
 ) -> Response:
     quiz = service.find_session(db, user, session_id)
-    service.reveal(db, user, quiz, answer_text or None)
+    sessions.reveal(db, user, quiz, answer_text or None)
     return _see_other(f"/practice/sessions/{session_id}")
 
 
@@ -155,7 +155,7 @@ PageRef = Annotated[service.QuestionRef, Depends(_page_ref)]
 def bookmark_form(
     ref: PageRef, user: PageUser, db: SessionDep, on: Annotated[str, Form()] = "1"
 ) -> Response:
-    service.set_bookmark(db, user, ref, on == "1")
+    saved.set_bookmark(db, user, ref, on == "1")
     return _back_to(ref)
 
 
@@ -167,9 +167,9 @@ def note_form(
     body: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
 ) -> Response:
     if body.strip():
-        service.save_note(db, user, ref, body)
+        saved.save_note(db, user, ref, body)
     else:
-        service.delete_note(db, user, ref)
+        saved.delete_note(db, user, ref)
     return _back_to(ref)
 
 
@@ -181,7 +181,7 @@ def my_answer_form(
     body_markdown: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
 ) -> Response:
     if body_markdown.strip():
-        service.save_user_answer(db, user, ref, body_markdown)
+        saved.save_user_answer(db, user, ref, body_markdown)
     else:
-        service.delete_user_answer(db, user, ref)
+        saved.delete_user_answer(db, user, ref)
     return _back_to(ref)

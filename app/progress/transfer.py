@@ -30,7 +30,7 @@ from app.practice.models import (
     ReviewLog,
     UserAnswer,
 )
-from app.practice.service import render_own_answer
+from app.practice.saved import render_own_answer
 from app.progress import repository as repo
 from app.progress.schemas import (
     EXPORT_FORMAT,
