@@ -46,7 +46,8 @@ USER_RETRY_AFTER_S = 10
 QUEUE_RETRY_AFTER_S = 30
 # The event stream polls the database this often, and says something at least this often.
 STREAM_POLL_S = 0.2
-STREAM_KEEPALIVE_S = 15.0
+# Often enough that a proxy's (or a client's) read timeout never closes a quiet stream.
+STREAM_KEEPALIVE_S = 5.0
 
 
 # ---- catalogue ------------------------------------------------------------------------------
