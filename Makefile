@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TORCH_SPEC ?= torch==2.13.0
 export MOGI_MNIST_DIR ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),$(CURDIR)/var/mnist)
 
-.PHONY: setup migrate import run worker test test-sqlite test-postgresql browser lint bench clean
+.PHONY: setup migrate import run worker test test-sqlite test-postgresql coverage browser lint bench clean
 
 setup: $(STAMP)
 
@@ -34,13 +34,22 @@ browser:
 
 # The suite runs twice: on SQLite, then on PostgreSQL (skipped, with the reason, when no server
 # answers). Browser tests look at pages, which do not depend on the database: SQLite run only.
-test: setup browser test-sqlite test-postgresql
+# Coverage of app/ and models/ over both runs (servers and workers included) is reported at
+# the end; the whole table is in var/coverage/report.txt.
+test: setup browser test-sqlite test-postgresql coverage
 
 test-sqlite: setup
-	MOGI_TEST_BACKEND=sqlite $(BIN)/pytest $(PYTEST_ARGS)
+	rm -rf var/coverage && mkdir -p var/coverage
+	MOGI_TEST_BACKEND=sqlite $(BIN)/pytest --cov --cov-report= $(PYTEST_ARGS)
 
 test-postgresql: setup
-	MOGI_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	mkdir -p var/coverage
+	MOGI_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser" --cov --cov-append --cov-report= $(PYTEST_ARGS)
+
+coverage: setup
+	-$(BIN)/coverage combine -q 2>/dev/null
+	$(BIN)/coverage report > var/coverage/report.txt
+	@tail -1 var/coverage/report.txt | sed 's/^TOTAL/coverage of app\/ and models\/ (statements, missed, %):/'
 
 lint: setup
 	$(BIN)/ruff check app models tests benches

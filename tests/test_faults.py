@@ -212,7 +212,8 @@ def test_requests_waiting_on_a_lock_do_not_hold_up_other_requests(
             for path in ("/static/css/app.css", QUESTION, "/api/v1/questions/deep-learning/5"):
                 elapsed, response = _timed(lambda p=path: server.get(p))
                 assert response.status_code == 200, (path, response.text[:200])
-                assert elapsed < 0.5, (path, elapsed)
+                # Milliseconds on a quiet machine; behind a blocked event loop, seconds.
+                assert elapsed < 1.0, (path, elapsed)
             if BACKEND == "postgresql":
                 elapsed, health = _timed(lambda: server.get("/healthz"))
                 assert health.status_code == 200 and elapsed < 1.0, (elapsed, health.text)
