@@ -6,7 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.practice.models import MAX_TEXT_CHARS
 from app.practice.schemas import Mode, ScopeKind
@@ -177,16 +177,16 @@ class ExportCard(_Strict):
     step: int | None = Field(default=None, ge=0)
     stability: float | None = Field(default=None, gt=0)
     difficulty: float | None = Field(default=None, ge=0)
-    due: datetime
-    last_review: datetime | None = None
+    due: AwareDatetime
+    last_review: AwareDatetime | None = None
     reps: int = Field(default=0, ge=0)
     lapses: int = Field(default=0, ge=0)
-    created_at: datetime
+    created_at: AwareDatetime
 
 
 class ExportReview(_Strict):
     question: QuestionRef
-    reviewed_at: datetime
+    reviewed_at: AwareDatetime
     rating: int = Field(ge=1, le=4)
     mode: Mode
     scheduled: bool = True
@@ -197,32 +197,32 @@ class ExportReview(_Strict):
     state: int | None = Field(default=None, ge=1, le=3)
     stability: float | None = None
     difficulty: float | None = None
-    due: datetime | None = None
+    due: AwareDatetime | None = None
     elapsed_days: int | None = None
 
 
 class ExportNote(_Strict):
     question: QuestionRef
     body: Text
-    updated_at: datetime
+    updated_at: AwareDatetime
 
 
 class ExportBookmark(_Strict):
     question: QuestionRef
-    created_at: datetime
+    created_at: AwareDatetime
 
 
 class ExportAnswer(_Strict):
     question: QuestionRef
     body_markdown: Text
-    updated_at: datetime
+    updated_at: AwareDatetime
 
 
 class ExportSessionItem(_Strict):
     question: QuestionRef
     position: int = Field(ge=0)
-    revealed_at: datetime | None = None
-    graded_at: datetime | None = None
+    revealed_at: AwareDatetime | None = None
+    graded_at: AwareDatetime | None = None
     rating: int | None = Field(default=None, ge=1, le=4)
     answer_text: Text | None = None
 
@@ -232,10 +232,10 @@ class ExportSession(_Strict):
     scope_kind: ScopeKind
     pack: Annotated[str, Field(min_length=1, max_length=100)]
     question: QuestionRef | None = None
-    created_at: datetime
-    finished_at: datetime | None = None
+    created_at: AwareDatetime
+    finished_at: AwareDatetime | None = None
     time_limit_s: int | None = Field(default=None, ge=0)
-    deadline_at: datetime | None = None
+    deadline_at: AwareDatetime | None = None
     items: list[ExportSessionItem] = []
 
 
@@ -248,7 +248,7 @@ class ExportDocument(_Strict):
 
     format: Literal["mogi-export"]
     version: Literal[1]
-    exported_at: datetime
+    exported_at: AwareDatetime
     user: ExportUser
     cards: list[ExportCard] = []
     reviews: list[ExportReview] = []

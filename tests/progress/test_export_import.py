@@ -246,6 +246,13 @@ BAD_IMPORTS = [
     ("extra", lambda d: d.update(cards=[{"question": f"{PACK}/1"}]), 422, "cards.0"),
     ("session", lambda d: d["reviews"][0].update(session=3), 422, "no session 3"),
     ("snapshot", lambda d: d["reviews"][0].update(card_before="{}"), 422, "card_before"),
+    # A time without its zone could be any of 24 instants: refused, never guessed.
+    (
+        "naive time",
+        lambda d: d["reviews"][0].update(reviewed_at="2026-01-02T03:04:05"),
+        422,
+        "reviews.0.reviewed_at",
+    ),
 ]
 
 
