@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     # Database: how much each web process asks of it, and how long it waits (README, "Capacity").
     db_pool_size: int = Field(default=10, ge=1, le=200)
     db_queue_timeout_s: float = Field(default=3.0, gt=0, le=60)
+    db_queue_max: int = Field(default=50, ge=0, le=10_000)
     db_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
     db_statement_timeout_s: float = Field(default=10.0, gt=0, le=600)
     db_busy_timeout_s: float = Field(default=5.0, gt=0, le=60)

@@ -182,31 +182,47 @@ def session_factory() -> sessionmaker[Session]:
 # Requests that use the database take a slot first, without a thread and without a connection,
 # so at most db_pool_size of them hold connections. Each admitted request can always get a
 # connection, so none waits on the pool while holding a thread another needs (the deadlock
-# between the connection pool and the thread pool); the rest wait here, on the event loop, for
-# at most db_queue_timeout_s and then get a 503.
-_gate: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+# between the connection pool and the thread pool). The rest wait here, on the event loop, for
+# at most db_queue_timeout_s; past db_queue_max waiting, a request is answered 503 at once:
+# a saturated server says so fast rather than after the wait.
 
 
-def _semaphore() -> asyncio.Semaphore:
+class _Gate:
+    def __init__(self, loop: asyncio.AbstractEventLoop, slots: int) -> None:
+        self.loop = loop
+        self.slots = asyncio.Semaphore(slots)
+        self.waiting = 0
+
+
+_gate: _Gate | None = None
+
+
+def _current_gate() -> _Gate:
     global _gate
     loop = asyncio.get_running_loop()
-    if _gate is None or _gate[0] is not loop:
-        _gate = (loop, asyncio.Semaphore(get_settings().db_pool_size))
-    return _gate[1]
+    if _gate is None or _gate.loop is not loop:
+        _gate = _Gate(loop, get_settings().db_pool_size)
+    return _gate
 
 
 @asynccontextmanager
 async def admission() -> AsyncIterator[None]:
     """Hold one of the process's database slots; 503 (busy) when none frees up in time."""
-    gate = _semaphore()
+    settings = get_settings()
+    gate = _current_gate()
+    if gate.slots.locked() and gate.waiting >= settings.db_queue_max:
+        raise DatabaseUnavailable("busy")
+    gate.waiting += 1
     try:
-        await asyncio.wait_for(gate.acquire(), timeout=get_settings().db_queue_timeout_s)
+        await asyncio.wait_for(gate.slots.acquire(), timeout=settings.db_queue_timeout_s)
     except TimeoutError:
         raise DatabaseUnavailable("busy") from None
+    finally:
+        gate.waiting -= 1
     try:
         yield
     finally:
-        gate.release()
+        gate.slots.release()
 
 
 def _close(session: Session, commit: bool) -> None:

@@ -270,7 +270,19 @@ async def event_stream(job_id: int, after_seq: int) -> AsyncIterator[str]:
     while True:
         try:
             events, status = await run_db(_poll_events, job_id, after_seq)
-        except (SQLAlchemyError, DatabaseUnavailable) as exc:
+        except DatabaseUnavailable as exc:
+            if exc.reason != "busy":
+                yield "event: unavailable\ndata: {}\n\n"
+                return
+            # A busy server: skip this poll rather than end the stream (a reconnecting
+            # EventSource would only add load). Keep-alives keep the connection open.
+            await asyncio.sleep(STREAM_POLL_S)
+            idle += STREAM_POLL_S
+            if idle >= STREAM_KEEPALIVE_S:
+                idle = 0.0
+                yield ": keep-alive\n\n"
+            continue
+        except SQLAlchemyError as exc:
             log.warning(
                 "event stream paused: database unavailable", extra={"error": str(exc)[:200]}
             )
