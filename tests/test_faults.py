@@ -172,8 +172,8 @@ def _assert_retryable(response: httpx.Response, reason: str | None = None) -> No
             assert response.json()["reason"] == reason, response.text
 
 
-def _grade(server: Server, number: str = "1") -> httpx.Response:
-    return httpx.post(
+def _grade(server: Server, number: str = "1", http: Any = httpx) -> httpx.Response:
+    return http.post(
         server.base + "/api/v1/reviews",
         json={"question": f"deep-learning/{number}", "rating": 3},
         headers=bearer(server.token),
@@ -226,6 +226,33 @@ def test_requests_waiting_on_a_lock_do_not_hold_up_other_requests(
         if response.status_code == 503:
             _assert_retryable(response)
     assert "Traceback" not in server.log()
+
+
+def test_a_saturated_server_answers_503_at_once(start_server: Callable[..., Server]) -> None:
+    """Past the slots and the queue, a request is refused at once, not after a wait."""
+    server = start_server(MOGI_DB_POOL_SIZE="2", MOGI_DB_QUEUE_MAX="3", MOGI_DB_QUEUE_TIMEOUT_S="8")
+    engine = _engine(server.url)
+    with engine.connect() as holder:
+        if BACKEND == "postgresql":
+            holder.execute(text("LOCK TABLE review_log IN ACCESS EXCLUSIVE MODE"))
+        else:
+            holder.exec_driver_sql("BEGIN IMMEDIATE")
+        # One client for all: making 20 (each with its TLS context) is slow on a busy machine.
+        with ThreadPoolExecutor(max_workers=20) as pool, httpx.Client(timeout=20) as http:
+            timed = [pool.submit(_timed, lambda: _grade(server, http=http)) for _ in range(20)]
+            deadline = time.monotonic() + 6.0  # before any queued request's 8 s are up
+            while sum(f.done() for f in timed) < 15 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            refused_early = [f.result() for f in timed if f.done()]
+            holder.rollback()
+            answers = [f.result() for f in timed]
+    engine.dispose()
+    # 2 graded once the lock went, 3 waited for a slot; the others were told at once.
+    assert len(refused_early) >= 15, [(round(t, 2), r.status_code) for t, r in answers]
+    for elapsed, response in refused_early:
+        _assert_retryable(response, "busy")
+        assert elapsed < 4.0, elapsed  # well before the 8 s a queued request may wait
+    assert {r.status_code for _, r in answers} <= {201, 503}
 
 
 # ---- connections refused ---------------------------------------------------------------------
