@@ -28,6 +28,8 @@ from app.db import get_engine, session_factory
 from app.demos import repository as repo
 from app.demos.tasks import JobSpec, cache_key
 from app.logs import configure_logging
+from app.ops import heartbeat
+from app.ops.launch import load_runtime_or_wait
 from app.worker.queue import Event, JobQueue, Lease
 from app.worker.runtime import ChildRun, WarmRuntime
 
@@ -82,6 +84,7 @@ class Worker:
             "worker started", extra={"owner": self.queue.owner, "concurrency": self.concurrency}
         )
         while True:
+            heartbeat.beat()
             claimed = self._fill_slots() if self.stopping_since is None else 0
             if not self.active:
                 if self.stopping_since is not None or (once and claimed == 0):
@@ -276,11 +279,10 @@ def run_worker(concurrency: int, once: bool) -> int:
     """Load torch and MNIST once, then run jobs until SIGTERM (or until idle, with once)."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    try:
-        runtime = WarmRuntime.load(settings, concurrency)
-    except Exception as exc:  # MNIST missing or corrupt, MOGI_DEVICE not usable...
-        log.error("worker cannot start", extra={"error": f"{type(exc).__name__}: {exc}"})
-        return 2
+    try:  # MNIST missing or corrupt, MOGI_DEVICE not usable: waits or exits, saying why
+        runtime = load_runtime_or_wait(settings, concurrency)
+    except SystemExit as exc:
+        return int(exc.code or 0)
     _end_frozen_transactions(settings.job_lease_s)
     worker = Worker(settings, runtime, concurrency)
     signal.signal(signal.SIGTERM, worker.request_stop)
