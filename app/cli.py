@@ -57,9 +57,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from app.ops.launch import exit_at_once
     from app.worker.main import run_worker
 
-    return run_worker(concurrency=args.concurrency, once=args.once)
+    exit_at_once(run_worker(concurrency=args.concurrency, once=args.once))
 
 
 def cmd_train(args: argparse.Namespace) -> int:

@@ -330,22 +330,38 @@ EOF
 
 compose_states() {  # one line per container of the project: name=state(exit code)
   podman ps -a --filter "label=io.podman.compose.project=$N" \
-    --format '{{.Names}}={{.State}}({{.ExitCode}})' | sort
+    --format '{{.Names}}={{.Status}}' | sort
 }
 compose_stack_ok() {  # web, worker and db running and healthy; migrate exited 0
   local states
   states=$(compose_states)
   echo "$states"
-  grep -q "_migrate_1=exited(0)" <<<"$states" || return 1
-  for svc in db web worker; do grep -q "_${svc}_1=running" <<<"$states" || return 1; done
-  ! grep -v "_migrate_1=" <<<"$states" | grep -q -E 'exited|stopped' || return 1
+  grep -q "_migrate_1=Exited (0)" <<<"$states" || return 1
+  for svc in db web worker; do grep -q "_${svc}_1=Up" <<<"$states" || return 1; done
+  ! grep -v "_migrate_1=" <<<"$states" | grep -q -i -E 'exited|stopped|created' || return 1
   wait_healthy "${N}_web_1" 120 && wait_healthy "${N}_worker_1" 240
+}
+
+# What `docker compose up -d` does, step by step: podman 4.3 can neither wait for `healthy` nor
+# start a container whose --requires dependency has exited (podman-compose puts one on every
+# depends_on), so the order the conditions give is followed here: db healthy, then migrate
+# completed successfully, then web and worker. (Docker Compose also recreates containers whose
+# image changed; podman-compose needs --force-recreate for that.)
+compose_up() {  # compose_up DIR LOGNAME [up args...]
+  local dir=$1 logname=$2; shift 2
+  (cd "$dir" && "${PC[@]}" up -d "$@" db) >"$WORK/$logname.log" 2>&1 || return 1
+  wait_healthy "${N}_db_1" 120 || return 1
+  (cd "$dir" && "${PC[@]}" up -d --no-deps "$@" migrate) >>"$WORK/$logname.log" 2>&1 || return 1
+  [ "$(podman wait "${N}_migrate_1")" = 0 ] || return 1
+  (cd "$dir" && "${PC[@]}" up -d --no-deps "$@" web worker) >>"$WORK/$logname.log" 2>&1 || return 1
+  # Offline: MNIST is copied into the worker's volume, as the README tells offline hosts.
+  podman cp "$MNIST/." "${N}_worker_1:/data/mnist/"
 }
 
 compose_test() {
   log "compose: up from nothing (twice), then an upgrade"
   make_postgres_standin
-  local pc dir=$WORK/compose
+  local dir=$WORK/compose
   mkdir -p "$dir"
   # The project as a self-hoster has it, with .env made from .env.example.
   cp "$REPO/compose.yaml" "$dir/"
@@ -357,20 +373,19 @@ compose_test() {
       -e "s#^MOGI_POSTGRES_IMAGE=.*#MOGI_POSTGRES_IMAGE=localhost/mogi-postgres-standin:15#" \
       -e "s/^MOGI_MNIST_DOWNLOAD=.*/MOGI_MNIST_DOWNLOAD=false/" \
       "$REPO/.env.example" > "$dir/.env"
-  pc=("$CACHE/tools/bin/podman-compose" -p "$N" -f "$dir/compose.yaml")
+  PC=("$CACHE/tools/bin/podman-compose" -p "$N" -f "$dir/compose.yaml")
   check "compose: ps works without a .env" \
     env -u MOGI_SECRET_KEY -u MOGI_DB_PASSWORD "$CACHE/tools/bin/podman-compose" -p "$N" \
       -f "$REPO/compose.yaml" ps
   local round base=http://127.0.0.1:$COMPOSE_PORT token
   for round in 1 2; do
-    (cd "$dir" && "${pc[@]}" up -d >"$WORK/compose-up-$round.log" 2>&1) || true
-    # Offline: MNIST is copied into the worker's volume, as the README tells offline hosts.
-    podman cp "$MNIST/." "${N}_worker_1:/data/mnist/" 2>/dev/null || true
+    check "compose round $round: up (db healthy, migrate completed, web, worker)" \
+      compose_up "$dir" "compose-up-$round"
     check "compose round $round: stack up, migrate ran once, nothing exited" compose_stack_ok
     token=$(sign_up "$base" "carol$round") || token=
     check "compose round $round: demo finishes" run_demo "$base" "$token"
     if [ "$round" = 1 ]; then
-      (cd "$dir" && "${pc[@]}" down -v >"$WORK/compose-down-$round.log" 2>&1) || true
+      (cd "$dir" && "${PC[@]}" down -v >"$WORK/compose-down-$round.log" 2>&1) || true
     fi
   done
   # Upgrade: a new web and worker image (another ID, same code), `up -d` again on the same data.
@@ -379,12 +394,13 @@ compose_test() {
   pm build --format docker --network=host --build-arg "BASE_IMAGE=$BASE_IMAGE" --target worker \
     --build-arg "TORCH_INDEX=$TORCH_INDEX" --label "org.mogi.upgrade=$RUN_ID" \
     -t "$WORKER_IMAGE" "$REPO" >>"$WORK/build-upgrade.log" 2>&1
-  (cd "$dir" && "${pc[@]}" up -d >"$WORK/compose-up-upgrade.log" 2>&1) || true
+  check "compose upgrade: up again on the new images" \
+    compose_up "$dir" compose-up-upgrade --force-recreate
   check "compose upgrade: stack up on the new images, nothing exited" compose_stack_ok
   check "compose upgrade: data kept (round 2's user logs in)" login_ok "$base" carol2
   check "compose upgrade: containers run the new image" test \
     "$(podman inspect "${N}_web_1" --format '{{.Image}}')" = "$(podman image inspect "$WEB_IMAGE" --format '{{.Id}}')"
-  (cd "$dir" && "${pc[@]}" down -v >"$WORK/compose-down-final.log" 2>&1) || true
+  (cd "$dir" && "${PC[@]}" down -v >"$WORK/compose-down-final.log" 2>&1) || true
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

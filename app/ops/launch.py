@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from app.config import Settings, get_settings
 from app.logs import configure_logging
@@ -25,6 +27,9 @@ if TYPE_CHECKING:
     from app.worker.runtime import WarmRuntime
 
 log = logging.getLogger("mogi.start")
+
+# How long start-up waits for the database to answer before giving up (and being restarted).
+DATABASE_WAIT_S = 60.0
 
 
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -42,12 +47,37 @@ def signals_end_process() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+def wait_for_database(database_url: str, timeout_s: float = DATABASE_WAIT_S) -> None:
+    """Return once the database answers; a database container may still be starting."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from app.db import make_engine
+
+    engine = make_engine(database_url)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while True:
+            try:
+                with engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                return
+            except OperationalError as exc:
+                if time.monotonic() > deadline:
+                    raise
+                log.warning("waiting for the database", extra={"error": str(exc)[:200]})
+                time.sleep(1)
+    finally:
+        engine.dispose()
+
+
 def prepare_database(import_content: bool) -> int:
     """Migrate (and import the shipped packs), one process at a time; 0 on success."""
     from app.content.importer import import_command
     from app.migrate import migration_lock, upgrade_to_head
 
     settings = get_settings()
+    wait_for_database(settings.database_url)
     upgrade_to_head(settings.database_url)
     if not import_content:
         return 0
@@ -69,6 +99,16 @@ def start_command(role: str, args: argparse.Namespace) -> int:
         serve = argparse.Namespace(host=None, port=None, workers=args.workers, with_worker=False)
         return cmd_serve(serve)
     return cmd_worker(argparse.Namespace(concurrency=args.concurrency, once=False))
+
+
+def exit_at_once(status: int) -> NoReturn:
+    """End the process now, skipping the interpreter's teardown: with torch loaded it takes
+    2-3 s, which would push a container's stop past its grace period. Callers have
+    committed or handed back everything by then."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
 
 
 def load_runtime_or_wait(settings: Settings, concurrency: int) -> WarmRuntime:
