@@ -17,7 +17,7 @@
 #   * torch's CPU wheel served from PIP_FIND_LINKS as a PEP 503 index on 127.0.0.1;
 #   * `--format docker` (Podman's OCI format drops HEALTHCHECK) and `--network=host`;
 #   * for compose, a postgres image built from that base with Debian's PostgreSQL.
-# Needs root (apt-get, podman), PyPI and a Debian mirror. Env: CACHE WORK PG MNIST COMPOSE=0|1.
+# Needs root (apt-get, podman), PyPI and a Debian mirror. Env: CACHE WORK PG MNIST STEPS.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +26,8 @@ WORK=${WORK:-$(mktemp -d /tmp/mogi-image-test.XXXXXX)}
 PG=${PG:-postgresql://postgres@127.0.0.1:5432}
 MNIST=${MNIST:-$REPO/../shared/mnist}
 TORCH_WHEELS=${TORCH_WHEELS:-${PIP_FIND_LINKS:-/opt/wheels}}
-COMPOSE=${COMPOSE:-1}
+# The parts to run after building (all by default).
+STEPS=${STEPS:-postgresql sqlite mnist compose}
 RUN_ID=$$
 N=mogi-it-$RUN_ID                      # prefix of every container, volume and database made here
 DB=mogi_image_test_$RUN_ID
@@ -131,10 +132,13 @@ links = "".join(
 (idx / "simple" / "torch" / "index.html").write_text(links)
 (idx / "simple" / "index.html").write_text('<a href="torch/">torch</a>\n')
 PY
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  python3 -m http.server "$port" --bind 127.0.0.1 --directory "$idx" >"$WORK/index.log" 2>&1 &
-  INDEX_PID=$!
+  # A fixed port: the index URL is a build argument, and a new one would miss the build cache.
+  port=${INDEX_PORT:-18299}
   TORCH_INDEX=http://127.0.0.1:$port/simple
+  if ! curl -sf "$TORCH_INDEX/torch/" >/dev/null; then
+    python3 -m http.server "$port" --bind 127.0.0.1 --directory "$idx" >"$WORK/index.log" 2>&1 &
+    INDEX_PID=$!
+  fi
   for _ in $(seq 50); do curl -sf "$TORCH_INDEX/torch/" >/dev/null && return 0; sleep 0.1; done
   return 1
 }
@@ -311,7 +315,8 @@ fi
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   [ -n "$POSTGRES_PASSWORD" ] || { echo "error: POSTGRES_PASSWORD is empty" >&2; exit 1; }
   pw=$(mktemp); printf '%s\n' "$POSTGRES_PASSWORD" > "$pw"
-  initdb -D "$PGDATA" -U "${POSTGRES_USER:-postgres}" --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256
+  initdb -D "$PGDATA" -U "${POSTGRES_USER:-postgres}" --pwfile="$pw" --auth-local=trust --auth-host=scram-sha-256 \
+    --encoding=UTF8 --locale=C.UTF-8
   rm -f "$pw"
   echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
   pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start
@@ -403,6 +408,7 @@ compose_test() {
   (cd "$dir" && "${PC[@]}" down -v >"$WORK/compose-down-final.log" 2>&1) || true
 }
 
+want() { [[ " $STEPS " == *" $1 "* ]]; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 main() {
@@ -416,11 +422,13 @@ main() {
   need serve_torch_index
   log "build both images"
   build_images
-  createdb -h 127.0.0.1 -U postgres "$DB"
-  scenario postgresql "$PG/$DB" "$(free_port)"
-  scenario sqlite "" "$(free_port)"
-  mnist_missing
-  if [ "$COMPOSE" = 1 ]; then
+  if want postgresql; then
+    createdb -h 127.0.0.1 -U postgres "$DB"
+    scenario postgresql "$PG/$DB" "$(free_port)"
+  fi
+  want sqlite && scenario sqlite "" "$(free_port)"
+  want mnist && mnist_missing
+  if want compose; then
     COMPOSE_PORT=$(free_port)
     compose_test
   fi
