@@ -352,9 +352,9 @@ compose_stack_ok() {  # web, worker and db running and healthy; migrate exited 0
 # depends_on), so the order the conditions give is followed here: db healthy, then migrate
 # completed successfully, then web and worker. (Docker Compose also recreates containers whose
 # image changed; podman-compose needs --force-recreate for that.)
-compose_up() {  # compose_up DIR LOGNAME [up args...]
+compose_up() {  # compose_up DIR LOGNAME [up args for migrate, web and worker...]
   local dir=$1 logname=$2; shift 2
-  (cd "$dir" && "${PC[@]}" up -d "$@" db) >"$WORK/$logname.log" 2>&1 || return 1
+  (cd "$dir" && "${PC[@]}" up -d --no-deps db) >"$WORK/$logname.log" 2>&1 || return 1
   wait_healthy "${N}_db_1" 120 || return 1
   (cd "$dir" && "${PC[@]}" up -d --no-deps "$@" migrate) >>"$WORK/$logname.log" 2>&1 || return 1
   [ "$(podman wait "${N}_migrate_1")" = 0 ] || return 1
