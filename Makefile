@@ -3,19 +3,29 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-# The CPU build of torch; see the README for other machines.
-TORCH_SPEC ?= torch==2.13.0
+# Exact versions with hashes, the same the images get (regenerate: bash scripts/lock.sh).
+LOCKS := requirements/dev.lock requirements/torch-cpu.lock
+# torch is the CPU build pinned in requirements/torch-cpu.lock, found in PIP_FIND_LINKS (this
+# machine's wheel folder); elsewhere: make setup TORCH_PIP_ARGS=--extra-index-url=https://download.pytorch.org/whl/cpu
+TORCH_PIP_ARGS ?=
+PIP := $(BIN)/pip install -q --disable-pip-version-check
 export MOGI_MNIST_DIR ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),$(CURDIR)/var/mnist)
 
-.PHONY: setup migrate import run worker test test-sqlite test-postgresql coverage browser lint bench clean
+.PHONY: setup migrate import run worker test test-sqlite test-postgresql coverage browser lint bench \
+	clean image-test lock
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCKS)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --disable-pip-version-check "$(TORCH_SPEC)"
-	$(BIN)/pip install -q --disable-pip-version-check -e '.[dev]'
+	$(PIP) --require-hashes --no-deps -r requirements/torch-cpu.lock $(TORCH_PIP_ARGS)
+	$(PIP) --require-hashes --no-deps -r requirements/dev.lock
+	$(PIP) --no-deps -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+lock:
+	bash scripts/lock.sh
 
 migrate: setup
 	$(BIN)/mogi migrate
@@ -52,6 +62,7 @@ coverage: setup
 	@tail -1 var/coverage/report.txt | sed 's/^TOTAL/coverage of app\/ and models\/ (statements, missed, %):/'
 
 lint: setup
+	$(BIN)/hadolint --failure-threshold warning Dockerfile
 	$(BIN)/ruff check app models tests benches
 	$(BIN)/ruff format --check app models tests benches
 	$(BIN)/mypy app models
@@ -61,6 +72,11 @@ bench: setup
 	$(BIN)/python benches/bench_content.py
 	$(BIN)/python benches/bench_training.py --runs 3
 	$(BIN)/python benches/bench_demos.py --jobs 10
+
+# Build both images and run them as a self-hoster does (Podman where there is no Docker;
+# needs root). See scripts/image-test.sh.
+image-test: setup
+	bash scripts/image-test.sh
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from collections.abc import Callable, Sequence
 
+from pydantic import ValidationError
+
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     from app.migrate import upgrade_to_head
@@ -44,6 +46,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             workers=args.workers,
             log_level=settings.log_level.lower(),
             proxy_headers=True,
+            forwarded_allow_ips=settings.forwarded_allow_ips,
         )
     finally:
         if worker is not None:
@@ -85,9 +88,12 @@ def _stop_worker(worker: subprocess.Popen[bytes]) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from app.ops.launch import exit_at_once
     from app.worker.main import run_worker
 
-    return run_worker(concurrency=args.concurrency, once=args.once, parent_pid=args.parent_pid)
+    exit_at_once(
+        run_worker(concurrency=args.concurrency, once=args.once, parent_pid=args.parent_pid)
+    )
 
 
 def cmd_train(args: argparse.Namespace) -> int:
@@ -126,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", action="append", metavar="KEY=VALUE")
     p.add_argument("--json", action="store_true", help="one JSON line per progress event")
     p.set_defaults(func=cmd_train)
+
+    from app.ops.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
@@ -134,7 +144,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     func: Callable[[argparse.Namespace], int] = args.func
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    return func(args)
+    try:
+        return func(args)
+    except ValidationError as exc:  # a MOGI_* setting is missing or wrong: say which, no trace
+        print(f"mogi: invalid settings: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

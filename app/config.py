@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -32,6 +33,10 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # Cookies get the Secure flag; set it when Mogi is served behind HTTPS.
     secure_cookies: bool = False
+    # Addresses (IPs or CIDR ranges, comma-separated, or *) of reverse proxies whose
+    # X-Forwarded-For / X-Forwarded-Proto are believed: the login rate limit then sees the real
+    # client's address. Anything else connecting is taken at its own address.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Demos / worker
     mnist_dir: Path = Field(default=Path("var/mnist"))
     mnist_download: bool = True
@@ -49,13 +54,21 @@ class Settings(BaseSettings):
     db_connect_timeout_s: float = Field(default=3.0, gt=0, le=60)
     db_statement_timeout_s: float = Field(default=10.0, gt=0, le=600)
     db_busy_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    # The worker writes its state here every few seconds; `mogi health worker` reads it.
+    worker_heartbeat_file: Path = Path(tempfile.gettempdir()) / "mogi-worker-heartbeat.json"
+    # With MNIST missing, 0 makes the worker exit (status 2); N > 0 makes it say which files
+    # are missing (log and health) and look again every N seconds (what containers want).
+    mnist_wait_s: float = Field(default=0.0, ge=0)
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{(self.data_dir / 'mogi.db').as_posix()}"
-        if self.env == "production" and self.secret_key == DEV_SECRET:
-            raise ValueError("MOGI_SECRET_KEY must be set to a random value in production")
+        if self.env == "production" and self.secret_key.strip() in ("", DEV_SECRET):
+            raise ValueError(
+                "MOGI_SECRET_KEY must be set to a long random value in production "
+                "(e.g. the output of `openssl rand -hex 32`)"
+            )
         return self
 
 

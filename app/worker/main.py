@@ -28,6 +28,8 @@ from app.db import get_engine, session_factory
 from app.demos import repository as repo
 from app.demos.tasks import JobSpec, cache_key
 from app.logs import configure_logging
+from app.ops import heartbeat
+from app.ops.launch import load_runtime_or_wait
 from app.worker.lease import Event, JobQueue, Lease
 from app.worker.runtime import ChildRun, WarmRuntime
 
@@ -97,6 +99,7 @@ class Worker:
         while True:
             self._watch_parent()
             self._announce()
+            heartbeat.beat()
             claimed = self._fill_slots() if self.stopping_since is None else 0
             if not self.active:
                 if self.stopping_since is not None or (once and claimed == 0):
@@ -307,11 +310,10 @@ def run_worker(concurrency: int, once: bool, parent_pid: int | None = None) -> i
     """Load torch and MNIST once, then run jobs until SIGTERM (or until idle, with once)."""
     settings = get_settings()
     configure_logging(settings.log_level)
-    try:
-        runtime = WarmRuntime.load(settings, concurrency)
-    except Exception as exc:  # MNIST missing or corrupt, MOGI_DEVICE not usable...
-        log.error("worker cannot start", extra={"error": f"{type(exc).__name__}: {exc}"})
-        return 2
+    try:  # MNIST missing or corrupt, MOGI_DEVICE not usable: waits or exits, saying why
+        runtime = load_runtime_or_wait(settings, concurrency)
+    except SystemExit as exc:
+        return int(exc.code or 0)
     _end_frozen_transactions(settings.job_lease_s)
     worker = Worker(settings, runtime, concurrency, parent_pid=parent_pid)
     signal.signal(signal.SIGTERM, worker.request_stop)

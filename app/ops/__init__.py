@@ -1,0 +1,1 @@
+"""Running Mogi as a service: container start-up, health checks, backups, MNIST."""
