@@ -61,6 +61,7 @@ def create_job(session: Session, user_id: int, body: DemoCreate) -> DemoJob:
     params = _validated(body.experiment, body.params, ("body", "params"))
     compare = None if body.compare is None else _variants(body.experiment, body)
     settings = get_settings()
+    _check_budget(body.experiment, compare or [params], settings.job_time_limit_s)
     repo.lock_user(session, user_id)
     _check_limits(session, user_id)
     job = repo.add_job(
@@ -104,6 +105,19 @@ def _validated(experiment: str, params: dict[str, Any], loc: tuple[str, ...]) ->
         raise _unprocessable(("body", "experiment"), str(exc), param="experiment") from exc
     except catalog.ParamError as exc:
         raise _unprocessable((*loc, exc.param), exc.message, param=exc.param) from exc
+
+
+def _check_budget(experiment: str, variants: list[dict[str, Any]], limit_s: float) -> None:
+    """422 when the run would not finish within the job time limit on a CPU worker."""
+    try:
+        catalog.check_budget(experiment, variants, limit_s)
+    except catalog.BudgetError as exc:
+        where = ("body", "compare") if len(variants) > 1 else ("body", "params", exc.param)
+        error = _unprocessable(where, str(exc), param=exc.param)
+        error.extra.update(
+            largest=exc.largest, estimate_s=round(exc.estimate_s), limit_s=round(exc.limit_s)
+        )
+        raise error from exc
 
 
 def _unprocessable(loc: Sequence[str], message: str, *, param: str | None = None) -> AppError:

@@ -186,14 +186,15 @@ def question_links(session: Session, ids: list[str]) -> list[QuestionLinkView]:
 
 def experiment_view(exp: Experiment, lang: str, session: Session) -> ExperimentView:
     """An experiment as its card and its form show it, in lang."""
-    schema = exp.params_schema()["properties"]
+    schema = catalog.params_schema(exp)["properties"]
+    defaults = catalog.defaults(exp)
     return ExperimentView(
         slug=exp.slug,
         title=exp.title(lang),
         summary=exp.summary(lang),
         url=f"/demos/{exp.slug}",
         questions=question_links(session, list(exp.questions)),
-        fields=[field_view(p.name, schema[p.name], p.default, lang) for p in exp.params],
+        fields=[field_view(name, prop, defaults[name], lang) for name, prop in schema.items()],
         compare_param=exp.compare_param,
         compare_values=list(exp.compare_values),
     )
