@@ -113,10 +113,20 @@ def _param_error(experiment: Experiment, exc: ValidationError) -> ParamError:
     if first["type"] == "extra_forbidden":
         known = ", ".join(experiment.params_model.model_fields)
         return ParamError(name, f"unknown parameter of {experiment.slug}; known: {known}")
-    message = first["msg"]
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-    return ParamError(name, message)
+    return ParamError(name, _message(first))
+
+
+def _message(error: Any) -> str:
+    """pydantic's message, worded as a person would (and as the form words it)."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "greater_than_equal":
+        return f"must be at least {context['ge']:g}, got {error['input']}"
+    if kind == "less_than_equal":
+        return f"must be at most {context['le']:g}, got {error['input']}"
+    if kind == "literal_error":
+        return f"expected one of {context['expected']}, got {error['input']!r}"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:

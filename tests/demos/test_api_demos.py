@@ -103,6 +103,29 @@ def test_bad_parameters_are_422_naming_the_parameter(
     assert param in problem["detail"]
 
 
+def test_a_run_that_cannot_finish_in_time_is_422_with_the_largest_value_that_fits(
+    client: TestClient, alice: ApiUser
+) -> None:
+    # overfitting at its maximum needs far more than the 300 s a job may run on a CPU worker.
+    params = {"train_subset": 58000, "epochs": 100, "width": 1024, "depth": 4}
+    r = post(client, alice, experiment="overfitting", params=params)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["param"] == "epochs"
+    assert problem["errors"][0]["loc"] == ["body", "params", "epochs"]
+    assert problem["limit_s"] == 300 and problem["estimate_s"] > 300
+    assert f"the largest epochs that fits is {problem['largest']}" in problem["detail"]
+    # The suggested value is accepted.
+    fits = post(client, alice, experiment="overfitting",
+                params={**params, "epochs": problem["largest"]})  # fmt: skip
+    assert fits.status_code == 202, fits.text
+    # A comparison counts every variant: each alone fits, four together do not.
+    big = {**params, "epochs": problem["largest"]}
+    r = post(client, alice, experiment="overfitting", params=big,
+             compare=[0.0, 0.001, 0.01, 0.1])  # fmt: skip
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "compare"]
+
+
 @pytest.mark.parametrize(
     "compare", [["relu"], ["relu", "tanh", "sigmoid", "leaky_relu", "relu"], ["relu", "relu"]]
 )

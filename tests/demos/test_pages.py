@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.demos import service
 from app.demos.models import DemoJob
+from models import catalog
 from models.catalog import EXPERIMENTS
 from tests.factories import make_user, make_web_session
 
@@ -131,30 +132,31 @@ def test_form_is_generated_from_the_schema_with_defaults_and_bounds(
         r = client.get(f"/demos/{exp.slug}?lang={lang}")
         assert r.status_code == 200, exp.slug
         page = Elements(r.text)
-        schemas = exp.params_schema()["properties"]
-        for param in exp.params:
-            schema, control = schemas[param.name], page.by_id(f"param-{param.name}")
+        schemas = catalog.params_schema(exp)["properties"]
+        for name, default in catalog.defaults(exp).items():
+            schema, control = schemas[name], page.by_id(f"param-{name}")
+            kind = schema["type"][0] if isinstance(schema["type"], list) else schema["type"]
             if "enum" in schema:
                 options = [a for tag, a in page.tags if tag == "option" and "selected" in a]
-                assert any(o.get("value") == json.dumps(param.default) for o in options), param.name
-            elif param.type == "boolean":
+                assert any(o.get("value") == json.dumps(default) for o in options), name
+            elif kind == "boolean":
                 assert control.get("type") == "checkbox"
-                assert ("checked" in control) == bool(param.default), param.name
+                assert ("checked" in control) == bool(default), name
             else:
-                assert control.get("type") == "number", param.name
-                if param.default is None:  # nullable: empty means "the experiment picks"
+                assert control.get("type") == "number", name
+                if default is None:  # nullable: empty means "the experiment picks"
                     assert control["value"] == "" and "required" not in control
                 else:
-                    assert float(str(control["value"])) == pytest.approx(float(param.default))
+                    assert float(str(control["value"])) == pytest.approx(float(default))
                     assert "required" in control
                 if "minimum" in schema:
                     assert float(str(control["min"])) == pytest.approx(schema["minimum"])
                 if "maximum" in schema:
                     assert float(str(control["max"])) == pytest.approx(schema["maximum"])
-                if param.type == "integer":
+                if kind == "integer":
                     assert control["step"] == "1"
-                label = param.title_en if lang == "en" else param.title_ko
-                assert f'for="param-{param.name}">{escape(label)}</label>' in r.text
+                label = schema["title"] if lang == "en" else schema["title_ko"]
+                assert f'for="param-{name}">{escape(label)}</label>' in r.text
         assert page.by_id("compare-on").get("type") == "checkbox"
 
 
