@@ -354,3 +354,63 @@ def train_mode_accuracy(model: nn.Module, data: Dataset, batch_size: int) -> flo
             logits = probe(data.inputs[start : start + batch_size])
             correct += int((logits.argmax(1) == data.labels[start : start + batch_size]).sum())
     return correct / max(1, len(data))
+
+
+def quick_train(
+    model: nn.Module,
+    data: Dataset,
+    *,
+    epochs: float,
+    batch_size: int,
+    lr: float,
+    generator: torch.Generator,
+    optimizer: str = "adam",
+    context: Context | None = None,
+    loss_fn: LossFn | None = None,
+) -> list[float]:
+    """A plain training loop for experiments that train many small models: no events of its
+    own (the caller reports progress), cancellable between steps. Returns the loss of each
+    step (floats, read once at the end)."""
+    from models.train import make_optimizer
+
+    config = TrainConfig(epochs=1, batch_size=batch_size, optimizer=optimizer, lr=lr)
+    opt = make_optimizer(model, config)
+    criterion = loss_fn or nn.functional.cross_entropy
+    n = len(data)
+    steps = max(1, round(epochs * math.ceil(n / batch_size)))
+    losses = []
+    model.train()
+    order = torch.randperm(n, generator=generator)
+    at = 0
+    for _ in range(steps):
+        if context is not None:
+            context.check()
+        if at + batch_size > n:
+            order, at = torch.randperm(n, generator=generator), 0
+        index = order[at : at + batch_size].to(data.labels.device)
+        at += batch_size
+        loss = criterion(model(data.inputs[index]), data.labels[index])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(loss.detach())
+    return [float(v) for v in torch.stack(losses).tolist()]
+
+
+def accuracy(model: nn.Module, data: Dataset) -> float:
+    """Test accuracy of `model` on `data` (eval mode)."""
+    return evaluate(model, data).accuracy
+
+
+def downsample(values: Sequence[float], points: int = 200) -> tuple[list[int], list[float]]:
+    """At most `points` (index, mean) pairs of a long series, for a chart."""
+    n = len(values)
+    if n <= points:
+        return list(range(1, n + 1)), [float(v) for v in values]
+    size = n / points
+    xs, ys = [], []
+    for i in range(points):
+        chunk = values[int(i * size) : max(int((i + 1) * size), int(i * size) + 1)]
+        xs.append(int((i + 1) * size))
+        ys.append(sum(chunk) / len(chunk))
+    return xs, ys
