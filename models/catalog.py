@@ -241,8 +241,9 @@ def to_json(experiment: Experiment) -> dict[str, Any]:
         "compare_param": experiment.compare_param,
         "compare_values": list(experiment.compare_values),
         "params": params_schema(experiment),
-        "default_estimate_s": round(estimate_s(experiment.slug, compare_variants(experiment.slug)),
-                                    1),  # fmt: skip
+        "default_estimate_s": round(
+            estimate_s(experiment.slug, compare_variants(experiment.slug)), 1
+        ),  # fmt: skip
     }
 
 

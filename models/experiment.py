@@ -55,9 +55,7 @@ def param(
     if help_ko is not None and help_en is not None:
         extra["description_ko"] = help_ko
         extra["description_en"] = help_en
-    return Field(
-        default, ge=ge, le=le, title=en, description=help_en, json_schema_extra=extra
-    )
+    return Field(default, ge=ge, le=le, title=en, description=help_en, json_schema_extra=extra)
 
 
 class Params(BaseModel):

@@ -23,7 +23,7 @@ from models.catalog import get_experiment
 from models.data import MNIST_MEAN, MNIST_STD, Mnist
 from models.devicebench import device_name
 from models.export import export_inference
-from models.nets import count_params
+from models.nets import Cnn, CnnConfig, Mlp, MlpConfig, count_params
 from models.threads import available_cpus, single_threaded
 from models.train import (
     Dataset,
@@ -40,7 +40,6 @@ from models.train import (
     layer_stats,
     sample_grid,
 )
-from models.nets import Cnn, CnnConfig, Mlp, MlpConfig
 
 __all__ = [
     "Context",
@@ -210,8 +209,9 @@ class Context:
             "diverged": fitted.diverged,
             "history": fitted.history,
             "confusion_matrix": confusion_matrix(plan.test.labels, scored.predictions),
-            "samples": sample_grid(self.data.test.pixels[: len(plan.test)], plan.test.labels,
-                                   scored),  # fmt: skip
+            "samples": sample_grid(
+                self.data.test.pixels[: len(plan.test)], plan.test.labels, scored
+            ),  # fmt: skip
             "layer_stats": layer_stats(
                 plan.model, probe, fitted, channels_last=plan.config.channels_last
             ),  # fmt: skip

@@ -19,8 +19,13 @@ def batch_size(default: int, minimum: int = 8, maximum: int = 1024) -> Any:
 
 def lr(default: float | None, maximum: float = 2.0) -> Any:
     if default is None:
-        return param(None, "학습률 (비우면 기본값)", "Learning rate (empty: the usual rate)",
-                     ge=1e-5, le=maximum)  # fmt: skip
+        return param(
+            None,
+            "학습률 (비우면 기본값)",
+            "Learning rate (empty: the usual rate)",
+            ge=1e-5,
+            le=maximum,
+        )
     return param(default, "학습률", "Learning rate", ge=1e-5, le=maximum)
 
 

@@ -34,7 +34,10 @@ class ArchitectureParams(Params):
 
 def cost(p: ArchitectureParams) -> float:
     if p.model == "cnn":
-        return cnn_train_s(p.train_subset, p.epochs, p.cnn_downsample) * (128 / min(p.batch_size, 128)) ** 0.5
+        return (
+            cnn_train_s(p.train_subset, p.epochs, p.cnn_downsample)
+            * (128 / min(p.batch_size, 128)) ** 0.5
+        )
     return mlp_train_s((p.mlp_width,), p.train_subset, p.epochs, p.batch_size)
 
 
@@ -44,14 +47,20 @@ def run(p: ArchitectureParams, context: Context) -> dict[str, Any]:
     from models.train import TrainConfig
 
     lr = RECIPE_LR[p.model] if p.lr is None else p.lr
+    model: Any
     if p.model == "cnn":
         model = cnn(batch_norm=p.cnn_batch_norm, downsample=p.cnn_downsample)
     else:
         model = mlp((p.mlp_width,))
     config = TrainConfig(
-        epochs=p.epochs, batch_size=p.batch_size, optimizer="adam", lr=lr, schedule="one_cycle",
-        label_smoothing=p.label_smoothing, channels_last=p.model == "cnn",
-    )  # fmt: skip
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        optimizer="adam",
+        lr=lr,
+        schedule="one_cycle",
+        label_smoothing=p.label_smoothing,
+        channels_last=p.model == "cnn",
+    )
     plan = standard_plan(model, config, context, p.train_subset)
     plan.extra["lr"] = lr
     return context.train(plan)

@@ -32,8 +32,9 @@ def run(p: BatchParams, context: Context) -> dict[str, Any]:
     from models.train import TrainConfig
 
     # Frequent events, so a loss that climbs before it blows up is seen climbing.
-    config = TrainConfig(epochs=p.epochs, batch_size=p.batch_size, optimizer="sgd", lr=p.lr,
-                         events_per_epoch=20)  # fmt: skip
+    config = TrainConfig(
+        epochs=p.epochs, batch_size=p.batch_size, optimizer="sgd", lr=p.lr, events_per_epoch=20
+    )
     plan = standard_plan(mlp((p.width,) * p.depth), config, context, p.train_subset)
     plan.extra["steps_per_epoch"] = math.ceil(len(plan.train) / p.batch_size)
     return context.train(plan)

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 class BiasParams(Params):
     bias: bool = param(True, "편향 사용", "Use biases")
-    offset: Float = param(2.0, "목표 곡선의 높이 (y 절편)", "Height of the target curve (intercept)",
-                          ge=-5.0, le=5.0)  # fmt: skip
+    offset: Float = param(
+        2.0, "목표 곡선의 높이 (y 절편)", "Height of the target curve (intercept)", ge=-5.0, le=5.0
+    )
     width: Int = f.width(64, 256)
     steps: Int = param(1500, "곡선 맞추기 스텝 수", "Curve-fitting steps", ge=100, le=5000)
     mnist_epochs: Int = param(1, "MNIST 에폭 수", "MNIST epochs", ge=1, le=5)
@@ -37,8 +38,11 @@ def run(p: BiasParams, context: Context) -> dict[str, Any]:
     # network's output at x = 0 is 0 whatever it learns.
     xs = torch.linspace(-3, 3, 200).unsqueeze(1)
     ys = torch.sin(xs) + p.offset
-    net = torch.nn.Sequential(torch.nn.Linear(1, p.width, bias=p.bias), torch.nn.ReLU(),
-                              torch.nn.Linear(p.width, 1, bias=p.bias))  # fmt: skip
+    net = torch.nn.Sequential(
+        torch.nn.Linear(1, p.width, bias=p.bias),
+        torch.nn.ReLU(),
+        torch.nn.Linear(p.width, 1, bias=p.bias),
+    )
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
     for step in range(p.steps):
         loss = torch.nn.functional.mse_loss(net(xs), ys)
@@ -58,8 +62,15 @@ def run(p: BiasParams, context: Context) -> dict[str, Any]:
     # Unit-scaled pixels (0 to 1): the background is 0, where a unit without a bias is 0 too.
     train = Dataset(train.inputs * 0.3081 + 0.1307, train.labels)
     test = Dataset(test.inputs * 0.3081 + 0.1307, test.labels)
-    quick_train(model, train, epochs=p.mnist_epochs, batch_size=64, lr=0.002,
-                generator=context.generator, context=context)  # fmt: skip
+    quick_train(
+        model,
+        train,
+        epochs=p.mnist_epochs,
+        batch_size=64,
+        lr=0.002,
+        generator=context.generator,
+        context=context,
+    )
     context.progress(1, 1)
     score = accuracy(model, test)
     x_values = [round(v, 4) for v in xs.flatten().tolist()]
@@ -68,21 +79,36 @@ def run(p: BiasParams, context: Context) -> dict[str, Any]:
         "x": text("x", "x"),
         "y": text("y", "y"),
         "series": [
-            {"name": text("목표", "target"), "x": x_values,
-             "y": [round(v, 4) for v in ys.flatten().tolist()], "style": "dashed"},
-            {"name": text("신경망", "network"), "x": x_values,
-             "y": [round(v, 4) for v in fitted.flatten().tolist()], "style": "line"},
+            {
+                "name": text("목표", "target"),
+                "x": x_values,
+                "y": [round(v, 4) for v in ys.flatten().tolist()],
+                "style": "dashed",
+            },
+            {
+                "name": text("신경망", "network"),
+                "x": x_values,
+                "y": [round(v, 4) for v in fitted.flatten().tolist()],
+                "style": "line",
+            },
         ],
-    }  # fmt: skip
+    }
     table = {
         "title": text("결과", "Results"),
-        "columns": [text("곡선 MSE", "curve MSE"), text("x = 0에서의 출력", "output at x = 0"),
-                    text("MNIST 테스트 정확도", "MNIST test accuracy")],
+        "columns": [
+            text("곡선 MSE", "curve MSE"),
+            text("x = 0에서의 출력", "output at x = 0"),
+            text("MNIST 테스트 정확도", "MNIST test accuracy"),
+        ],
         "rows": [[curve_mse, at_zero, score]],
         "percent": [2],
-    }  # fmt: skip
-    return custom_result(charts=[chart], tables=[table], test_accuracy=score,
-                         params_count=sum(t.numel() for t in model.parameters()))  # fmt: skip
+    }
+    return custom_result(
+        charts=[chart],
+        tables=[table],
+        test_accuracy=score,
+        params_count=sum(t.numel() for t in model.parameters()),
+    )
 
 
 EXPERIMENT = Experiment(

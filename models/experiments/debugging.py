@@ -36,8 +36,9 @@ def run(p: DebugParams, context: Context) -> dict[str, Any]:
     train, test = context.train_set(2000), context.test_set(2000)
     if p.check == "shuffled_labels":
         # The labels no longer say anything about the images: anything learned is memorised.
-        train = Dataset(train.inputs, train.labels[torch.randperm(len(train),
-                                                                  generator=context.generator)])
+        train = Dataset(
+            train.inputs, train.labels[torch.randperm(len(train), generator=context.generator)]
+        )
     if p.check == "find_nan":
         return _find_nan(p, model, train, context)
     lr = 0.01 if p.check == "overfit_one_batch" else 0.003
@@ -62,22 +63,38 @@ def run(p: DebugParams, context: Context) -> dict[str, Any]:
     score = accuracy(model, test)
     xs, ys = downsample(losses)
     _, accs = downsample(train_acc)
-    charts = [
-        {"title": text("학습 손실", "Training loss"), "x": text("스텝", "step"),
-         "y": text("손실", "loss"), "log_y": p.check == "overfit_one_batch",
-         "series": [{"name": text("학습", "training"), "x": xs, "y": ys, "style": "line"}]},
-        {"title": text("배치 정확도 (%)", "Batch accuracy (%)"), "x": text("스텝", "step"),
-         "y": text("정확도 (%)", "accuracy (%)"),
-         "series": [{"name": text("학습 배치", "training batch"), "x": xs,
-                     "y": [100 * a for a in accs], "style": "line"}]},
-    ]  # fmt: skip
+    charts: list[dict[str, Any]] = [
+        {
+            "title": text("학습 손실", "Training loss"),
+            "x": text("스텝", "step"),
+            "y": text("손실", "loss"),
+            "log_y": p.check == "overfit_one_batch",
+            "series": [{"name": text("학습", "training"), "x": xs, "y": ys, "style": "line"}],
+        },
+        {
+            "title": text("배치 정확도 (%)", "Batch accuracy (%)"),
+            "x": text("스텝", "step"),
+            "y": text("정확도 (%)", "accuracy (%)"),
+            "series": [
+                {
+                    "name": text("학습 배치", "training batch"),
+                    "x": xs,
+                    "y": [100 * a for a in accs],
+                    "style": "line",
+                }
+            ],
+        },
+    ]
     table = {
         "title": text("결과", "Results"),
-        "columns": [text("마지막 손실", "final loss"), text("학습에 쓴 데이터의 정확도", "accuracy on what it trained on"),
-                    text("테스트 정확도", "test accuracy")],
+        "columns": [
+            text("마지막 손실", "final loss"),
+            text("학습에 쓴 데이터의 정확도", "accuracy on what it trained on"),
+            text("테스트 정확도", "test accuracy"),
+        ],
         "rows": [[losses[-1], fit, score]],
         "percent": [1, 2],
-    }  # fmt: skip
+    }
     return custom_result(charts=charts, tables=[table], test_accuracy=score)
 
 
@@ -115,15 +132,26 @@ def _find_nan(p: DebugParams, model: Any, train: Any, context: Context) -> dict[
     context.progress(p.steps, p.steps)
     chart = {
         "title": text("학습 손실 (학습률 50)", "Training loss (learning rate 50)"),
-        "x": text("스텝", "step"), "y": text("손실", "loss"), "log_y": True,
-        "series": [{"name": text("학습", "training"), "x": list(range(1, len(losses) + 1)),
-                    "y": losses, "style": "line"}],
-    }  # fmt: skip
+        "x": text("스텝", "step"),
+        "y": text("손실", "loss"),
+        "log_y": True,
+        "series": [
+            {
+                "name": text("학습", "training"),
+                "x": list(range(1, len(losses) + 1)),
+                "y": losses,
+                "style": "line",
+            }
+        ],
+    }
     table = {
         "title": text("처음 NaN이 나온 곳", "Where the first NaN appeared"),
-        "columns": [text("스텝", "step"), text("torch.autograd.detect_anomaly의 보고", "what detect_anomaly reported")],
+        "columns": [
+            text("스텝", "step"),
+            text("torch.autograd.detect_anomaly의 보고", "what detect_anomaly reported"),
+        ],
         "rows": [[found_at, caught or text("NaN 없음", "no NaN")]],
-    }  # fmt: skip
+    }
     return custom_result(charts=[chart], tables=[table])
 
 

@@ -14,8 +14,13 @@ if TYPE_CHECKING:
 class GraphParams(Params):
     depth: Int = f.depth(2, 6)
     width: Int = f.width(64, 256)
-    max_repeats: Int = param(4, "입력에 따라 반복하는 층의 최대 횟수", "Most repeats of the input-dependent layer",
-                             ge=1, le=8)  # fmt: skip
+    max_repeats: Int = param(
+        4,
+        "입력에 따라 반복하는 층의 최대 횟수",
+        "Most repeats of the input-dependent layer",
+        ge=1,
+        le=8,
+    )
     timed_steps: Int = param(200, "시간을 잴 스텝 수", "Timed steps", ge=10, le=2000)
 
 
@@ -66,8 +71,15 @@ def run(p: GraphParams, context: Context) -> dict[str, Any]:
         with torch.no_grad():
             replay = traced(image)
         same = abs(eager.item() - replay.item()) < 1e-4
-        rows.append([i, len(_graph(eager.grad_fn)), eager.item(), replay.item(),
-                     text("예", "yes") if same else text("아니요", "no")])  # fmt: skip
+        rows.append(
+            [
+                i,
+                len(_graph(eager.grad_fn)),
+                eager.item(),
+                replay.item(),
+                text("예", "yes") if same else text("아니요", "no"),
+            ]
+        )
     context.progress(2, 3)
 
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
@@ -89,18 +101,31 @@ def run(p: GraphParams, context: Context) -> dict[str, Any]:
             step(forward)
         timings.append([name, 1000 * (time.perf_counter() - started) / p.timed_steps])
     context.progress(3, 3)
-    tables = [
+    tables: list[dict[str, Any]] = [
         {
-            "title": text("한 스텝이 만든 역전파 그래프 (출력에서 입력 쪽으로)", "The backward graph one step built (output to input)"),
-            "columns": [text("순서", "order"), text("autograd 노드", "autograd node"),
-                        text("다음 노드 수", "next nodes")],
+            "title": text(
+                "한 스텝이 만든 역전파 그래프 (출력에서 입력 쪽으로)",
+                "The backward graph one step built (output to input)",
+            ),
+            "columns": [
+                text("순서", "order"),
+                text("autograd 노드", "autograd node"),
+                text("다음 노드 수", "next nodes"),
+            ],
             "rows": [[i + 1, name, fan] for i, (name, fan) in enumerate(nodes)],
         },
         {
-            "title": text("입력마다 다른 그래프: 실행하며 정의 대 미리 고정", "A graph per input: define-by-run against a fixed trace"),
-            "columns": [text("이미지", "image"), text("그래프 노드 수", "graph nodes"),
-                        text("즉시 실행 결과", "eager result"), text("고정 그래프 결과", "traced result"),
-                        text("같은가", "same")],
+            "title": text(
+                "입력마다 다른 그래프: 실행하며 정의 대 미리 고정",
+                "A graph per input: define-by-run against a fixed trace",
+            ),
+            "columns": [
+                text("이미지", "image"),
+                text("그래프 노드 수", "graph nodes"),
+                text("즉시 실행 결과", "eager result"),
+                text("고정 그래프 결과", "traced result"),
+                text("같은가", "same"),
+            ],
             "rows": rows,
         },
         {
@@ -108,7 +133,7 @@ def run(p: GraphParams, context: Context) -> dict[str, Any]:
             "columns": [text("실행 방식", "mode"), text("ms", "ms")],
             "rows": timings,
         },
-    ]  # fmt: skip
+    ]
     return custom_result(tables=tables, extra={"graph_nodes": len(nodes)})
 
 

@@ -40,14 +40,24 @@ def run(p: DeviceParams, context: Context) -> dict[str, Any]:
     def build() -> Any:
         return cnn() if is_cnn else mlp((256,))
 
-    config = TrainConfig(epochs=p.epochs, batch_size=p.batch_size, optimizer="adam", lr=0.01,
-                         schedule="one_cycle", label_smoothing=0.1,
-                         channels_last=is_cnn)  # fmt: skip
+    config = TrainConfig(
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        optimizer="adam",
+        lr=0.01,
+        schedule="one_cycle",
+        label_smoothing=0.1,
+        channels_last=is_cnn,
+    )
     plan = standard_plan(build(), config, context, p.train_subset)
     plan.after = lambda _model: device_report(
-        build, plan.train, context.device, batch_size=p.batch_size,
-        steps=p.benchmark_steps, channels_last=is_cnn,
-    )  # fmt: skip
+        build,
+        plan.train,
+        context.device,
+        batch_size=p.batch_size,
+        steps=p.benchmark_steps,
+        channels_last=is_cnn,
+    )
     return context.train(plan)
 
 

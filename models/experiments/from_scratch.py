@@ -82,10 +82,18 @@ def _init(p: ScratchParams, generator: torch.Generator) -> list[torch.Tensor]:
         return torch.randn(*shape, generator=generator) * (2 / fan_in) ** 0.5
 
     if p.model == "mlp":
-        return [normal(784, p.width, fan_in=784), torch.zeros(p.width),
-                normal(p.width, 10, fan_in=p.width), torch.zeros(10)]  # fmt: skip
-    return [normal(CHANNELS, 25, fan_in=25), torch.zeros(CHANNELS, 1),
-            normal(CHANNELS * 196, 10, fan_in=CHANNELS * 196), torch.zeros(10)]  # fmt: skip
+        return [
+            normal(784, p.width, fan_in=784),
+            torch.zeros(p.width),
+            normal(p.width, 10, fan_in=p.width),
+            torch.zeros(10),
+        ]
+    return [
+        normal(CHANNELS, 25, fan_in=25),
+        torch.zeros(CHANNELS, 1),
+        normal(CHANNELS * 196, 10, fan_in=CHANNELS * 196),
+        torch.zeros(10),
+    ]
 
 
 def _step(p: ScratchParams, weights: list[Any], x: Any, y: Any) -> tuple[Any, list[Any]]:
@@ -135,16 +143,20 @@ def run(p: ScratchParams, context: Context) -> dict[str, Any]:
     xs, ys = downsample(losses)
     chart = {
         "title": text("학습 손실 (배치별)", "Training loss (per batch)"),
-        "x": text("스텝", "step"), "y": text("교차 엔트로피", "cross-entropy"),
+        "x": text("스텝", "step"),
+        "y": text("교차 엔트로피", "cross-entropy"),
         "series": [{"name": text("학습", "training"), "x": xs, "y": ys, "style": "line"}],
-    }  # fmt: skip
+    }
     table = {
         "title": text("손으로 쓴 기울기 대 autograd", "Hand-written gradients against autograd"),
-        "columns": [text("텐서", "tensor"), text("모양", "shape"),
-                    text("최대 절대 차이", "largest absolute difference"),
-                    text("기울기 크기", "gradient norm")],
+        "columns": [
+            text("텐서", "tensor"),
+            text("모양", "shape"),
+            text("최대 절대 차이", "largest absolute difference"),
+            text("기울기 크기", "gradient norm"),
+        ],
         "rows": check,
-    }  # fmt: skip
+    }
     code = {
         "title": text("전체 모델 코드", "The whole model"),
         "source": source,
@@ -152,9 +164,14 @@ def run(p: ScratchParams, context: Context) -> dict[str, Any]:
         "backprop_lines": len(marked),
         "marked": marked,
     }
-    return custom_result(charts=[chart], tables=[table], code=code, test_accuracy=score,
-                         train_time_s=seconds,
-                         params_count=sum(w.numel() for w in weights))  # fmt: skip
+    return custom_result(
+        charts=[chart],
+        tables=[table],
+        code=code,
+        test_accuracy=score,
+        train_time_s=seconds,
+        params_count=sum(w.numel() for w in weights),
+    )
 
 
 def _gradient_check(p: ScratchParams, weights: list[Any], x: Any, y: Any) -> list[list[Any]]:
@@ -165,10 +182,9 @@ def _gradient_check(p: ScratchParams, weights: list[Any], x: Any, y: Any) -> lis
     torch.nn.functional.cross_entropy(_logits(p, leaves, x), y).backward()
     names = ["w1", "b1", "w2", "b2"] if p.model == "mlp" else ["kernels", "kernel bias", "w2", "b2"]
     return [
-        [name, " × ".join(map(str, g.shape)), float((g - leaf.grad).abs().max()),
-         float(g.norm())]
+        [name, " × ".join(map(str, g.shape)), float((g - leaf.grad).abs().max()), float(g.norm())]
         for name, g, leaf in zip(names, grads, leaves, strict=True)
-    ]  # fmt: skip
+    ]
 
 
 def _source(model: str) -> tuple[str, list[int]]:

@@ -16,10 +16,12 @@ BATCHES = (1, 4, 16, 64, 256, 1024)
 class NoiseParams(Params):
     width: Int = f.width(128)
     samples: Int = param(20, "배치 크기별 표본 수", "Minibatches drawn per size", ge=2, le=100)
-    full_size: Int = param(10000, "'전체' 기울기에 쓸 데이터 수", "Examples in the full gradient",
-                           ge=1000, le=60000)  # fmt: skip
-    warmup_steps: Int = param(200, "측정 전 학습 스텝 수", "Training steps before measuring",
-                              ge=0, le=2000)  # fmt: skip
+    full_size: Int = param(
+        10000, "'전체' 기울기에 쓸 데이터 수", "Examples in the full gradient", ge=1000, le=60000
+    )
+    warmup_steps: Int = param(
+        200, "측정 전 학습 스텝 수", "Training steps before measuring", ge=0, le=2000
+    )
 
 
 def cost(p: NoiseParams) -> float:
@@ -62,28 +64,51 @@ def run(p: NoiseParams, context: Context) -> dict[str, Any]:
     start = measure(0)
     if p.warmup_steps:
         subset = Dataset(data.inputs, data.labels)
-        quick_train(model, subset, epochs=p.warmup_steps * 64 / len(data), batch_size=64,
-                    lr=0.002, generator=context.generator, context=context)  # fmt: skip
+        quick_train(
+            model,
+            subset,
+            epochs=p.warmup_steps * 64 / len(data),
+            batch_size=64,
+            lr=0.002,
+            generator=context.generator,
+            context=context,
+        )
     trained = measure(1)
     chart = {
-        "title": text("미니배치 기울기와 전체 기울기의 코사인", "Cosine of minibatch and full gradient"),
-        "x": text("배치 크기", "batch size"), "y": text("코사인 유사도", "cosine similarity"),
+        "title": text(
+            "미니배치 기울기와 전체 기울기의 코사인", "Cosine of minibatch and full gradient"
+        ),
+        "x": text("배치 크기", "batch size"),
+        "y": text("코사인 유사도", "cosine similarity"),
         "log_x": True,
         "series": [
-            {"name": text("학습 전", "at the start"), "x": list(BATCHES),
-             "y": [m for m, _ in start], "style": "line"},
-            {"name": text(f"{p.warmup_steps} 스텝 학습 후", f"after {p.warmup_steps} steps"),
-             "x": list(BATCHES), "y": [m for m, _ in trained], "style": "dashed"},
+            {
+                "name": text("학습 전", "at the start"),
+                "x": list(BATCHES),
+                "y": [m for m, _ in start],
+                "style": "line",
+            },
+            {
+                "name": text(f"{p.warmup_steps} 스텝 학습 후", f"after {p.warmup_steps} steps"),
+                "x": list(BATCHES),
+                "y": [m for m, _ in trained],
+                "style": "dashed",
+            },
         ],
-    }  # fmt: skip
+    }
     table = {
         "title": text("배치 크기별 코사인 (평균 ± 표준편차)", "Cosine by batch size (mean ± std)"),
-        "columns": [text("배치 크기", "batch size"), text("학습 전", "at the start"),
-                    text("표준편차", "std"), text("학습 후", "after training"),
-                    text("표준편차", "std")],
-        "rows": [[b, s[0], s[1], t[0], t[1]] for b, s, t in zip(BATCHES, start, trained,
-                                                                 strict=True)],
-    }  # fmt: skip
+        "columns": [
+            text("배치 크기", "batch size"),
+            text("학습 전", "at the start"),
+            text("표준편차", "std"),
+            text("학습 후", "after training"),
+            text("표준편차", "std"),
+        ],
+        "rows": [
+            [b, s[0], s[1], t[0], t[1]] for b, s, t in zip(BATCHES, start, trained, strict=True)
+        ],
+    }
     return custom_result(charts=[chart], tables=[table])
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from models.cost import mlp_train_s
-from models.experiment import Answer, Experiment, Int, Params, param
+from models.experiment import Answer, Experiment, Int, Params
 from models.experiments import _fields as f
 
 if TYPE_CHECKING:
@@ -22,8 +22,9 @@ class SearchParams(Params):
 
 
 def cost(p: SearchParams) -> float:
-    return sum(mlp_train_s((p.width,), p.train_subset, p.epochs, b, evaluate=5000) + 0.1
-               for b in BATCHES) * len(RATES)  # fmt: skip
+    return sum(
+        mlp_train_s((p.width,), p.train_subset, p.epochs, b, evaluate=5000) + 0.1 for b in BATCHES
+    ) * len(RATES)
 
 
 def run(p: SearchParams, context: Context) -> dict[str, Any]:
@@ -40,25 +41,41 @@ def run(p: SearchParams, context: Context) -> dict[str, Any]:
         for batch in BATCHES:
             torch.manual_seed(p.seed)
             model = mlp((p.width,)).to(context.device)
-            losses = quick_train(model, train, epochs=p.epochs, batch_size=batch, lr=lr,
-                                 optimizer="sgd", generator=torch.Generator().manual_seed(p.seed),
-                                 context=context)  # fmt: skip
+            losses = quick_train(
+                model,
+                train,
+                epochs=p.epochs,
+                batch_size=batch,
+                lr=lr,
+                optimizer="sgd",
+                generator=torch.Generator().manual_seed(p.seed),
+                context=context,
+            )
             finite = all(v == v and abs(v) < 1e6 for v in losses)
             row.append(accuracy(model, test) if finite else None)
             done += 1
             context.progress(done, len(RATES) * len(BATCHES))
         grid.append(row)
-    best = max(((r[0], BATCHES[j], v) for r in grid for j, v in enumerate(r[1:]) if v is not None),
-               key=lambda t: t[2])  # fmt: skip
+    best = max(
+        ((r[0], BATCHES[j], v) for r in grid for j, v in enumerate(r[1:]) if v is not None),
+        key=lambda t: t[2],
+    )
     table = {
-        "title": text("검증 정확도: 행은 학습률, 열은 배치 크기", "Validation accuracy: rows learning rate, columns batch size"),
-        "columns": [text("학습률 \\ 배치", "rate \\ batch")] + [text(str(b), str(b)) for b in BATCHES],
+        "title": text(
+            "검증 정확도: 행은 학습률, 열은 배치 크기",
+            "Validation accuracy: rows learning rate, columns batch size",
+        ),
+        "columns": [text("학습률 \\ 배치", "rate \\ batch")]
+        + [text(str(b), str(b)) for b in BATCHES],
         "rows": grid,
         "percent": [1, 2, 3],
         "heatmap": True,
-    }  # fmt: skip
-    return custom_result(tables=[table], test_accuracy=best[2],
-                         extra={"best_lr": best[0], "best_batch_size": best[1]})  # fmt: skip
+    }
+    return custom_result(
+        tables=[table],
+        test_accuracy=best[2],
+        extra={"best_lr": best[0], "best_batch_size": best[1]},
+    )
 
 
 EXPERIMENT = Experiment(

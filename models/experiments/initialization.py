@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
 class InitParams(Params):
     init: Literal["zeros", "lecun", "xavier", "he"] = param("he", "초기화 방법", "Initialisation")
-    activation: Literal["relu", "tanh", "sigmoid"] = param("relu", "활성화 함수",
-                                                           "Activation function")  # fmt: skip
+    activation: Literal["relu", "tanh", "sigmoid"] = param(
+        "relu", "활성화 함수", "Activation function"
+    )
     depth: Int = f.depth(6)
     width: Int = f.width(128)
     lr: Float = f.lr(0.05)

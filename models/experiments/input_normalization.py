@@ -50,8 +50,10 @@ def run(p: InputParams, context: Context) -> dict[str, Any]:
     test = Dataset(scaled(mnist.test.pixels), mnist.test.labels.to(device))
     config = TrainConfig(epochs=p.epochs, batch_size=p.batch_size, optimizer="sgd", lr=p.lr)
     plan = Plan(mlp((p.width,) * p.depth), config, train, test, scale, shift)
-    plan.extra["input_range"] = [finite(train.inputs.min().item()),
-                                 finite(train.inputs.max().item())]  # fmt: skip
+    plan.extra["input_range"] = [
+        finite(train.inputs.min().item()),
+        finite(train.inputs.max().item()),
+    ]
     return context.train(plan)
 
 

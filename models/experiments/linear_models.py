@@ -16,9 +16,10 @@ MODELS = ("linear", "deep_linear", "mlp", "cnn")
 
 class LinearParams(Params):
     model: Literal["linear", "deep_linear", "mlp", "cnn"] = param(
-        "mlp", "모델 (선형, 활성화 없는 깊은 망, MLP, CNN)",
+        "mlp",
+        "모델 (선형, 활성화 없는 깊은 망, MLP, CNN)",
         "Model (linear, deep without activations, MLP, CNN)",
-    )  # fmt: skip
+    )
     depth: Int = f.depth(3, 6)
     width: Int = f.width(128)
     epochs: Int = f.epochs(2, 5)
@@ -46,9 +47,14 @@ def run(p: LinearParams, context: Context) -> dict[str, Any]:
         model: Any = cnn()
     else:
         model = mlp(_hidden(p), activation="identity" if p.model == "deep_linear" else "relu")
-    config = TrainConfig(epochs=p.epochs, batch_size=p.batch_size, optimizer="adam",
-                         lr=0.01 if p.model == "cnn" else 0.005, schedule="one_cycle",
-                         channels_last=p.model == "cnn")  # fmt: skip
+    config = TrainConfig(
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        optimizer="adam",
+        lr=0.01 if p.model == "cnn" else 0.005,
+        schedule="one_cycle",
+        channels_last=p.model == "cnn",
+    )
     return context.train(standard_plan(model, config, context, p.train_subset))
 
 

@@ -34,8 +34,9 @@ def run(p: LossParams, context: Context) -> dict[str, Any]:
     from models.runner import mlp, standard_plan
     from models.train import TrainConfig, bce_loss, mse_loss
 
-    config = TrainConfig(epochs=p.epochs, batch_size=p.batch_size, optimizer="adam", lr=p.lr,
-                         loss=p.loss)  # fmt: skip
+    config = TrainConfig(
+        epochs=p.epochs, batch_size=p.batch_size, optimizer="adam", lr=p.lr, loss=p.loss
+    )
     plan = standard_plan(mlp((p.width,) * p.depth), config, context, p.train_subset)
     plan.monitors = {
         "cross_entropy": lambda logits, labels: nn.functional.cross_entropy(logits, labels),

@@ -82,34 +82,57 @@ def run(p: LandscapeParams, context: Context) -> dict[str, Any]:
             "x": text("그 방향으로 움직인 거리", "distance moved that way"),
             "y": text("손실", "loss"),
             "series": [
-                {"name": text("손실", "loss"), "x": step_sizes, "y": along_gradient, "style": "line"},
-                {"name": text("첫 스텝이 가는 곳", "where the first step lands"),
-                 "x": [round(p.lr * float(grad0.norm()), 5)],
-                 "y": [loss_at(start - p.lr * grad0)], "style": "points"},
+                {
+                    "name": text("손실", "loss"),
+                    "x": step_sizes,
+                    "y": along_gradient,
+                    "style": "line",
+                },
+                {
+                    "name": text("첫 스텝이 가는 곳", "where the first step lands"),
+                    "x": [round(p.lr * float(grad0.norm()), 5)],
+                    "y": [loss_at(start - p.lr * grad0)],
+                    "style": "points",
+                },
             ],
         },
         {
-            "title": text("출발점에서 도착점까지의 직선 위 손실", "Loss on the line from start to end"),
+            "title": text(
+                "출발점에서 도착점까지의 직선 위 손실", "Loss on the line from start to end"
+            ),
             "x": text("출발점으로부터의 거리", "distance from the start"),
             "y": text("손실", "loss"),
             "series": [
-                {"name": text("직선", "straight line"), "x": [round(t * distance, 4) for t in ts],
-                 "y": on_line, "style": "line"},
-                {"name": text("경사 하강의 실제 경로", "the path descent took"),
-                 "x": [round(d, 4) for d in path_distance], "y": path_loss, "style": "dashed"},
+                {
+                    "name": text("직선", "straight line"),
+                    "x": [round(t * distance, 4) for t in ts],
+                    "y": on_line,
+                    "style": "line",
+                },
+                {
+                    "name": text("경사 하강의 실제 경로", "the path descent took"),
+                    "x": [round(d, 4) for d in path_distance],
+                    "y": path_loss,
+                    "style": "dashed",
+                },
             ],
         },
-    ]  # fmt: skip
+    ]
     table = {
         "title": text("결과", "Results"),
-        "columns": [text("시작 손실", "start loss"), text("마지막 손실", "final loss"),
-                    text("이동 거리", "distance travelled"), text("파라미터 수", "parameters"),
-                    text("테스트 정확도", "test accuracy")],
+        "columns": [
+            text("시작 손실", "start loss"),
+            text("마지막 손실", "final loss"),
+            text("이동 거리", "distance travelled"),
+            text("파라미터 수", "parameters"),
+            text("테스트 정확도", "test accuracy"),
+        ],
         "rows": [[loss0, path_loss[-1], distance, int(start.numel()), score]],
         "percent": [4],
-    }  # fmt: skip
-    return custom_result(charts=charts, tables=[table], test_accuracy=score,
-                         params_count=int(start.numel()))  # fmt: skip
+    }
+    return custom_result(
+        charts=charts, tables=[table], test_accuracy=score, params_count=int(start.numel())
+    )
 
 
 EXPERIMENT = Experiment(

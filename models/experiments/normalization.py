@@ -52,8 +52,9 @@ def _mode_accuracies(model: Any, test: Dataset) -> list[dict[str, Any]]:
     from models.train import Dataset, evaluate, finite
 
     subset = Dataset(test.inputs[:2000], test.labels[:2000])
-    rows = [{"mode": "eval", "batch_size": 2000,
-             "accuracy": finite(evaluate(model, subset).accuracy)}]  # fmt: skip
+    rows = [
+        {"mode": "eval", "batch_size": 2000, "accuracy": finite(evaluate(model, subset).accuracy)}
+    ]
     for batch_size in (2000, 16, 2):
         accuracy = finite(train_mode_accuracy(model, subset, batch_size))
         rows.append({"mode": "train", "batch_size": batch_size, "accuracy": accuracy})

@@ -35,8 +35,15 @@ def run(p: OneShotParams, context: Context) -> dict[str, Any]:
     train, test = context.train_set(p.train_subset), context.test_set()
     seen = train.labels < 5
     model = cnn().to(context.device)
-    quick_train(model, Dataset(train.inputs[seen], train.labels[seen]), epochs=p.epochs,
-                batch_size=128, lr=0.003, generator=context.generator, context=context)  # fmt: skip
+    quick_train(
+        model,
+        Dataset(train.inputs[seen], train.labels[seen]),
+        epochs=p.epochs,
+        batch_size=128,
+        lr=0.003,
+        generator=context.generator,
+        context=context,
+    )
     model.eval()
     # The convolutional features (before the classifier head), which are less tied to 0-4.
     embed = torch.nn.Sequential(*list(model.children())[:5])
@@ -45,30 +52,40 @@ def run(p: OneShotParams, context: Context) -> dict[str, Any]:
     with torch.no_grad():
         features = _centred(embed(images))
     pixels = _centred(images.flatten(1))
-    scores = {"embedding": [], "pixels": []}
+    scores: dict[str, list[float]] = {"embedding": [], "pixels": []}
     for episode in range(p.episodes):
-        support = torch.cat([
-            (labels == d).nonzero().flatten()[
-                torch.randperm(int((labels == d).sum()), generator=context.generator)[: p.shots]]
-            for d in range(5, 10)
-        ])  # fmt: skip
+        support = torch.cat(
+            [
+                (labels == d)
+                .nonzero()
+                .flatten()[
+                    torch.randperm(int((labels == d).sum()), generator=context.generator)[: p.shots]
+                ]
+                for d in range(5, 10)
+            ]
+        )
         query = torch.ones(len(labels), dtype=torch.bool)
         query[support] = False
         for name, space in (("embedding", features), ("pixels", pixels)):
             nearest = (space[query] @ space[support].T).argmax(1)
             guess = labels[support][nearest]
             scores[name].append(float((guess == labels[query]).float().mean()))
-        if (episode + 1) % 10 == 0:
+        if (episode + 1) % max(1, p.episodes // 10) == 0 or episode + 1 == p.episodes:
             context.progress(episode + 1, p.episodes)
     mean = {k: sum(v) / len(v) for k, v in scores.items()}
     table = {
-        "title": text(f"숫자 5-9를 예시 {p.shots}개씩만 보고 분류", f"Digits 5-9 from {p.shots} example(s) each"),
+        "title": text(
+            f"숫자 5-9를 예시 {p.shots}개씩만 보고 분류",
+            f"Digits 5-9 from {p.shots} example(s) each",
+        ),
         "columns": [text("비교 공간", "compared in"), text("정확도", "accuracy")],
-        "rows": [[text("0-4로 학습한 임베딩", "embedding learned on 0-4"), mean["embedding"]],
-                 [text("원래 픽셀", "raw pixels"), mean["pixels"]],
-                 [text("무작위 추측", "random guess"), 0.2]],
+        "rows": [
+            [text("0-4로 학습한 임베딩", "embedding learned on 0-4"), mean["embedding"]],
+            [text("원래 픽셀", "raw pixels"), mean["pixels"]],
+            [text("무작위 추측", "random guess"), 0.2],
+        ],
         "percent": [1],
-    }  # fmt: skip
+    }
     return custom_result(tables=[table], test_accuracy=mean["embedding"])
 
 

@@ -12,8 +12,14 @@ if TYPE_CHECKING:
     from models.runner import Context
 
 # Each optimiser's customary learning rate, used when the user leaves `lr` empty.
-USUAL_LR = {"sgd": 0.01, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.001, "adam": 0.001,
-            "adagrad": 0.01}  # fmt: skip
+USUAL_LR = {
+    "sgd": 0.01,
+    "momentum": 0.01,
+    "nesterov": 0.01,
+    "rmsprop": 0.001,
+    "adam": 0.001,
+    "adagrad": 0.01,
+}
 
 
 class OptimizerParams(Params):
@@ -39,8 +45,9 @@ def run(p: OptimizerParams, context: Context) -> dict[str, Any]:
     from models.train import TrainConfig
 
     lr = USUAL_LR[p.optimizer] if p.lr is None else p.lr
-    config = TrainConfig(epochs=p.epochs, batch_size=p.batch_size, optimizer=p.optimizer,
-                         lr=lr, momentum=p.momentum)  # fmt: skip
+    config = TrainConfig(
+        epochs=p.epochs, batch_size=p.batch_size, optimizer=p.optimizer, lr=lr, momentum=p.momentum
+    )
     plan = standard_plan(mlp((p.width,) * p.depth), config, context, p.train_subset)
     plan.extra["lr"] = lr
     return context.train(plan)

@@ -20,8 +20,9 @@ class OverfitParams(Params):
     weight_decay: Float = param(0.0, "Weight decay (L2)", "Weight decay (L2)", ge=0.0, le=0.1)
     dropout: Float = f.dropout(0.0)
     early_stopping: bool = param(False, "조기 종료", "Early stopping")
-    patience: Int = param(3, "조기 종료 인내 에폭 수", "Early-stopping patience (epochs)",
-                          ge=1, le=20)  # fmt: skip
+    patience: Int = param(
+        3, "조기 종료 인내 에폭 수", "Early-stopping patience (epochs)", ge=1, le=20
+    )
     epochs: Int = f.epochs(30, 100)
     depth: Int = f.depth(2, 4)
     width: Int = f.width(256, 1024)
@@ -32,8 +33,9 @@ class OverfitParams(Params):
 def cost(p: OverfitParams) -> float:
     # Test every 5 epochs, validation every epoch.
     evaluate = VALIDATION_SIZE + 10_000 // 5
-    return mlp_train_s((p.width,) * p.depth, p.train_subset, p.epochs, p.batch_size,
-                       evaluate=evaluate)  # fmt: skip
+    return mlp_train_s(
+        (p.width,) * p.depth, p.train_subset, p.epochs, p.batch_size, evaluate=evaluate
+    )
 
 
 def run(p: OverfitParams, context: Context) -> dict[str, Any]:
@@ -52,10 +54,15 @@ def run(p: OverfitParams, context: Context) -> dict[str, Any]:
         mnist.train.images[held_out].to(device), mnist.train.labels[held_out].to(device)
     )
     config = TrainConfig(
-        epochs=p.epochs, batch_size=p.batch_size, optimizer="momentum", lr=p.lr, test_every=5,
-        weight_decay=p.weight_decay, events_per_epoch=1,
+        epochs=p.epochs,
+        batch_size=p.batch_size,
+        optimizer="momentum",
+        lr=p.lr,
+        test_every=5,
+        weight_decay=p.weight_decay,
+        events_per_epoch=1,
         early_stopping_patience=p.patience if p.early_stopping else None,
-    )  # fmt: skip
+    )
     model = mlp((p.width,) * p.depth, dropout=p.dropout)
     plan = Plan(model, config, train, context.test_set(), validation=validation)
     plan.extra["validation_size"] = len(validation)

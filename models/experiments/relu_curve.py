@@ -30,14 +30,16 @@ def run(p: CurveParams, context: Context) -> dict[str, Any]:
 
     xs = torch.linspace(-3, 3, 256).unsqueeze(1)
     ys = {"sine": torch.sin(xs * 1.5), "square": xs**2 / 4, "abs": xs.abs() - 1}[p.target]
-    net = torch.nn.Sequential(torch.nn.Linear(1, p.units), torch.nn.ReLU(),
-                              torch.nn.Linear(p.units, 1))  # fmt: skip
+    first = torch.nn.Linear(1, p.units)
+    net = torch.nn.Sequential(first, torch.nn.ReLU(), torch.nn.Linear(p.units, 1))
     # Kinks spread over the interval: unit i switches on at x = -b/w, drawn across [-3, 3].
     with torch.no_grad():
-        net[0].weight.copy_(torch.where(torch.rand(p.units, 1, generator=context.generator) < 0.5,
-                                        -1.0, 1.0))  # fmt: skip
-        net[0].bias.copy_((torch.rand(p.units, generator=context.generator) * 6 - 3)
-                          * -net[0].weight[:, 0])  # fmt: skip
+        first.weight.copy_(
+            torch.where(torch.rand(p.units, 1, generator=context.generator) < 0.5, -1.0, 1.0)
+        )
+        first.bias.copy_(
+            (torch.rand(p.units, generator=context.generator) * 6 - 3) * -first.weight[:, 0]
+        )
     opt = torch.optim.Adam(net.parameters(), lr=0.01)
     losses = []
     for step in range(p.steps):
@@ -50,34 +52,58 @@ def run(p: CurveParams, context: Context) -> dict[str, Any]:
             context.progress(step + 1, p.steps, loss=losses[-1])
     with torch.no_grad():
         fitted = net(xs)
-        w, b = net[0].weight[:, 0], net[0].bias
+        w, b = first.weight[:, 0], first.bias
         kinks = sorted(float(v) for v in (-b / w)[(w != 0) & ((-b / w).abs() <= 3)])
     x_values = [round(v, 4) for v in xs.flatten().tolist()]
     curve = {
         "title": text(f"ReLU {p.units}개로 근사한 곡선", f"The curve from {p.units} ReLU units"),
-        "x": text("x", "x"), "y": text("y", "y"),
+        "x": text("x", "x"),
+        "y": text("y", "y"),
         "series": [
-            {"name": text("목표", "target"), "x": x_values,
-             "y": [round(v, 4) for v in ys.flatten().tolist()], "style": "dashed"},
-            {"name": text("근사", "fit"), "x": x_values,
-             "y": [round(v, 4) for v in fitted.flatten().tolist()], "style": "line"},
+            {
+                "name": text("목표", "target"),
+                "x": x_values,
+                "y": [round(v, 4) for v in ys.flatten().tolist()],
+                "style": "dashed",
+            },
+            {
+                "name": text("근사", "fit"),
+                "x": x_values,
+                "y": [round(v, 4) for v in fitted.flatten().tolist()],
+                "style": "line",
+            },
         ],
-    }  # fmt: skip
+    }
     every = max(1, len(losses) // 200)
     loss_chart = {
         "title": text("평균 제곱 오차", "Mean squared error"),
-        "x": text("스텝", "step"), "y": text("MSE", "MSE"), "log_y": True,
-        "series": [{"name": text("학습", "training"), "x": list(range(1, len(losses) + 1, every)),
-                    "y": losses[::every], "style": "line"}],
-    }  # fmt: skip
+        "x": text("스텝", "step"),
+        "y": text("MSE", "MSE"),
+        "log_y": True,
+        "series": [
+            {
+                "name": text("학습", "training"),
+                "x": list(range(1, len(losses) + 1, every)),
+                "y": losses[::every],
+                "style": "line",
+            }
+        ],
+    }
     table = {
         "title": text("결과", "Results"),
-        "columns": [text("ReLU 수", "ReLU units"), text("구간 경계(꺾이는 점) 수", "kinks in [-3, 3]"),
-                    text("최종 MSE", "final MSE")],
+        "columns": [
+            text("ReLU 수", "ReLU units"),
+            text("구간 경계(꺾이는 점) 수", "kinks in [-3, 3]"),
+            text("최종 MSE", "final MSE"),
+        ],
         "rows": [[p.units, len(kinks), losses[-1]]],
-    }  # fmt: skip
-    return custom_result(charts=[curve, loss_chart], tables=[table],
-                         params_count=3 * p.units + 1, extra={"kinks": kinks})  # fmt: skip
+    }
+    return custom_result(
+        charts=[curve, loss_chart],
+        tables=[table],
+        params_count=3 * p.units + 1,
+        extra={"kinks": kinks},
+    )
 
 
 EXPERIMENT = Experiment(

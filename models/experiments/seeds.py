@@ -41,8 +41,15 @@ def run(p: SeedsParams, context: Context) -> dict[str, Any]:
     for i in range(p.runs):
         torch.manual_seed(p.seed + i)
         model = mlp((p.width,)).to(context.device)
-        quick_train(model, train, epochs=p.epochs, batch_size=64, lr=0.002,
-                    generator=torch.Generator().manual_seed(p.seed + i), context=context)  # fmt: skip
+        quick_train(
+            model,
+            train,
+            epochs=p.epochs,
+            batch_size=64,
+            lr=0.002,
+            generator=torch.Generator().manual_seed(p.seed + i),
+            context=context,
+        )
         fit, held = evaluate(model, train), evaluate(model, test)
         rows.append([p.seed + i, fit.loss, fit.accuracy, held.loss, held.accuracy])
         vectors.append(parameters_to_vector(model.parameters()).detach().clone())
@@ -61,36 +68,62 @@ def run(p: SeedsParams, context: Context) -> dict[str, Any]:
     context.progress(p.runs + 1, p.runs + 1)
     train_losses = [r[1] for r in rows]
     spread = {
-        "min": min(train_losses), "max": max(train_losses),
+        "min": min(train_losses),
+        "max": max(train_losses),
         "mean": sum(train_losses) / len(train_losses),
-    }  # fmt: skip
+    }
     charts = [
         {
-            "title": text("두 해를 잇는 직선 위의 학습 손실", "Training loss on the line between two solutions"),
-            "x": text("시드 0의 해(0)에서 시드 1의 해(1)까지", "from seed 0's solution (0) to seed 1's (1)"),
+            "title": text(
+                "두 해를 잇는 직선 위의 학습 손실",
+                "Training loss on the line between two solutions",
+            ),
+            "x": text(
+                "시드 0의 해(0)에서 시드 1의 해(1)까지",
+                "from seed 0's solution (0) to seed 1's (1)",
+            ),
             "y": text("학습 손실", "training loss"),
-            "series": [{"name": text("직선 위 손실", "loss on the line"), "x": ts, "y": between,
-                        "style": "line"}],
+            "series": [
+                {
+                    "name": text("직선 위 손실", "loss on the line"),
+                    "x": ts,
+                    "y": between,
+                    "style": "line",
+                }
+            ],
         },
         {
             "title": text("시드별 최종 학습 손실", "Final training loss by seed"),
-            "x": text("시드", "seed"), "y": text("학습 손실", "training loss"),
-            "series": [{"name": text("최종 손실", "final loss"), "x": [r[0] for r in rows],
-                        "y": train_losses, "style": "points"}],
+            "x": text("시드", "seed"),
+            "y": text("학습 손실", "training loss"),
+            "series": [
+                {
+                    "name": text("최종 손실", "final loss"),
+                    "x": [r[0] for r in rows],
+                    "y": train_losses,
+                    "style": "points",
+                }
+            ],
         },
-    ]  # fmt: skip
+    ]
     table = {
         "title": text("시드별 결과", "By seed"),
-        "columns": [text("시드", "seed"), text("학습 손실", "training loss"),
-                    text("학습 정확도", "training accuracy"), text("테스트 손실", "test loss"),
-                    text("테스트 정확도", "test accuracy")],
+        "columns": [
+            text("시드", "seed"),
+            text("학습 손실", "training loss"),
+            text("학습 정확도", "training accuracy"),
+            text("테스트 손실", "test loss"),
+            text("테스트 정확도", "test accuracy"),
+        ],
         "rows": rows,
         "percent": [2, 4],
-    }  # fmt: skip
-    return custom_result(charts=charts, tables=[table],
-                         test_accuracy=sum(r[4] for r in rows) / len(rows),
-                         extra={"train_loss": spread,
-                                "barrier": max(between) - max(between[0], between[-1])})  # fmt: skip
+    }
+    return custom_result(
+        charts=charts,
+        tables=[table],
+        test_accuracy=sum(r[4] for r in rows) / len(rows),
+        extra={"train_loss": spread, "barrier": max(between) - max(between[0], between[-1])},
+    )
 
 
 EXPERIMENT = Experiment(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from models.cost import mlp_train_s
-from models.experiment import Answer, Experiment, Int, Params, param
+from models.experiment import Answer, Experiment, Int, Params
 from models.experiments import _fields as f
 
 if TYPE_CHECKING:
@@ -35,19 +35,29 @@ def run(p: TemperatureParams, context: Context) -> dict[str, Any]:
 
     train, test = context.train_set(p.train_subset), context.test_set()
     model = mlp((p.width,)).to(context.device)
-    quick_train(model, train, epochs=p.epochs, batch_size=64, lr=0.001,
-                generator=context.generator, context=context)  # fmt: skip
+    quick_train(
+        model,
+        train,
+        epochs=p.epochs,
+        batch_size=64,
+        lr=0.001,
+        generator=context.generator,
+        context=context,
+    )
     model.eval()
     with torch.no_grad():
         logits = model(test.inputs).cpu()
     labels = test.labels.cpu()
     fit_half, judge_half = slice(0, 5000), slice(5000, 10000)
     candidates = torch.linspace(0.5, 5.0, 91)
-    nll = [float(torch.nn.functional.cross_entropy(logits[fit_half] / t, labels[fit_half]))
-           for t in candidates]  # fmt: skip
+    nll = [
+        float(torch.nn.functional.cross_entropy(logits[fit_half] / t, labels[fit_half]))
+        for t in candidates
+    ]
     best = float(candidates[min(range(len(nll)), key=nll.__getitem__)])
     context.progress(1, 1)
-    rows, curves = [], []
+    rows: list[list[Any]] = []
+    curves: list[dict[str, Any]] = []
     for t in sorted({*TEMPERATURES, round(best, 2)}):
         probs = torch.softmax(logits[judge_half] / t, dim=1)
         confidence, guess = probs.max(1)
@@ -57,38 +67,73 @@ def run(p: TemperatureParams, context: Context) -> dict[str, Any]:
         rows.append([t, float(right.mean()), float(confidence.mean()), loss, ece])
         if t in (1.0, round(best, 2)):
             name = f"T = {t:g}" + (" (fitted)" if t == round(best, 2) else "")
-            curves.append({"name": name, "x": [x for x, _ in points],
-                           "y": [100 * y for _, y in points],
-                           "style": "line" if t == 1.0 else "dashed"})  # fmt: skip
-    curves.append({"name": text("완벽한 보정", "perfectly calibrated"),
-                   "x": [0.0, 100.0], "y": [0.0, 100.0], "style": "points"})  # fmt: skip
+            curves.append(
+                {
+                    "name": name,
+                    "x": [x for x, _ in points],
+                    "y": [100 * y for _, y in points],
+                    "style": "line" if t == 1.0 else "dashed",
+                }
+            )
+    curves.append(
+        {
+            "name": text("완벽한 보정", "perfectly calibrated"),
+            "x": [0.0, 100.0],
+            "y": [0.0, 100.0],
+            "style": "points",
+        }
+    )
     for curve in curves[:-1]:
         curve["x"] = [100 * x for x in curve["x"]]
-    example = int((logits.argmax(1) != labels).nonzero()[0]) if (logits.argmax(1) != labels).any() else 0
+    example = (
+        int((logits.argmax(1) != labels).nonzero()[0]) if (logits.argmax(1) != labels).any() else 0
+    )
     softmax_chart = {
-        "title": text(f"테스트 이미지 {example}의 확률, 온도별", f"Test image {example}'s probabilities by temperature"),
-        "x": text("숫자", "digit"), "y": text("확률 (%)", "probability (%)"),
-        "series": [{"name": f"T = {t:g}", "x": list(range(10)),
-                    "y": [100 * v for v in torch.softmax(logits[example] / t, 0).tolist()],
-                    "style": "line" if t == 1.0 else "dashed"} for t in (0.5, 1.0, 4.0)],
-    }  # fmt: skip
+        "title": text(
+            f"테스트 이미지 {example}의 확률, 온도별",
+            f"Test image {example}'s probabilities by temperature",
+        ),
+        "x": text("숫자", "digit"),
+        "y": text("확률 (%)", "probability (%)"),
+        "series": [
+            {
+                "name": f"T = {t:g}",
+                "x": list(range(10)),
+                "y": [100 * v for v in torch.softmax(logits[example] / t, 0).tolist()],
+                "style": "line" if t == 1.0 else "dashed",
+            }
+            for t in (0.5, 1.0, 4.0)
+        ],
+    }
     charts = [
-        {"title": text("신뢰도 대 실제 정확도 (보정 곡선)", "Confidence against accuracy (reliability)"),
-         "x": text("모델의 신뢰도 (%)", "model's confidence (%)"),
-         "y": text("실제 정확도 (%)", "actual accuracy (%)"), "series": curves},
+        {
+            "title": text(
+                "신뢰도 대 실제 정확도 (보정 곡선)", "Confidence against accuracy (reliability)"
+            ),
+            "x": text("모델의 신뢰도 (%)", "model's confidence (%)"),
+            "y": text("실제 정확도 (%)", "actual accuracy (%)"),
+            "series": curves,
+        },
         softmax_chart,
-    ]  # fmt: skip
+    ]
     table = {
         "title": text("온도 T로 나눈 로짓 (테스트 절반)", "Logits divided by T (held-out half)"),
-        "columns": [text("온도 T", "temperature T"), text("정확도", "accuracy"),
-                    text("평균 신뢰도", "mean confidence"), text("NLL", "NLL"),
-                    text("보정 오차 (ECE)", "calibration error (ECE)")],
+        "columns": [
+            text("온도 T", "temperature T"),
+            text("정확도", "accuracy"),
+            text("평균 신뢰도", "mean confidence"),
+            text("NLL", "NLL"),
+            text("보정 오차 (ECE)", "calibration error (ECE)"),
+        ],
         "rows": rows,
         "percent": [1, 2, 4],
-    }  # fmt: skip
-    return custom_result(charts=charts, tables=[table], test_accuracy=rows[0][1],
-                         extra={"fitted_temperature": best,
-                                "true_label_of_example": int(labels[example])})  # fmt: skip
+    }
+    return custom_result(
+        charts=charts,
+        tables=[table],
+        test_accuracy=rows[0][1],
+        extra={"fitted_temperature": best, "true_label_of_example": int(labels[example])},
+    )
 
 
 def _calibration(confidence: Any, right: Any) -> tuple[float, list[tuple[float, float]]]:

@@ -15,8 +15,9 @@ class ReuseParams(Params):
     candidates: Int = param(24, "비교할 모델 수", "Models to choose from", ge=2, le=64)
     test_size: Int = param(300, "테스트 세트 크기", "Test set size", ge=50, le=5000)
     train_subset: Int = param(1000, "학습 데이터 수", "Training examples", ge=200, le=10000)
-    holdout_size: Int = param(10000, "새 데이터(홀드아웃) 크기", "Fresh holdout size",
-                              ge=1000, le=10000)  # fmt: skip
+    holdout_size: Int = param(
+        10000, "새 데이터(홀드아웃) 크기", "Fresh holdout size", ge=1000, le=10000
+    )
 
 
 def cost(p: ReuseParams) -> float:
@@ -48,44 +49,79 @@ def run(p: ReuseParams, context: Context) -> dict[str, Any]:
         lr = float(10 ** (torch.rand(1, generator=g) * 0.5 - 2.5))
         model = mlp((width,)).to(device)
         quick_train(model, train, epochs=2, batch_size=32, lr=lr, generator=g, context=context)
-        rows.append([i + 1, width, lr, accuracy(model, test), accuracy(model, validation),
-                     accuracy(model, holdout)])  # fmt: skip
+        rows.append(
+            [
+                i + 1,
+                width,
+                lr,
+                accuracy(model, test),
+                accuracy(model, validation),
+                accuracy(model, holdout),
+            ]
+        )
         context.progress(i + 1, p.candidates)
     by_test = max(rows, key=lambda r: r[3])
     by_validation = max(rows, key=lambda r: r[4])
     summary = {
         "title": text("고른 모델의 점수", "The chosen model's scores"),
-        "columns": [text("고른 기준", "chosen by"), text("모델", "model"),
-                    text("테스트 정확도", "test accuracy"),
-                    text("새 데이터 정확도", "fresh holdout accuracy"),
-                    text("부풀려진 정도", "overstated by")],
+        "columns": [
+            text("고른 기준", "chosen by"),
+            text("모델", "model"),
+            text("테스트 정확도", "test accuracy"),
+            text("새 데이터 정확도", "fresh holdout accuracy"),
+            text("부풀려진 정도", "overstated by"),
+        ],
         "rows": [
-            [text("테스트 세트", "the test set"), by_test[0], by_test[3], by_test[5],
-             by_test[3] - by_test[5]],
-            [text("검증 세트", "a validation set"), by_validation[0], by_validation[3],
-             by_validation[5], by_validation[3] - by_validation[5]],
+            [
+                text("테스트 세트", "the test set"),
+                by_test[0],
+                by_test[3],
+                by_test[5],
+                by_test[3] - by_test[5],
+            ],
+            [
+                text("검증 세트", "a validation set"),
+                by_validation[0],
+                by_validation[3],
+                by_validation[5],
+                by_validation[3] - by_validation[5],
+            ],
         ],
         "percent": [2, 3, 4],
-    }  # fmt: skip
+    }
     table = {
         "title": text("모든 후보", "Every candidate"),
-        "columns": [text("모델", "model"), text("은닉 뉴런", "hidden units"),
-                    text("학습률", "learning rate"), text("테스트", "test"),
-                    text("검증", "validation"), text("새 데이터", "fresh holdout")],
+        "columns": [
+            text("모델", "model"),
+            text("은닉 뉴런", "hidden units"),
+            text("학습률", "learning rate"),
+            text("테스트", "test"),
+            text("검증", "validation"),
+            text("새 데이터", "fresh holdout"),
+        ],
         "rows": sorted(rows, key=lambda r: -r[3]),
         "percent": [3, 4, 5],
-    }  # fmt: skip
+    }
     ranked = sorted(rows, key=lambda r: -r[3])
     chart = {
         "title": text("테스트 점수 순으로 본 후보들", "Candidates ranked by test score"),
-        "x": text("테스트 점수 순위", "rank on the test set"), "y": text("정확도 (%)", "accuracy (%)"),
+        "x": text("테스트 점수 순위", "rank on the test set"),
+        "y": text("정확도 (%)", "accuracy (%)"),
         "series": [
-            {"name": text("테스트", "test"), "x": list(range(1, len(ranked) + 1)),
-             "y": [100 * r[3] for r in ranked], "style": "line"},
-            {"name": text("새 데이터", "fresh holdout"), "x": list(range(1, len(ranked) + 1)),
-             "y": [100 * r[5] for r in ranked], "style": "dashed"},
+            {
+                "name": text("테스트", "test"),
+                "x": list(range(1, len(ranked) + 1)),
+                "y": [100 * r[3] for r in ranked],
+                "style": "line",
+            },
+            {
+                "name": text("새 데이터", "fresh holdout"),
+                "x": list(range(1, len(ranked) + 1)),
+                "y": [100 * r[5] for r in ranked],
+                "style": "dashed",
+            },
         ],
-    }  # fmt: skip
+    }
     return custom_result(charts=[chart], tables=[summary, table], test_accuracy=by_test[5])
 
 

@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 import torch
 
-from models.catalog import EXPERIMENTS
 from models.runner import DeviceError, TrainingStopped, resolve_device, run_experiment
 from tests.models.inference_reference import forward
 
@@ -30,6 +29,7 @@ TINY: list[tuple[str, dict[str, Any], float]] = [
     ("loss", {"train_subset": 3000, "width": 64, "lr": 0.003}, 0.78),
     ("device", {"model": "mlp", "train_subset": 3000, "batch_size": 64, "benchmark_steps": 5},
      0.85),
+    ("linear-models", {"model": "deep_linear", "train_subset": 3000, "epochs": 1}, 0.80),
 ]  # fmt: skip
 RESULT_KEYS = {
     "experiment", "params", "device", "device_name", "torch_version", "threads", "test_accuracy",
