@@ -165,7 +165,7 @@ class Context:
         self.check()
         fraction = min(1.0, done / max(total, 1e-9))
         self.emit({
-            "type": "progress", "epoch": round(fraction, 4), "step": int(done),
+            "type": "progress", "step": int(done),
             "progress": round(fraction, 4),
             "elapsed_s": round(time.perf_counter() - self.started, 3),
             **{k: finite(v) if isinstance(v, float) else v for k, v in values.items()},

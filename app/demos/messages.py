@@ -175,4 +175,41 @@ EN: dict[str, str] = {
         "See this answer happen in real MNIST training."
     ),
     "실험 실행하기": "Run the experiment",
+    # experiments' values, progress and measurements
+    "0으로 초기화": "zeros",
+    "NaN 찾기": "find the NaN",
+    "stride 합성곱": "strided convolution",
+    "{p}% 완료": "{p}% done",
+    "가장 좋은 배치 크기": "best batch size",
+    "가장 좋은 에폭": "best epoch",
+    "가장 좋은 학습률": "best learning rate",
+    "같은 설정의 실행(#{id}, {t})에서 저장된 결과를 바로 보여 줍니다.": (
+        "Same settings as run #{id} ({t}): its stored result is shown right away."
+    ),
+    "검증 절반에 맞춘 온도": "temperature fitted on the validation half",
+    "그래프 노드 수": "graph nodes",
+    "꺾이는 점의 위치": "where the kinks are",
+    "대기열 맨 앞입니다. 곧 시작합니다.": "Next in the queue; starting soon.",
+    "대기열에서 앞에 {n}개가 기다리고 있습니다.": "{n} runs are ahead in the queue.",
+    "두 해 사이 손실 언덕의 높이": "height of the loss bump between two solutions",
+    "뒤섞은 라벨": "shuffled labels",
+    "모멘텀": "momentum",
+    "배치 하나 과적합": "overfit one batch",
+    "빈 줄을 뺀 {n}줄, 그중 역전파 {b}줄 (표시된 줄)": (
+        "{n} non-empty lines, {b} of them backprop (marked)"
+    ),
+    "선형 모델": "linear model",
+    "실선: 학습 · 파선: 검증 · 점선: 테스트": "Solid: training · dashed: validation · dotted: test",
+    "약 {s}초 남음": "about {s} s left",
+    "예시 이미지의 정답": "true label of the example image",
+    "원래 값 (0-255)": "raw (0-255)",
+    "자동": "auto",
+    "조기 종료한 에폭": "stopped early at epoch",
+    "최대": "max",
+    "최소": "min",
+    "최종 학습 손실": "final training loss",
+    "측정 결과": "Measurements",
+    "평균": "mean",
+    "표준화 (평균 0, 표준편차 1)": "standardised (mean 0, std 1)",
+    "활성화 없는 깊은 망": "deep, no activation",
 }

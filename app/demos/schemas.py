@@ -90,7 +90,13 @@ class DemoRead(DemoSummary):
     max_attempts: int
     cancel_requested: bool
     device_kind: str | None
-    cached_from: int | None
+    cached_from: int | None = Field(
+        description="The finished run whose stored result answered this one (same parameters)."
+    )
+    cached_from_at: datetime | None = Field(description="When that run finished.")
+    queue_position: int | None = Field(
+        description="While queued: how many queued runs are ahead of this one."
+    )
     error: str | None
     started_at: datetime | None
     last_event_id: int

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -33,10 +34,12 @@ from app.demos.schemas import (
     DemoSummary,
     ExperimentRead,
 )
-from app.demos.tasks import inference_of, without_inference
+from app.demos.tasks import JobSpec, cache_key, inference_of, without_inference
 from app.errors import AppError, NotFound
 from models import catalog
 
+# The kinds of device a worker may train on; a stored run on any of them answers a new one.
+DEVICE_KINDS = ("cpu", "cuda", "mps")
 # Seconds a client is told to wait when its own limit, or the whole queue, is full.
 USER_RETRY_AFTER_S = 10
 QUEUE_RETRY_AFTER_S = 30
@@ -63,6 +66,11 @@ def create_job(session: Session, user_id: int, body: DemoCreate) -> DemoJob:
     settings = get_settings()
     _check_budget(body.experiment, compare or [params], settings.job_time_limit_s)
     repo.lock_user(session, user_id)
+    spec = JobSpec(body.experiment, params, compare)
+    stored = repo.find_stored_result(session, [cache_key(spec, kind) for kind in DEVICE_KINDS])
+    if stored is not None:
+        # The same run has finished before: answer with its result now, not after a queue.
+        return _reuse(session, user_id, spec, stored)
     _check_limits(session, user_id)
     job = repo.add_job(
         session,
@@ -79,6 +87,42 @@ def create_job(session: Session, user_id: int, body: DemoCreate) -> DemoJob:
         ),
     )
     repo.append_event(session, job.id, "queued", {"experiment": job.experiment})
+    session.refresh(job)
+    return job
+
+
+def _reuse(session: Session, user_id: int, spec: JobSpec, source: DemoJob) -> DemoJob:
+    """A finished job carrying `source`'s result and progress, with its events written."""
+    now = utcnow()
+    events: list[tuple[str, dict[str, Any]]] = [("queued", {"experiment": spec.experiment})]
+    events += [
+        ("progress", {**e.data, "cached": True})
+        for e in repo.progress_of_attempt(session, source.id, source.attempt)
+    ]
+    assert source.result is not None
+    summary = {"test_accuracy": source.result.get("test_accuracy"), "cached_from": source.id}
+    events.append(("finished", summary))
+    job = repo.add_job(
+        session,
+        DemoJob(
+            user_id=user_id,
+            experiment=spec.experiment,
+            params=spec.params,
+            compare=spec.compare,
+            status="finished",
+            attempt=0,
+            max_attempts=get_settings().job_max_attempts,
+            event_seq=len(events),
+            cancel_requested=False,
+            result=source.result,
+            device_kind=source.device_kind,
+            cache_key=source.cache_key,
+            cached_from_id=source.id,
+            started_at=now,
+            finished_at=now,
+        ),
+    )
+    repo.insert_events(session, job.id, 0, len(events), events)
     session.refresh(job)
     return job
 
@@ -184,6 +228,8 @@ def job_read(session: Session, job: DemoJob) -> DemoRead:
         cancel_requested=job.cancel_requested,
         device_kind=job.device_kind,
         cached_from=job.cached_from_id,
+        cached_from_at=finished_at(session, job.cached_from_id),
+        queue_position=repo.queue_position(session, job.id) if job.status == "queued" else None,
         error=job.error,
         started_at=job.started_at,
         last_event_id=job.event_seq,
@@ -193,6 +239,17 @@ def job_read(session: Session, job: DemoJob) -> DemoRead:
             self=base, events=f"{base}/events", cancel=f"{base}/cancel", model=f"{base}/model"
         ),
     )
+
+
+def queue_position(session: Session, job_id: int) -> int:
+    """How many queued runs are ahead of this one."""
+    return repo.queue_position(session, job_id)
+
+
+def finished_at(session: Session, job_id: int | None) -> datetime | None:
+    """When the run `job_id` finished (None when it did not, or is gone)."""
+    source = repo.get_job(session, job_id) if job_id is not None else None
+    return source.finished_at if source is not None else None
 
 
 def _summary_fields(job: DemoJob) -> dict[str, Any]:

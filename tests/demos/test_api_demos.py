@@ -103,6 +103,18 @@ def test_bad_parameters_are_422_naming_the_parameter(
     assert param in problem["detail"]
 
 
+def test_a_queued_run_knows_its_place_in_the_queue(
+    client: TestClient, alice: ApiUser, bob: ApiUser
+) -> None:
+    first = post(client, alice, experiment="architecture", params={**TINY, "seed": 101}).json()
+    second = post(client, bob, experiment="architecture", params={**TINY, "seed": 102}).json()
+    ahead = second["queue_position"] - first["queue_position"]
+    assert ahead == 1 and first["queue_position"] >= 0
+    client.post(f"/api/v1/demos/{first['id']}/cancel", headers=alice.headers)
+    again = client.get(f"/api/v1/demos/{second['id']}", headers=bob.headers).json()
+    assert again["queue_position"] == second["queue_position"] - 1
+
+
 def test_a_run_that_cannot_finish_in_time_is_422_with_the_largest_value_that_fits(
     client: TestClient, alice: ApiUser
 ) -> None:

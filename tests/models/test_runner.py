@@ -37,7 +37,7 @@ RESULT_KEYS = {
     "diverged", "history", "confusion_matrix", "samples", "layer_stats", "extra", "inference",
 }  # fmt: skip
 EVENT_KEYS = {"type", "epoch", "step", "elapsed_s", "loss", "train_accuracy", "test_accuracy",
-              "test_loss", "lr", "grad_norms"}  # fmt: skip
+              "test_loss", "lr", "grad_norms", "progress"}  # fmt: skip
 
 
 def _run(mnist, slug: str, params: dict[str, Any], **kw: Any) -> tuple[dict, list[dict]]:  # noqa: ANN001
