@@ -288,7 +288,10 @@ def _relevant(params: dict[str, Any]) -> dict[str, Any]:
     # A model's own options only: an MLP run does not list the CNN's, and the other way round.
     model = params.get("model")
     skip = {"mlp": "cnn_", "cnn": "mlp_"}.get(model) if isinstance(model, str) else None
-    return {k: v for k, v in params.items() if skip is None or not k.startswith(skip)}
+    kept = {k: v for k, v in params.items() if skip is None or not k.startswith(skip)}
+    if "seed" in kept:  # the seed matters least to a reader: last
+        kept["seed"] = kept.pop("seed")
+    return kept
 
 
 def params_text(

@@ -35,4 +35,5 @@
     $("#run-loading").hidden = true;
     $("#run-notice").textContent = T.loadFailed + " " + err.message;
     setTimeout(R.resync, 3000);
+  });
 })();
