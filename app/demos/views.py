@@ -472,6 +472,99 @@ def run_text(lang: str, exp: Experiment | None = None) -> dict[str, Any]:
     return text
 
 
+@dataclass(frozen=True)
+class SummaryRow:
+    label: str
+    accuracy: str
+    loss: str
+    seconds: str
+    params: str
+
+
+@dataclass(frozen=True)
+class TableView:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """A finished run's results as text, rendered with the page so it reads before (and
+    without) its scripts; the scripts then add the charts."""
+
+    summary: list[SummaryRow]
+    tables: list[TableView]
+    classifier: bool
+
+
+def _local(label: Any, lang: str) -> str:
+    if isinstance(label, dict):
+        return str(label.get(lang) or label.get("en") or "")
+    return "" if label is None else str(label)
+
+
+def _cell(value: Any, percent: bool, lang: str) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return value_label(value, lang)
+    if isinstance(value, int | float) and percent:
+        return f"{100 * value:.2f}%"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return (
+            f"{value:.3e}"
+            if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5)
+            else (f"{value:.4f}".rstrip("0").rstrip("."))
+        )
+    return _local(value, lang)
+
+
+def result_view(job: Any, lang: str) -> ResultView | None:
+    """The finished run's summary table and measurement tables, or None before it finishes."""
+    if job.status != "finished" or not isinstance(job.result, dict):
+        return None
+    runs = job.result.get("variants") or [job.result]
+    sets = job.compare or [job.params]
+    varied = [k for k in sets[0] if any(c.get(k) != sets[0].get(k) for c in sets)]
+    summary = []
+    for i, run in enumerate(runs):
+        params = sets[i] if i < len(sets) else {}
+        label = ", ".join(value_label(params.get(k), lang) for k in varied) or translate(
+            "실행", lang
+        )
+        seconds = run.get("train_time_s") or run.get("wall_time_s") or 0
+        summary.append(
+            SummaryRow(
+                label=label,
+                accuracy=_cell(run.get("test_accuracy"), True, lang),
+                loss=_cell(run.get("test_loss"), False, lang),
+                seconds=f"{seconds:.2f} {translate('초', lang)}",
+                params=_cell(run.get("params_count"), False, lang),
+            )
+        )
+    tables = []
+    for run, params in zip(runs, sets, strict=False):
+        prefix = ", ".join(value_label(params.get(k), lang) for k in varied)
+        for table in run.get("tables") or []:
+            percent = set(table.get("percent") or [])
+            title = _local(table.get("title"), lang)
+            tables.append(
+                TableView(
+                    title=f"{prefix} · {title}" if prefix else title,
+                    columns=[_local(c, lang) for c in table.get("columns", [])],
+                    rows=[
+                        [_cell(v, i in percent, lang) for i, v in enumerate(row)]
+                        for row in table.get("rows", [])
+                    ],
+                )
+            )
+    classifier = all(isinstance(r.get("confusion_matrix"), list) for r in runs)
+    return ResultView(summary=summary, tables=tables, classifier=classifier)
+
+
 def progress_text(session: Session, job: Any, lang: str) -> str:
     """What the page says before its scripts run: the place in the queue, or the stored run
     that answered this one."""
@@ -525,6 +618,7 @@ def run_page(run_id: DbId, request: Request, session: SessionDep, user: PageUser
         "exp_url": f"/demos/{job.experiment}",
         "params_text": params_text(job.params, job.compare, param_titles(exp, lang), lang),
         "progress_text": progress_text(session, job, lang),
+        "result_view": result_view(job, lang),
         "js_text": run_text(lang, exp),
         "STATUS_LABELS": STATUS_LABELS,
     }

@@ -248,8 +248,9 @@ def test_new_experiments_show_their_measurements(
     text = page.text_content("#custom")
     assert "[object Object]" not in text and "None" not in text and "undefined" not in text
     if slug == "from-scratch":
-        assert page.locator("#custom .code-line.marked").count() == results[0]["code"][
-            "backprop_lines"
-        ]
+        assert (
+            page.locator("#custom .code-line.marked").count()
+            == results[0]["code"]["backprop_lines"]
+        )
     if compare:
         assert page.locator("#summary-body tr").count() == len(results) > 1

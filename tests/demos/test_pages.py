@@ -279,3 +279,33 @@ def test_run_page_in_english(client: TestClient, db: Session) -> None:
     text = json.loads(Elements(r.text).script_text("demo-run-text"))
     assert text["status"]["running"] == "Training"
     assert text["curves"]["validation"] == "validation"
+
+
+def test_a_finished_runs_results_are_on_the_page_itself(client: TestClient, db: Session) -> None:
+    """The page of a finished run carries its results as text, before any script runs:
+    the summary in readable units, and an experiment's own tables."""
+    user = logged_in(client, db)
+    job = queue_run(db, user)
+    job.experiment, job.params = "bias", {"bias": False, "seed": 0}
+    job.status, job.result = "finished", {
+        "test_accuracy": 0.9036, "test_loss": None, "train_time_s": 0.0, "wall_time_s": 3.16,
+        "params_count": 50890, "charts": [], "images": [], "code": None, "extra": {},
+        "tables": [{
+            "title": {"ko": "결과", "en": "Results"},
+            "columns": [{"ko": "곡선 MSE", "en": "curve MSE"},
+                        {"ko": "x = 0에서의 출력", "en": "output at x = 0"},
+                        {"ko": "MNIST 테스트 정확도", "en": "MNIST test accuracy"}],
+            "rows": [[1.1679, 0.0, 0.9036]],
+            "percent": [2],
+        }],
+    }  # fmt: skip
+    db.commit()
+    r = client.get(f"/demos/runs/{job.id}?lang=en")
+    page = Elements(r.text)
+    assert "hidden" not in page.by_id("run-result")
+    assert "hidden" not in page.by_id("custom-section")
+    assert "hidden" in page.by_id("classifier-result")  # no confusion matrix to show
+    assert "<td>90.36%</td>" in r.text and "3.16 s" in r.text and "50,890" in r.text
+    assert "output at x = 0" in r.text and "<td>90.36%</td>" in r.text
+    # The settings line reads as a person writes them.
+    assert "Use biases: off" in r.text and "None" not in r.text and "False" not in r.text
