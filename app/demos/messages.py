@@ -212,4 +212,5 @@ EN: dict[str, str] = {
     "평균": "mean",
     "표준화 (평균 0, 표준편차 1)": "standardised (mean 0, std 1)",
     "활성화 없는 깊은 망": "deep, no activation",
+    "볼 곳": "Look at",
 }

@@ -245,6 +245,9 @@ def test_question_page_links_its_experiments(client: TestClient, seeded: str) ->
     assert r.status_code == 200
     assert "직접 실험해 보기" in r.text
     assert f"/demos/{exp.slug}" in Elements(r.text).links()
+    # What to look at in the result for this very question.
+    look = exp.look(public_id, "ko")
+    assert look and look[:12] in r.text
     # A question no experiment illustrates gets no panel.
     illustrated = {q for e in list(EXPERIMENTS.values()) for q in e.questions}
     plain = next(
