@@ -262,6 +262,7 @@ VALUE_LABELS = {
     "linear": "선형 모델", "deep_linear": "활성화 없는 깊은 망",
     "overfit_one_batch": "배치 하나 과적합", "shuffled_labels": "뒤섞은 라벨",
     "find_nan": "NaN 찾기", "sine": "sin", "square": "x²", "abs": "|x|",
+    "resident": "장치에 올려 둔 데이터", "copied_per_step": "스텝마다 복사한 데이터",
 }  # fmt: skip
 
 
@@ -453,6 +454,16 @@ METRIC_LABELS = {
     "graph_nodes": "그래프 노드 수",
     "best_epoch": "가장 좋은 에폭",
     "stopped_early_at": "조기 종료한 에폭",
+    "weights": "가중치",
+    "gradients": "기울기",
+    "optimizer_state": "옵티마이저 상태",
+    "activations": "활성값",
+    "saved_activations": "역전파용으로 저장한 활성값",
+    "inputs": "입력",
+    "total": "합계",
+    "cuda_peak_step": "CUDA 스텝 최대 사용량",
+    "estimated": "추정",
+    "measured": "측정",
 }
 
 

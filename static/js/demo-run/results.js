@@ -373,9 +373,9 @@
     for (const [k, v] of Object.entries(extra)) {
       const name = (prefix ? prefix + " · " : "") + (T.metrics[k] || k);
       if (Array.isArray(v) && v.length && v.every((row) => row && typeof row === "object" && !Array.isArray(row))) {
-        parts.push(el("h4", { text: name }), recordTable(v));
+        parts.push(el("h4", { text: name }), el("div", { class: "table-scroll" }, [recordTable(v)]));
       } else if (Array.isArray(v)) {
-        dl.append(el("dt", { text: name }), el("dd", { text: v.map(formatValue).join(", ") }));
+        dl.append(el("dt", { text: name }), el("dd", { text: v.map((x) => formatValue(x, k)).join(", ") }));
       } else if (v && typeof v === "object") {
         parts.push(...extraParts(v, name));
       } else {
@@ -394,12 +394,24 @@
     return el("table", { class: "record-table" }, [el("thead", {}, [head]), el("tbody", {}, body)]);
   }
 
+  // Sizes in bytes (the device experiment's memory figures): shown in KiB or MiB.
+  const BYTE_KEYS = new Set(["weights", "gradients", "optimizer_state", "activations",
+    "saved_activations", "inputs", "total", "cuda_peak_step"]);
+
+  function bytes(v) {
+    if (Math.abs(v) >= 1 << 20) return fmt(v / (1 << 20), 2) + " MiB";
+    if (Math.abs(v) >= 1 << 10) return fmt(v / (1 << 10), 1) + " KiB";
+    return fmt(v, 0) + " B";
+  }
+
   function formatValue(v, key) {
     if (v === null || v === undefined) return "–";
+    if (typeof v === "number" && BYTE_KEYS.has(key)) return bytes(v);
     if (typeof v === "number" && /accuracy|fraction/.test(key || "") && v >= 0 && v <= 1) return pct(v);
     if (typeof v === "number") return Number.isInteger(v) ? fmt(v, 0) : formatStat(v);
-    if (Array.isArray(v)) return v.map(formatValue).join(" × ");
-    if (typeof v === "object") return JSON.stringify(v);
+    if (Array.isArray(v)) return v.map((x) => formatValue(x)).join(" × ");
+    if (typeof v === "object") return Object.entries(v).map(([k, x]) => (T.metrics[k] || k) + ": "
+      + formatValue(x, k)).join(", ");
     return R.display(v);
   }
 
