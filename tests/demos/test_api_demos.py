@@ -41,6 +41,25 @@ def test_experiments_are_public_with_schemas_and_questions(client: TestClient) -
     assert {"activations", "optimizers", "batch-size"} <= set(by_slug)
 
 
+def test_experiments_answer_forty_of_the_seed_questions_each_saying_what_to_look_at(
+    client: TestClient,
+) -> None:
+    import re
+
+    from tests.conftest import ROOT
+
+    seed = re.findall(r"^## #(\S+)", (ROOT / "content" / "deep-learning.md").read_text(), re.M)
+    assert len(seed) == 47
+    listed = client.get("/api/v1/experiments").json()
+    linked = {q for e in listed for q in e["questions"]}
+    assert linked <= {f"deep-learning/{n}" for n in seed}
+    assert len(linked) >= 40
+    for experiment in listed:
+        assert [a["question"] for a in experiment["answers"]] == experiment["questions"]
+        assert all(a["look"]["ko"] and a["look"]["en"] for a in experiment["answers"])
+        assert 0 < experiment["default_estimate_s"] <= 30
+
+
 def test_queueing_needs_an_account(client: TestClient) -> None:
     r = client.post("/api/v1/demos", json={"experiment": "architecture"})
     assert r.status_code == 401
