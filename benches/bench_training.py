@@ -1,12 +1,19 @@
-"""Training speed of the `architecture` recipes (CNN and MLP), and the cost of a cold start.
+"""Training speed of the `architecture` recipes (CNN and MLP) against the pytorch/examples MNIST
+recipe measured in the same run, every experiment's default run, and the cost of a cold start.
 
 Runs the default `architecture` experiment with model=cnn and model=mlp, `--runs` times each on
 the same seed, through models.runner exactly as a worker's job does (warm process: torch imported,
 MNIST loaded, warm_up() done), and reports training seconds (evaluation excluded), the test
-accuracy, the CPU seconds the process used, and torch's thread count. It also times, in fresh
-interpreters, `import torch` and loading MNIST: what a worker pays once at start.
+accuracy, the CPU seconds the process used, and torch's thread count. In the same process it
+times the pytorch/examples `mnist/main.py` recipe (two 3x3 convolutions of 32 and 64 channels,
+max pooling, dropout, a 9216-128-10 head, Adadelta at 1.0, batch 64) for `--baseline-steps` steps
+and scales that to its one epoch of 938 steps (`--baseline-steps 938` times the whole epoch), and
+reports the ratios the demos aim at: 99.0% by the CNN >= 12x faster than that epoch, 98.0% by the
+MLP >= 30x. `--experiments` also runs every experiment's default run (its comparison, as the form
+sends it) and reports its training and wall seconds: each should finish within 30 s on 2 cores.
+It also times, in fresh interpreters, `import torch` and loading MNIST: what a worker pays once.
 
-    .venv/bin/python benches/bench_training.py [--runs 3] [--threads N] [--json]
+    .venv/bin/python benches/bench_training.py [--runs 3] [--threads N] [--experiments] [--json]
 """
 
 from __future__ import annotations
@@ -89,6 +96,91 @@ def measure_recipe(model: str, runs: int, threads: int, data: Any) -> list[dict[
     return rows
 
 
+RATIO_GOALS = {"cnn": 12.0, "mlp": 30.0}
+EXAMPLES_EPOCH_STEPS = 938  # 60,000 images in batches of 64
+
+
+def measure_examples_epoch(data: Any, threads: int, steps: int) -> dict[str, Any]:
+    """Seconds of one epoch of the pytorch/examples MNIST recipe, from `steps` timed steps."""
+    import torch
+    from torch import nn
+    from torch.nn import functional as F
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(1)
+
+    class Net(nn.Module):  # pytorch/examples mnist/main.py, as published
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(1, 32, 3, 1)
+            self.conv2 = nn.Conv2d(32, 64, 3, 1)
+            self.dropout1 = nn.Dropout(0.25)
+            self.dropout2 = nn.Dropout(0.5)
+            self.fc1 = nn.Linear(9216, 128)
+            self.fc2 = nn.Linear(128, 10)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            x = F.relu(self.conv1(x))
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+            x = torch.flatten(self.dropout1(x), 1)
+            x = self.dropout2(F.relu(self.fc1(x)))
+            return F.log_softmax(self.fc2(x), dim=1)
+
+    model = Net()
+    optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
+    images, labels = data.train.images, data.train.labels
+    order = torch.randperm(len(labels))
+    steps = min(steps, EXAMPLES_EPOCH_STEPS)
+    timed = 0.0
+    for step in range(steps + 3):  # 3 untimed warm-up steps
+        index = order[(step % EXAMPLES_EPOCH_STEPS) * 64 : (step % EXAMPLES_EPOCH_STEPS + 1) * 64]
+        started = time.perf_counter()
+        optimizer.zero_grad()
+        loss = F.nll_loss(model(images[index]), labels[index])
+        loss.backward()
+        optimizer.step()
+        if step >= 3:
+            timed += time.perf_counter() - started
+    return {
+        "steps_timed": steps,
+        "epoch_s": round(timed / steps * EXAMPLES_EPOCH_STEPS, 2),
+        "step_ms": round(1000 * timed / steps, 2),
+        "load_avg": round(os.getloadavg()[0], 2),
+    }
+
+
+def measure_experiments(threads: int, data: Any) -> list[dict[str, Any]]:
+    """Every experiment's default run, as the form sends it (its comparison)."""
+    from models import catalog
+    from models.runner import run_experiment
+
+    rows = []
+    for slug, experiment in catalog.EXPERIMENTS.items():
+        variants = catalog.compare_variants(slug)
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
+        train_s = 0.0
+        for params in variants:
+            result = run_experiment(
+                slug, params, device="cpu", emit=lambda _e: None, data=data, threads=threads
+            )
+            train_s += result.get("train_time_s") or result["wall_time_s"]
+        rows.append(
+            {
+                "experiment": slug,
+                "variants": len(variants),
+                "compared": f"{experiment.compare_param}: "
+                + ", ".join(str(v[experiment.compare_param]) for v in variants),
+                "train_s": round(train_s, 2),
+                "wall_s": round(time.perf_counter() - started, 2),
+                "estimate_s": round(catalog.estimate_s(slug, variants), 1),
+                "questions": " ".join("#" + q.split("/")[1] for q in experiment.questions),
+                "load_avg": round((load_before + os.getloadavg()[0]) / 2, 2),
+            }
+        )
+    return rows
+
+
 def main() -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -96,6 +188,15 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=None, help="default: all usable cores")
     parser.add_argument("--models", default="cnn,mlp")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--baseline-steps",
+        type=int,
+        default=150,
+        help="timed steps of the pytorch/examples recipe (938: its whole epoch)",
+    )
+    parser.add_argument(
+        "--experiments", action="store_true", help="also run every experiment's default run"
+    )
     args = parser.parse_args()
 
     directory = mnist_dir()
@@ -111,7 +212,13 @@ def main() -> int:
     threads = args.threads or available_cpus()
     rows = [row for model in args.models.split(",")
             for row in measure_recipe(model, args.runs, threads, data)]  # fmt: skip
+    baseline = measure_examples_epoch(data, threads, args.baseline_steps)
+    experiments = measure_experiments(threads, data) if args.experiments else []
     report = {
+        "cpu_model": platform.processor() or _cpu_model(),
+        "threads": threads,
+        "baseline": baseline,
+        "experiments": experiments,
         "machine": f"{device_name(torch.device('cpu'))}, {available_cpus()} usable cores",
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -124,10 +231,21 @@ def main() -> int:
     return 0
 
 
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
 def format_report(report: dict[str, Any]) -> str:
     """The report as Markdown."""
     lines = [
-        f"machine: {report['machine']}; Python {report['python']}; torch {report['torch']}; "
+        f"machine: {report['machine']} (CPU {report['cpu_model']}, {report['threads']} torch "
+        f"threads); Python {report['python']}; torch {report['torch']}; "
         f"OMP_WAIT_POLICY={report['omp_wait_policy']}",
         f"cold start: import torch {report['startup']['import_torch_s']} s, "
         f"load MNIST {report['startup']['load_mnist_s']} s",
@@ -144,6 +262,35 @@ def format_report(report: dict[str, Any]) -> str:
             f"{row['load_avg']:.1f} | {'met' if met else 'missed'} "
             f"(>= {100 * accuracy_goal:.0f}% in <= {time_goal:g} s) |"
         )
+    base = report["baseline"]
+    lines += [
+        "",
+        f"pytorch/examples MNIST recipe: {base['step_ms']} ms a step ({base['steps_timed']} "
+        f"steps timed), one epoch = {base['epoch_s']} s; load avg {base['load_avg']}",
+        "",
+        "| model | median training s | times faster than that epoch | goal |",
+        "| --- | ---: | ---: | --- |",
+    ]
+    for model, goal in RATIO_GOALS.items():
+        times = [r["train_time_s"] for r in report["runs"] if r["model"] == model]
+        if not times:
+            continue
+        median = statistics.median(times)
+        ratio = base["epoch_s"] / median
+        lines.append(f"| {model} | {median:.2f} | {ratio:.1f}x | "
+                     f"{'met' if ratio >= goal else 'missed'} (>= {goal:g}x) |")  # fmt: skip
+    if report["experiments"]:
+        lines += [
+            "",
+            "| experiment | default run | training s | wall s | estimate s | load avg | answers |",
+            "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for row in report["experiments"]:
+            lines.append(
+                f"| {row['experiment']} | {row['compared']} | {row['train_s']:.1f} | "
+                f"{row['wall_s']:.1f} | {row['estimate_s']:.1f} | {row['load_avg']:.1f} | "
+                f"{row['questions']} |"
+            )
     if report["gpu"]:
         lines.append(f"\nGPU: {report['gpu']}")
     return "\n".join(lines)

@@ -74,7 +74,7 @@ def export_inference(model: nn.Module, *, scale: float, shift: float) -> dict[st
             pending = None
         if isinstance(module, nn.Linear | nn.Conv2d):
             pending = _weight_op(module)
-        elif isinstance(module, nn.Dropout):
+        elif isinstance(module, nn.Dropout | nn.Identity):
             continue
         else:
             layers.append(_simple_op(module))

@@ -24,10 +24,11 @@ class MlpConfig:
     """A multi-layer perceptron: hidden widths, activation, initialisation, BN, dropout."""
 
     hidden: tuple[int, ...] = (256,)
-    activation: str = "relu"  # sigmoid | tanh | relu | leaky_relu
+    activation: str = "relu"  # sigmoid | tanh | relu | leaky_relu | identity
     init: str = "default"  # default (PyTorch's) | zeros | lecun | xavier | he
     batch_norm: bool = False
     dropout: float = 0.0
+    bias: bool = True
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,8 @@ def make_activation(name: str) -> nn.Module:
         return nn.Sigmoid()
     if name == "tanh":
         return nn.Tanh()
+    if name == "identity":  # no non-linearity: the whole network is one linear map
+        return nn.Identity()
     raise ValueError(f"unknown activation {name!r}")
 
 
@@ -69,14 +72,15 @@ class Mlp(nn.Sequential):
         width = IMAGE_SIZE * IMAGE_SIZE
         for i, out in enumerate(config.hidden, start=1):
             # BN re-centres the output, so a bias before it would be redundant.
-            layers[f"fc{i}"] = nn.Linear(width, out, bias=not config.batch_norm)  # (N, out)
+            bias = config.bias and not config.batch_norm
+            layers[f"fc{i}"] = nn.Linear(width, out, bias=bias)  # (N, out)
             if config.batch_norm:
                 layers[f"bn{i}"] = nn.BatchNorm1d(out)
             layers[f"act{i}"] = make_activation(config.activation)
             if config.dropout > 0:
                 layers[f"drop{i}"] = nn.Dropout(config.dropout)
             width = out
-        layers["out"] = nn.Linear(width, NUM_CLASSES)  # (N, 10) logits
+        layers["out"] = nn.Linear(width, NUM_CLASSES, bias=config.bias)  # (N, 10) logits
         super().__init__(layers)
         self.config = config
         init_weights(self, config.init)

@@ -1,8 +1,10 @@
-"""Run one experiment of the catalogue: build the network, train it, and gather the result.
+"""Run one experiment of the catalogue, and the training pieces its run function builds on.
 
 The worker calls `run_experiment` in a child process that already holds torch and MNIST;
-`mogi train` calls it in the foreground. The result is plain JSON (no NaN), described in
-`run_experiment`'s docstring.
+`mogi train` calls it in the foreground. An experiment's run function (models.experiments.*)
+gets a `Context` and either builds a `Plan` (a model, its data and how to train it) and hands it
+to `Context.train`, which gives the standard classifier result, or measures something of its own
+and returns `charts` and `tables` (see `custom_result`). The result is plain JSON (no NaN).
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
-from models.catalog import Value, validate_params
+from models.catalog import get_experiment
 from models.data import MNIST_MEAN, MNIST_STD, Mnist
-from models.devicebench import device_name, device_report
+from models.devicebench import device_name
 from models.export import export_inference
 from models.nets import Cnn, CnnConfig, Mlp, MlpConfig, count_params
 from models.threads import available_cpus, single_threaded
@@ -31,23 +33,28 @@ from models.train import (
     ShouldStop,
     TrainConfig,
     TrainingStopped,
-    bce_loss,
     confusion_matrix,
     evaluate,
     finite,
     fit,
     layer_stats,
-    mse_loss,
     sample_grid,
 )
 
-__all__ = ["DeviceError", "TrainingStopped", "resolve_device", "run_experiment", "warm_up"]
+__all__ = [
+    "Context",
+    "DeviceError",
+    "Plan",
+    "TrainingStopped",
+    "resolve_device",
+    "run_experiment",
+    "warm_up",
+]
 
 PROBE_SIZE = 1000
 VALIDATION_SIZE = 2000
-# Each optimiser's customary learning rate, used when the user leaves `lr` empty.
-USUAL_LR = {"sgd": 0.01, "momentum": 0.01, "nesterov": 0.01, "rmsprop": 0.001, "adam": 0.001,
-            "adagrad": 0.01}  # fmt: skip
+STANDARD_SCALE = 1.0 / (255.0 * MNIST_STD)
+STANDARD_SHIFT = -MNIST_MEAN / MNIST_STD
 
 
 class DeviceError(RuntimeError):
@@ -98,14 +105,14 @@ def warm_up() -> None:
 
 @dataclass
 class Plan:
-    """What one experiment trains, on which data, and what it adds to the result."""
+    """What a classifier experiment trains, on which data, and what it adds to the result."""
 
     model: nn.Module
     config: TrainConfig
     train: Dataset
     test: Dataset
-    input_scale: float
-    input_shift: float
+    input_scale: float = STANDARD_SCALE
+    input_shift: float = STANDARD_SHIFT
     validation: Dataset | None = None
     monitors: dict[str, LossFn] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
@@ -113,13 +120,144 @@ class Plan:
     after: Callable[[nn.Module], dict[str, Any]] | None = None
 
 
-@dataclass(frozen=True)
+@dataclass
 class Context:
-    """Everything a planner needs besides the parameters."""
+    """What a run function gets besides its parameters: data, device, randomness, progress."""
 
     data: Mnist
     device: torch.device
     generator: torch.Generator
+    emit: Emit
+    should_stop: ShouldStop | None = None
+    started: float = field(default_factory=time.perf_counter)
+
+    # ---- data ----------------------------------------------------------------------------
+
+    def subset(self, size: int) -> torch.Tensor | None:
+        """A seeded random subset of the training set's indices, or None for all of it."""
+        n = len(self.data.train)
+        return None if size >= n else torch.randperm(n, generator=self.generator)[:size]
+
+    def train_set(self, size: int = 60_000) -> Dataset:
+        """Standardised training images (a seeded subset of `size`) on the device."""
+        index = self.subset(size)
+        images, labels = self.data.train.images, self.data.train.labels
+        if index is not None:
+            images, labels = images[index], labels[index]
+        return Dataset(images.to(self.device), labels.to(self.device))
+
+    def test_set(self, size: int | None = None) -> Dataset:
+        """Standardised test images (the first `size`, or all) on the device."""
+        images, labels = self.data.test.images, self.data.test.labels
+        if size is not None:
+            images, labels = images[:size], labels[:size]
+        return Dataset(images.to(self.device), labels.to(self.device))
+
+    # ---- progress ------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Raise TrainingStopped when the job was cancelled or ran out of time."""
+        if self.should_stop is not None and self.should_stop():
+            raise TrainingStopped
+
+    def progress(self, done: float, total: float, **values: Any) -> None:
+        """A progress event for a run that does not go through `train`: `done` of `total`."""
+        self.check()
+        fraction = min(1.0, done / max(total, 1e-9))
+        self.emit({
+            "type": "progress", "step": int(done),
+            "progress": round(fraction, 4),
+            "elapsed_s": round(time.perf_counter() - self.started, 3),
+            **{k: finite(v) if isinstance(v, float) else v for k, v in values.items()},
+        })  # fmt: skip
+
+    # ---- training ------------------------------------------------------------------------
+
+    def train(self, plan: Plan) -> dict[str, Any]:
+        """Train `plan` and return the standard classifier result (curves, confusion matrix,
+        sample digits, per-layer statistics, the weights for the drawing pad)."""
+        plan.model.to(self.device)
+        if plan.config.channels_last:
+            plan.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        fitted = fit(
+            plan.model, plan.train, plan.test, plan.config,
+            emit=self.emit, generator=self.generator, should_stop=self.should_stop,
+            validation=plan.validation, monitors=plan.monitors,
+        )  # fmt: skip
+        extra = dict(plan.extra)
+        if plan.config.early_stopping_patience is not None:
+            extra["best_epoch"] = fitted.best_epoch
+            extra["stopped_early_at"] = fitted.stopped_early_at
+        if plan.after is not None:
+            extra.update(plan.after(plan.model))
+        result = self._classifier_result(plan, fitted)
+        result["extra"] = extra
+        return result
+
+    def _classifier_result(self, plan: Plan, fitted: FitResult) -> dict[str, Any]:
+        scored = evaluate(plan.model, plan.test, with_outputs=True,
+                          channels_last=plan.config.channels_last)  # fmt: skip
+        probe = plan.test.inputs[:PROBE_SIZE]
+        assert scored.predictions is not None
+        return {
+            "test_accuracy": finite(scored.accuracy),
+            "test_loss": finite(scored.loss),
+            "train_time_s": round(fitted.train_time_s, 3),
+            "params_count": count_params(plan.model),
+            "epochs_completed": fitted.epochs_completed,
+            "steps": fitted.steps,
+            "diverged": fitted.diverged,
+            "history": fitted.history,
+            "confusion_matrix": confusion_matrix(plan.test.labels, scored.predictions),
+            "samples": sample_grid(
+                self.data.test.pixels[: len(plan.test)], plan.test.labels, scored
+            ),  # fmt: skip
+            "layer_stats": layer_stats(
+                plan.model, probe, fitted, channels_last=plan.config.channels_last
+            ),  # fmt: skip
+            "inference": export_inference(
+                plan.model.cpu(), scale=plan.input_scale, shift=plan.input_shift
+            ),
+        }
+
+
+def custom_result(
+    *,
+    charts: Sequence[dict[str, Any]] = (),
+    tables: Sequence[dict[str, Any]] = (),
+    images: Sequence[dict[str, Any]] = (),
+    code: dict[str, Any] | None = None,
+    test_accuracy: float | None = None,
+    train_time_s: float = 0.0,
+    params_count: int | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The result of an experiment that measures something other than one classifier.
+
+    charts: [{"title": {"ko", "en"}, "x": {"ko", "en"}, "y": {"ko", "en"}, "log_y": bool,
+              "series": [{"name": str | {"ko", "en"}, "x": [...], "y": [...],
+                          "style": "line" | "dashed" | "points"}]}]
+    tables: [{"title": {"ko", "en"}, "columns": [{"ko", "en"}...], "rows": [[...]...],
+              "percent": [column indexes shown as percentages]}]
+    images: [{"title": {"ko", "en"}, "items": [{"label": str, "pixels": base64 28x28 bytes}]}]
+    code: {"title", "source", "lines", "marked": [line numbers]}
+    """
+    return {
+        "test_accuracy": None if test_accuracy is None else finite(test_accuracy),
+        "test_loss": None,
+        "train_time_s": round(train_time_s, 3),
+        "params_count": params_count,
+        "charts": list(charts),
+        "tables": list(tables),
+        "images": list(images),
+        "code": code,
+        "extra": extra or {},
+    }
+
+
+def text(ko: str, en: str) -> dict[str, str]:
+    """A label in both languages, for charts and tables."""
+    return {"ko": ko, "en": en}
 
 
 def run_experiment(
@@ -132,40 +270,38 @@ def run_experiment(
     should_stop: ShouldStop | None = None,
     threads: int | None = None,
 ) -> dict[str, Any]:
-    """Validate `params`, train, and return the result (JSON-ready, deterministic per seed on CPU).
+    """Validate `params`, run the experiment, and return the result (JSON-ready, deterministic
+    per seed on the CPU).
 
-    `emit` receives progress events (see models.train.fit). `should_stop()` is asked between steps;
-    answering True raises TrainingStopped. `threads`: torch CPU threads (default: the cores this
-    process may use). Result keys: experiment, params, device, device_name, torch_version,
-    threads, test_accuracy, test_loss, train_time_s, wall_time_s, params_count, epochs_completed,
-    steps, diverged, history, confusion_matrix, samples, layer_stats, extra, inference.
+    `emit` receives progress events (see models.train.fit). `should_stop()` is asked between
+    steps; answering True raises TrainingStopped. `threads`: torch CPU threads (default: the
+    cores this process may use). Every result has experiment, params, device, device_name,
+    torch_version, threads, test_accuracy, test_loss, train_time_s, wall_time_s, params_count
+    and extra; a classifier's also history, confusion_matrix, samples, layer_stats, steps,
+    epochs_completed, diverged and inference; a custom one charts, tables, images and code.
     ParamError / UnknownExperiment come from the catalogue, before any work.
     """
     started = time.perf_counter()
-    values = validate_params(slug, params)
+    experiment = get_experiment(slug)
+    values = experiment.params_model.model_validate(params or {})
     device = torch.device(device)
     torch.set_num_threads(threads or available_cpus())
-    seed = int(values["seed"])  # type: ignore[arg-type]
-    torch.manual_seed(seed)
-    context = Context(data, device, torch.Generator().manual_seed(seed))
-    plan = PLANNERS[slug](values, context)
-    plan.model.to(device)
-    if plan.config.channels_last:
-        plan.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    fitted = fit(
-        plan.model, plan.train, plan.test, plan.config,
-        emit=emit, generator=context.generator, should_stop=should_stop,
-        validation=plan.validation, monitors=plan.monitors,
+    torch.manual_seed(values.seed)
+    context = Context(
+        data=data, device=device, generator=torch.Generator().manual_seed(values.seed),
+        emit=emit, should_stop=should_stop, started=started,
     )  # fmt: skip
-    extra = dict(plan.extra)
-    if plan.config.early_stopping_patience is not None:
-        extra["best_epoch"] = fitted.best_epoch
-        extra["stopped_early_at"] = fitted.stopped_early_at
-    if plan.after is not None:
-        extra.update(plan.after(plan.model))
-    result = _result(slug, values, plan, fitted, context)
-    result["extra"] = extra
-    result["wall_time_s"] = round(time.perf_counter() - started, 3)
+    own = experiment.run(values, context)
+    result = {
+        "experiment": slug,
+        "params": values.model_dump(),
+        "device": str(device),
+        "device_name": device_name(device),
+        "torch_version": torch.__version__,
+        "threads": torch.get_num_threads(),
+        **own,
+        "wall_time_s": round(time.perf_counter() - started, 3),
+    }
     return json_safe(result)
 
 
@@ -180,181 +316,37 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def _result(
-    slug: str, values: dict[str, Value], plan: Plan, fitted: FitResult, context: Context
-) -> dict[str, Any]:
-    scored = evaluate(plan.model, plan.test, with_outputs=True,
-                      channels_last=plan.config.channels_last)  # fmt: skip
-    probe = plan.test.inputs[:PROBE_SIZE]
-    assert scored.predictions is not None
-    return {
-        "experiment": slug,
-        "params": values,
-        "device": str(context.device),
-        "device_name": device_name(context.device),
-        "torch_version": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "test_accuracy": finite(scored.accuracy),
-        "test_loss": finite(scored.loss),
-        "train_time_s": round(fitted.train_time_s, 3),
-        "params_count": count_params(plan.model),
-        "epochs_completed": fitted.epochs_completed,
-        "steps": fitted.steps,
-        "diverged": fitted.diverged,
-        "history": fitted.history,
-        "confusion_matrix": confusion_matrix(plan.test.labels, scored.predictions),
-        "samples": sample_grid(context.data.test.pixels, plan.test.labels, scored),
-        "layer_stats": layer_stats(
-            plan.model, probe, fitted, channels_last=plan.config.channels_last
-        ),  # fmt: skip
-        "inference": export_inference(
-            plan.model.cpu(), scale=plan.input_scale, shift=plan.input_shift
-        ),
-    }
+# ---- shared pieces of the classifier experiments ---------------------------------------------
 
 
-# ---- data ------------------------------------------------------------------------------------
-
-STANDARD_SCALE = 1.0 / (255.0 * MNIST_STD)
-STANDARD_SHIFT = -MNIST_MEAN / MNIST_STD
-
-
-def _train_indices(values: dict[str, Value], context: Context, n: int) -> torch.Tensor | None:
-    """A seeded random subset of the training set, or None for all of it."""
-    size = int(values.get("train_subset", n))  # type: ignore[arg-type]
-    if size >= n:
-        return None
-    return torch.randperm(n, generator=context.generator)[:size]
+def mlp(hidden: Sequence[int], **options: Any) -> Mlp:
+    """An MLP with these hidden widths (see models.nets.MlpConfig for the options)."""
+    return Mlp(MlpConfig(hidden=tuple(hidden), **options))
 
 
-def _datasets(
-    values: dict[str, Value], context: Context
-) -> tuple[Dataset, Dataset, torch.Tensor | None]:
-    """Standardised train (subset) and test sets on the device, and the subset's indices."""
-    mnist, device = context.data, context.device
-    index = _train_indices(values, context, len(mnist.train))
-    images = mnist.train.images if index is None else mnist.train.images[index]
-    labels = mnist.train.labels if index is None else mnist.train.labels[index]
-    train = Dataset(images.to(device), labels.to(device))
-    test = Dataset(mnist.test.images.to(device), mnist.test.labels.to(device))
-    return train, test, index
+def cnn(**options: Any) -> Cnn:
+    """The small CNN (see models.nets.CnnConfig for the options)."""
+    return Cnn(CnnConfig(**options))
 
 
-def _hidden(values: dict[str, Value]) -> tuple[int, ...]:
-    return (int(values["width"]),) * int(values["depth"])  # type: ignore[arg-type]
-
-
-def _int(values: dict[str, Value], name: str) -> int:
-    return int(values[name])  # type: ignore[arg-type]
-
-
-def _float(values: dict[str, Value], name: str) -> float:
-    return float(values[name])  # type: ignore[arg-type]
-
-
-def _plain_config(values: dict[str, Value], optimizer: str, lr: float, **kw: Any) -> TrainConfig:
-    return TrainConfig(
-        epochs=_int(values, "epochs"), batch_size=_int(values, "batch_size"),
-        optimizer=optimizer, lr=lr, **kw,
-    )  # fmt: skip
-
-
-def _standard_plan(
-    model: nn.Module, config: TrainConfig, values: dict[str, Value], context: Context
+def standard_plan(
+    model: nn.Module, config: TrainConfig, context: Context, train_subset: int = 60_000
 ) -> Plan:
-    train, test, _ = _datasets(values, context)
-    return Plan(model, config, train, test, STANDARD_SCALE, STANDARD_SHIFT)
+    """`model` trained by `config` on a seeded subset of standardised images, scored on all
+    10,000 test images."""
+    return Plan(model, config, context.train_set(train_subset), context.test_set())
 
 
-# ---- experiments -----------------------------------------------------------------------------
-
-
-def plan_activations(values: dict[str, Value], context: Context) -> Plan:
-    """A deep MLP with plain SGD, so vanishing gradients are not hidden by adaptive steps.
-
-    Each activation gets its customary initialisation (He for ReLU-like, Xavier for sigmoid and
-    tanh), so the comparison is about the activation, not a mismatched start.
-    """
-    activation = str(values["activation"])
-    init = "he" if activation in ("relu", "leaky_relu") else "xavier"
-    config = MlpConfig(hidden=_hidden(values), activation=activation, init=init)
-    model = Mlp(config)
-    plan = _standard_plan(
-        model, _plain_config(values, "sgd", _float(values, "lr")), values, context
-    )
-    plan.extra["initial_layer_stats"] = _initial_stats(model, plan.test)
-    return plan
-
-
-def plan_initialization(values: dict[str, Value], context: Context) -> Plan:
-    """The same deep MLP, re-initialised by the chosen scheme."""
-    config = MlpConfig(
-        hidden=_hidden(values), activation=str(values["activation"]), init=str(values["init"])
-    )
-    model = Mlp(config)
-    plan = _standard_plan(
-        model, _plain_config(values, "sgd", _float(values, "lr")), values, context
-    )
-    plan.extra["initial_layer_stats"] = _initial_stats(model, plan.test)
-    return plan
-
-
-def _initial_stats(model: nn.Module, test: Dataset) -> list[dict[str, Any]]:
-    # Before any step: how the activations' spread changes with depth under this initialisation.
+def initial_stats(model: nn.Module, test: Dataset) -> list[dict[str, Any]]:
+    """Before any step: how the activations' spread changes with depth under this start."""
     keep = ("name", "activation_mean", "activation_std", "dead_fraction", "saturated_fraction")
     stats = layer_stats(model, test.inputs[:PROBE_SIZE].cpu())
     return [{k: s[k] for k in keep} for s in stats]
 
 
-def plan_optimizers(values: dict[str, Value], context: Context) -> Plan:
-    """A ReLU MLP; only the optimiser (and its usual rate, unless given) changes."""
-    name = str(values["optimizer"])
-    lr = USUAL_LR[name] if values["lr"] is None else _float(values, "lr")
-    config = _plain_config(values, name, lr, momentum=_float(values, "momentum"))
-    plan = _standard_plan(Mlp(MlpConfig(hidden=_hidden(values))), config, values, context)
-    plan.extra["lr"] = lr
-    return plan
-
-
-def plan_batch_size(values: dict[str, Value], context: Context) -> Plan:
-    """Plain SGD: the rate and batch size are all there is."""
-    # Frequent events, so a loss that climbs before it blows up is seen climbing.
-    config = _plain_config(values, "sgd", _float(values, "lr"), events_per_epoch=20)
-    plan = _standard_plan(Mlp(MlpConfig(hidden=_hidden(values))), config, values, context)
-    plan.extra["steps_per_epoch"] = math.ceil(len(plan.train) / config.batch_size)
-    return plan
-
-
-def plan_normalization(values: dict[str, Value], context: Context) -> Plan:
-    """An MLP with BN and dropout switchable; afterwards scored in eval and in train mode."""
-    mlp = MlpConfig(
-        hidden=_hidden(values),
-        batch_norm=bool(values["batch_norm"]),
-        dropout=_float(values, "dropout"),
-    )
-    config = _plain_config(values, "momentum", _float(values, "lr"))
-    plan = _standard_plan(Mlp(mlp), config, values, context)
-    plan.after = lambda model: {"inference_modes": _mode_accuracies(model, plan.test)}
-    return plan
-
-
-def _mode_accuracies(model: nn.Module, test: Dataset) -> list[dict[str, Any]]:
-    """Accuracy on the first 2000 test images in eval mode and in train mode at several batches.
-
-    Train mode normalises with each batch's own statistics (and keeps dropping units), so the
-    same image gets a different answer depending on what else is in its batch.
-    """
-    subset = Dataset(test.inputs[:2000], test.labels[:2000])
-    rows = [{"mode": "eval", "batch_size": 2000,
-             "accuracy": finite(evaluate(model, subset).accuracy)}]  # fmt: skip
-    for batch_size in (2000, 16, 2):
-        accuracy = finite(_train_mode_accuracy(model, subset, batch_size))
-        rows.append({"mode": "train", "batch_size": batch_size, "accuracy": accuracy})
-    return rows
-
-
-def _train_mode_accuracy(model: nn.Module, data: Dataset, batch_size: int) -> float:
-    # A copy, so the running statistics of the real model are not disturbed.
+def train_mode_accuracy(model: nn.Module, data: Dataset, batch_size: int) -> float:
+    """Accuracy with the model left in train mode (batch statistics, dropout on), on a copy so
+    the real model's running statistics are not disturbed."""
     probe = copy.deepcopy(model).train()
     correct = 0
     with torch.no_grad():
@@ -364,122 +356,61 @@ def _train_mode_accuracy(model: nn.Module, data: Dataset, batch_size: int) -> fl
     return correct / max(1, len(data))
 
 
-def plan_input_normalization(values: dict[str, Value], context: Context) -> Plan:
-    """The same MLP and SGD fed raw, [0, 1] or standardised pixels."""
-    scaling = str(values["input_scaling"])
-    scale, shift = {
-        "raw": (1.0, 0.0),
-        "unit": (1.0 / 255.0, 0.0),
-        "standard": (STANDARD_SCALE, STANDARD_SHIFT),
-    }[scaling]
-    mnist, device = context.data, context.device
-    index = _train_indices(values, context, len(mnist.train))
-    pixels = mnist.train.pixels if index is None else mnist.train.pixels[index]
-    labels = mnist.train.labels if index is None else mnist.train.labels[index]
+def quick_train(
+    model: nn.Module,
+    data: Dataset,
+    *,
+    epochs: float,
+    batch_size: int,
+    lr: float,
+    generator: torch.Generator,
+    optimizer: str = "adam",
+    context: Context | None = None,
+    loss_fn: LossFn | None = None,
+) -> list[float]:
+    """A plain training loop for experiments that train many small models: no events of its
+    own (the caller reports progress), cancellable between steps. Returns the loss of each
+    step (floats, read once at the end)."""
+    from models.train import make_optimizer
 
-    def scaled(raw: torch.Tensor) -> torch.Tensor:
-        return (raw.unsqueeze(1).float() * scale + shift).to(device)  # (N, 1, 28, 28)
-
-    train = Dataset(scaled(pixels), labels.to(device))
-    test = Dataset(scaled(mnist.test.pixels), mnist.test.labels.to(device))
-    config = _plain_config(values, "sgd", _float(values, "lr"))
-    plan = Plan(Mlp(MlpConfig(hidden=_hidden(values))), config, train, test, scale, shift)
-    plan.extra["input_range"] = [finite(train.inputs.min().item()),
-                                 finite(train.inputs.max().item())]  # fmt: skip
-    return plan
-
-
-def plan_overfitting(values: dict[str, Value], context: Context) -> Plan:
-    """A wide MLP on a small subset; validation images come from the unused training images."""
-    mnist, device = context.data, context.device
-    order = torch.randperm(len(mnist.train), generator=context.generator)
-    size = _int(values, "train_subset")
-    held_out = order[size:][:VALIDATION_SIZE]
-    order = order[:size]
-    train = Dataset(mnist.train.images[order].to(device), mnist.train.labels[order].to(device))
-    validation = Dataset(
-        mnist.train.images[held_out].to(device), mnist.train.labels[held_out].to(device)
-    )
-    test = Dataset(mnist.test.images.to(device), mnist.test.labels.to(device))
-    mlp = MlpConfig(hidden=_hidden(values), dropout=_float(values, "dropout"))
-    config = _plain_config(
-        values, "momentum", _float(values, "lr"), test_every=5,
-        weight_decay=_float(values, "weight_decay"), events_per_epoch=1,
-        early_stopping_patience=_int(values, "patience") if values["early_stopping"] else None,
-    )  # fmt: skip
-    plan = Plan(Mlp(mlp), config, train, test, STANDARD_SCALE, STANDARD_SHIFT,
-                validation=validation)  # fmt: skip
-    plan.extra["validation_size"] = len(validation)
-    return plan
+    config = TrainConfig(epochs=1, batch_size=batch_size, optimizer=optimizer, lr=lr)
+    opt = make_optimizer(model, config)
+    criterion = loss_fn or nn.functional.cross_entropy
+    n = len(data)
+    steps = max(1, round(epochs * math.ceil(n / batch_size)))
+    losses = []
+    model.train()
+    order = torch.randperm(n, generator=generator)
+    at = 0
+    for _ in range(steps):
+        if context is not None:
+            context.check()
+        if at + batch_size > n:
+            order, at = torch.randperm(n, generator=generator), 0
+        index = order[at : at + batch_size].to(data.labels.device)
+        at += batch_size
+        loss = criterion(model(data.inputs[index]), data.labels[index])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        losses.append(loss.detach())
+    return [float(v) for v in torch.stack(losses).tolist()]
 
 
-# Learning rates of the fast recipes when the user leaves `lr` empty (batch 128, 2 epochs): at
-# 0.005 the CNN stays just under 99%, at 0.01 the MLP just under 98%.
-RECIPE_LR = {"cnn": 0.01, "mlp": 0.005}
+def accuracy(model: nn.Module, data: Dataset) -> float:
+    """Test accuracy of `model` on `data` (eval mode)."""
+    return evaluate(model, data).accuracy
 
 
-def plan_architecture(values: dict[str, Value], context: Context) -> Plan:
-    """The fast recipes: Adam with a one-cycle rate, label smoothing, batch 128, 2 epochs."""
-    lr = RECIPE_LR[str(values["model"])] if values["lr"] is None else _float(values, "lr")
-    model: nn.Module
-    if values["model"] == "cnn":
-        model = Cnn(
-            CnnConfig(
-                batch_norm=bool(values["cnn_batch_norm"]),
-                downsample=str(values["cnn_downsample"]),
-            )
-        )
-    else:
-        model = Mlp(MlpConfig(hidden=(_int(values, "mlp_width"),)))
-    config = _plain_config(
-        values, "adam", lr, schedule="one_cycle",
-        label_smoothing=_float(values, "label_smoothing"),
-        channels_last=values["model"] == "cnn",
-    )  # fmt: skip
-    plan = _standard_plan(model, config, values, context)
-    plan.extra["lr"] = lr
-    return plan
-
-
-def plan_loss(values: dict[str, Value], context: Context) -> Plan:
-    """Train on one loss and record all three on every batch."""
-    config = _plain_config(values, "adam", _float(values, "lr"), loss=str(values["loss"]))
-    plan = _standard_plan(Mlp(MlpConfig(hidden=_hidden(values))), config, values, context)
-    plan.monitors = {
-        "cross_entropy": lambda logits, labels: nn.functional.cross_entropy(logits, labels),
-        "bce": bce_loss,
-        "mse": mse_loss,
-    }
-    return plan
-
-
-def plan_device(values: dict[str, Value], context: Context) -> Plan:
-    """Train briefly on the job's device, then time steps on every device and measure memory."""
-    is_cnn = values["model"] == "cnn"
-
-    def build() -> nn.Module:
-        return Cnn(CnnConfig()) if is_cnn else Mlp(MlpConfig(hidden=(256,)))
-
-    config = _plain_config(
-        values, "adam", 0.01, schedule="one_cycle", label_smoothing=0.1, channels_last=is_cnn
-    )
-    plan = _standard_plan(build(), config, values, context)
-    plan.after = lambda _model: device_report(
-        build, plan.train, context.device, batch_size=_int(values, "batch_size"),
-        steps=_int(values, "benchmark_steps"), channels_last=is_cnn,
-    )  # fmt: skip
-    return plan
-
-
-PLANNERS: dict[str, Callable[[dict[str, Value], Context], Plan]] = {
-    "activations": plan_activations,
-    "initialization": plan_initialization,
-    "optimizers": plan_optimizers,
-    "batch-size": plan_batch_size,
-    "normalization": plan_normalization,
-    "input-normalization": plan_input_normalization,
-    "overfitting": plan_overfitting,
-    "architecture": plan_architecture,
-    "loss": plan_loss,
-    "device": plan_device,
-}
+def downsample(values: Sequence[float], points: int = 200) -> tuple[list[int], list[float]]:
+    """At most `points` (index, mean) pairs of a long series, for a chart."""
+    n = len(values)
+    if n <= points:
+        return list(range(1, n + 1)), [float(v) for v in values]
+    size = n / points
+    xs, ys = [], []
+    for i in range(points):
+        chunk = values[int(i * size) : max(int((i + 1) * size), int(i * size) + 1)]
+        xs.append(int((i + 1) * size))
+        ys.append(sum(chunk) / len(chunk))
+    return xs, ys

@@ -324,6 +324,8 @@ def fit(
                 window, epoch + step / steps, result.steps + step, watch.total, optimizer
             )
             event["grad_norms"] = _grad_norms(layers, result)
+            # The share of the run done, for the page's percentage and time left.
+            event["progress"] = round(min(1.0, (epoch + step / steps) / config.epochs), 4)
             result.diverged = event["loss"] is None
             if step == steps or result.diverged:
                 last = epoch + 1 == config.epochs or result.diverged

@@ -56,7 +56,7 @@ def _train(experiment: str, params: dict[str, Any], as_json: bool) -> int:
         result = run_experiment(experiment, params, device=device, emit=emit, data=data)
     except KeyboardInterrupt:
         return _fail("interrupted", code=130)
-    summary = {k: result[k] for k in SUMMARY_KEYS}
+    summary = {k: result.get(k) for k in SUMMARY_KEYS}
     if as_json:
         _print_json(out, {"type": "result", **summary})
     else:
@@ -83,6 +83,11 @@ def _number(value: float | None) -> str:
 
 
 def _print_event(out: TextIO, event: dict[str, Any]) -> None:
+    if "epoch" not in event:  # an experiment that measures its own things: how far along
+        loss = f"  loss {_number(event['loss'])}" if event.get("loss") is not None else ""
+        out.write(f"{100 * event['progress']:5.1f}%  {event['elapsed_s']:7.2f}s{loss}\n")
+        out.flush()
+        return
     line = (
         f"epoch {event['epoch']:6.2f}  step {event['step']:6d}  {event['elapsed_s']:7.2f}s  "
         f"loss {_number(event['loss'])}  train {_percent(event['train_accuracy'])}"
@@ -100,9 +105,10 @@ def _describe_result(summary: dict[str, Any]) -> str:
         f"{summary['experiment']}: test accuracy {_percent(summary['test_accuracy'])} "
         f"(loss {_number(summary['test_loss'])}) after {summary['train_time_s']:.2f} s of "
         f"training on {summary['device']} ({summary['device_name']}, "
-        f"{summary['threads']} threads, torch {summary['torch_version']}); "
-        f"{summary['params_count']:,} parameters"
+        f"{summary['threads']} threads, torch {summary['torch_version']})"
     )
-    if summary["diverged"]:
+    if summary["params_count"] is not None:
+        text += f"; {summary['params_count']:,} parameters"
+    if summary.get("diverged"):
         text += "; the loss diverged and training stopped"
     return text

@@ -13,6 +13,7 @@ def demos_for_question(public_id: str, lang: str) -> list[dict[str, str]]:
             "title": exp.title(lang),
             "summary": exp.summary(lang),
             "url": f"/demos/{exp.slug}",
+            "look": exp.look(public_id, lang),
         }
         for exp in catalog.EXPERIMENTS.values()
         if public_id in exp.questions

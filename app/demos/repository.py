@@ -196,3 +196,24 @@ def progress_of_attempt(session: Session, job_id: int, attempt: int) -> Sequence
         .order_by(DemoEvent.seq)
     )
     return session.scalars(stmt).all()
+
+
+def find_stored_result(session: Session, cache_keys: Sequence[str]) -> DemoJob | None:
+    """The newest finished job whose cache key is one of `cache_keys` (any user)."""
+    stmt = (
+        select(DemoJob)
+        .where(
+            DemoJob.cache_key.in_(cache_keys),
+            DemoJob.status == "finished",
+            DemoJob.result.is_not(None),
+        )
+        .order_by(DemoJob.id.desc())
+        .limit(1)
+    )
+    return session.scalars(stmt).first()
+
+
+def queue_position(session: Session, job_id: int) -> int:
+    """How many queued jobs are ahead of `job_id` (0: it is next)."""
+    stmt = select(func.count(DemoJob.id)).where(DemoJob.status == "queued", DemoJob.id < job_id)
+    return int(session.scalar(stmt) or 0)

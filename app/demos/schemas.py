@@ -15,6 +15,11 @@ class LocalizedText(BaseModel):
     en: str
 
 
+class AnswerRead(BaseModel):
+    question: str = Field(description='The question, as "pack/number".')
+    look: LocalizedText = Field(description="What to look at in the result to see the answer.")
+
+
 class ExperimentRead(BaseModel):
     """An experiment of the catalogue, as models.catalog describes it."""
 
@@ -22,8 +27,14 @@ class ExperimentRead(BaseModel):
     title: LocalizedText
     summary: LocalizedText
     questions: list[str] = Field(description='The questions it illustrates, as "pack/number".')
+    answers: list[AnswerRead] = Field(
+        description="Each question it answers, with what to look at in its result."
+    )
     params: dict[str, Any] = Field(
         description="JSON schema (object) of the parameters; each property has its default."
+    )
+    default_estimate_s: float = Field(
+        description="Estimated seconds of its default run (the comparison) on a CPU worker."
     )
     compare_param: str = Field(description="The parameter a comparison varies by default.")
     compare_values: list[Any] = Field(description="Its default 2-4 values to compare.")
@@ -83,7 +94,13 @@ class DemoRead(DemoSummary):
         "or none is started): it runs once a worker comes."
     )
     device_kind: str | None
-    cached_from: int | None
+    cached_from: int | None = Field(
+        description="The finished run whose stored result answered this one (same parameters)."
+    )
+    cached_from_at: datetime | None = Field(description="When that run finished.")
+    queue_position: int | None = Field(
+        description="While queued: how many queued runs are ahead of this one."
+    )
     error: str | None
     started_at: datetime | None
     last_event_id: int

@@ -17,7 +17,7 @@ import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -35,12 +35,14 @@ from app.demos.schemas import (
     DemoSummary,
     ExperimentRead,
 )
-from app.demos.tasks import inference_of, without_inference
+from app.demos.tasks import JobSpec, cache_key, inference_of, without_inference
 from app.errors import AppError, DatabaseUnavailable, NotFound
 from models import catalog
 
 log = logging.getLogger("mogi.demos")
 
+# The kinds of device a worker may train on; a stored run on any of them answers a new one.
+DEVICE_KINDS = ("cpu", "cuda", "mps")
 # Seconds a client is told to wait when its own limit, or the whole queue, is full.
 USER_RETRY_AFTER_S = 10
 QUEUE_RETRY_AFTER_S = 30
@@ -66,7 +68,13 @@ def create_job(session: Session, user_id: int, body: DemoCreate) -> DemoJob:
     params = _validated(body.experiment, body.params, ("body", "params"))
     compare = None if body.compare is None else _variants(body.experiment, body)
     settings = get_settings()
+    _check_budget(body.experiment, compare or [params], settings.job_time_limit_s)
     repo.lock_user(session, user_id)
+    spec = JobSpec(body.experiment, params, compare)
+    stored = repo.find_stored_result(session, [cache_key(spec, kind) for kind in DEVICE_KINDS])
+    if stored is not None:
+        # The same run has finished before: answer with its result now, not after a queue.
+        return _reuse(session, user_id, spec, stored)
     _check_limits(session, user_id)
     job = repo.add_job(
         session,
@@ -83,6 +91,42 @@ def create_job(session: Session, user_id: int, body: DemoCreate) -> DemoJob:
         ),
     )
     repo.append_event(session, job.id, "queued", {"experiment": job.experiment})
+    session.refresh(job)
+    return job
+
+
+def _reuse(session: Session, user_id: int, spec: JobSpec, source: DemoJob) -> DemoJob:
+    """A finished job carrying `source`'s result and progress, with its events written."""
+    now = utcnow()
+    events: list[tuple[str, dict[str, Any]]] = [("queued", {"experiment": spec.experiment})]
+    events += [
+        ("progress", {**e.data, "cached": True})
+        for e in repo.progress_of_attempt(session, source.id, source.attempt)
+    ]
+    assert source.result is not None
+    summary = {"test_accuracy": source.result.get("test_accuracy"), "cached_from": source.id}
+    events.append(("finished", summary))
+    job = repo.add_job(
+        session,
+        DemoJob(
+            user_id=user_id,
+            experiment=spec.experiment,
+            params=spec.params,
+            compare=spec.compare,
+            status="finished",
+            attempt=0,
+            max_attempts=get_settings().job_max_attempts,
+            event_seq=len(events),
+            cancel_requested=False,
+            result=source.result,
+            device_kind=source.device_kind,
+            cache_key=source.cache_key,
+            cached_from_id=source.id,
+            started_at=now,
+            finished_at=now,
+        ),
+    )
+    repo.insert_events(session, job.id, 0, len(events), events)
     session.refresh(job)
     return job
 
@@ -109,6 +153,19 @@ def _validated(experiment: str, params: dict[str, Any], loc: tuple[str, ...]) ->
         raise _unprocessable(("body", "experiment"), str(exc), param="experiment") from exc
     except catalog.ParamError as exc:
         raise _unprocessable((*loc, exc.param), exc.message, param=exc.param) from exc
+
+
+def _check_budget(experiment: str, variants: list[dict[str, Any]], limit_s: float) -> None:
+    """422 when the run would not finish within the job time limit on a CPU worker."""
+    try:
+        catalog.check_budget(experiment, variants, limit_s)
+    except catalog.BudgetError as exc:
+        where = ("body", "compare") if len(variants) > 1 else ("body", "params", exc.param)
+        error = _unprocessable(where, str(exc), param=exc.param)
+        error.extra.update(
+            largest=exc.largest, estimate_s=round(exc.estimate_s), limit_s=round(exc.limit_s)
+        )
+        raise error from exc
 
 
 def _unprocessable(loc: Sequence[str], message: str, *, param: str | None = None) -> AppError:
@@ -176,6 +233,8 @@ def job_read(session: Session, job: DemoJob) -> DemoRead:
         waiting_for_worker=_waiting_for_worker(session, job),
         device_kind=job.device_kind,
         cached_from=job.cached_from_id,
+        cached_from_at=finished_at(session, job.cached_from_id),
+        queue_position=repo.queue_position(session, job.id) if job.status == "queued" else None,
         error=job.error,
         started_at=job.started_at,
         last_event_id=job.event_seq,
@@ -195,9 +254,19 @@ def _waiting_for_worker(session: Session, job: DemoJob) -> bool:
     lease_s = get_settings().job_lease_s
     if job.status == "running":
         expires = job.lease_expires_at
-        # SQLite hands back naive UTC datetimes.
         return expires is not None and expires < now
     return not repo.worker_alive(session, now - timedelta(seconds=lease_s))
+
+
+def queue_position(session: Session, job_id: int) -> int:
+    """How many queued runs are ahead of this one."""
+    return repo.queue_position(session, job_id)
+
+
+def finished_at(session: Session, job_id: int | None) -> datetime | None:
+    """When the run `job_id` finished (None when it did not, or is gone)."""
+    source = repo.get_job(session, job_id) if job_id is not None else None
+    return source.finished_at if source is not None else None
 
 
 def _summary_fields(job: DemoJob) -> dict[str, Any]:

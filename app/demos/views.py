@@ -47,6 +47,7 @@ class QuestionLinkView:
     number: str
     title: str
     url: str
+    look: str = ""  # what to look at in the result to see this question's answer
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,7 @@ def field_view(name: str, schema: dict[str, Any], default: Any, lang: str) -> Fi
     kind, nullable = _schema_type(schema)
     if "enum" in schema:
         choices = [
-            ChoiceView(json=json.dumps(v), label=str(v), selected=v == default)
+            ChoiceView(json=json.dumps(v), label=value_label(v, lang), selected=v == default)
             for v in schema["enum"]
         ]
         return FieldView(name, label, help_text, "select", default, choices=choices)
@@ -172,28 +173,33 @@ def field_view(name: str, schema: dict[str, Any], default: Any, lang: str) -> Fi
     )
 
 
-def question_links(session: Session, ids: list[str]) -> list[QuestionLinkView]:
-    """Links to the questions an experiment illustrates, titled when the pack is imported."""
+def question_links(
+    session: Session, ids: list[str], exp: Experiment | None = None, lang: str = "ko"
+) -> list[QuestionLinkView]:
+    """Links to the questions an experiment illustrates, titled when the pack is imported,
+    each with what to look at in the result."""
     links = []
     for public_id in ids:
         pack, _, number = public_id.partition("/")
         snap = content.cache.snapshot(session, pack)
         question = snap.by_number.get(number) if snap else None
         title = question.title if question else ""
-        links.append(QuestionLinkView(number, title, content.question_url(pack, number)))
+        look = exp.look(public_id, lang) if exp is not None else ""
+        links.append(QuestionLinkView(number, title, content.question_url(pack, number), look))
     return links
 
 
 def experiment_view(exp: Experiment, lang: str, session: Session) -> ExperimentView:
     """An experiment as its card and its form show it, in lang."""
-    schema = exp.params_schema()["properties"]
+    schema = catalog.params_schema(exp)["properties"]
+    defaults = catalog.defaults(exp)
     return ExperimentView(
         slug=exp.slug,
         title=exp.title(lang),
         summary=exp.summary(lang),
         url=f"/demos/{exp.slug}",
-        questions=question_links(session, list(exp.questions)),
-        fields=[field_view(p.name, schema[p.name], p.default, lang) for p in exp.params],
+        questions=question_links(session, list(exp.questions), exp, lang),
+        fields=[field_view(name, prop, defaults[name], lang) for name, prop in schema.items()],
         compare_param=exp.compare_param,
         compare_values=list(exp.compare_values),
     )
@@ -244,14 +250,71 @@ def run_rows(items: list[DemoSummary], titles: dict[str, str]) -> list[RunRow]:
     ]
 
 
-def params_text(params: dict[str, Any], compare: list[dict[str, Any]] | None) -> str:
-    """The run's settings in one line; a comparison names the values that differ."""
+# How parameter values read on pages: the catalogue's values are identifiers.
+VALUE_LABELS = {
+    "sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu": "LeakyReLU",
+    "zeros": "0으로 초기화", "lecun": "LeCun", "xavier": "Xavier", "he": "He",
+    "sgd": "SGD", "momentum": "모멘텀", "nesterov": "Nesterov", "rmsprop": "RMSprop",
+    "adam": "Adam", "adagrad": "Adagrad", "mlp": "MLP", "cnn": "CNN",
+    "cross_entropy": "교차 엔트로피", "bce": "BCE", "mse": "MSE",
+    "raw": "원래 값 (0-255)", "unit": "[0, 1]", "standard": "표준화 (평균 0, 표준편차 1)",
+    "stride": "stride 합성곱", "maxpool": "max pooling",
+    "linear": "선형 모델", "deep_linear": "활성화 없는 깊은 망",
+    "overfit_one_batch": "배치 하나 과적합", "shuffled_labels": "뒤섞은 라벨",
+    "find_nan": "NaN 찾기", "sine": "sin", "square": "x²", "abs": "|x|",
+    "resident": "장치에 올려 둔 데이터", "copied_per_step": "스텝마다 복사한 데이터",
+}  # fmt: skip
+
+
+def value_label(value: Any, lang: str) -> str:
+    """A parameter value as a person reads it: "Sigmoid", "켬"/"on", "자동"/"auto", 0.01."""
+    if value is None:
+        return translate("자동", lang)
+    if isinstance(value, bool):
+        return translate("켬" if value else "끔", lang)
+    if isinstance(value, str):
+        return translate(VALUE_LABELS.get(value, value), lang)
+    return _number_text(value)
+
+
+def param_titles(exp: Experiment | None, lang: str) -> dict[str, str]:
+    """Each parameter's title in lang."""
+    if exp is None:
+        return {}
+    schema = catalog.params_schema(exp)["properties"]
+    return {name: _localised(prop, "title", lang) or name for name, prop in schema.items()}
+
+
+def _relevant(params: dict[str, Any]) -> dict[str, Any]:
+    # A model's own options only: an MLP run does not list the CNN's, and the other way round.
+    model = params.get("model")
+    skip = {"mlp": "cnn_", "cnn": "mlp_"}.get(model) if isinstance(model, str) else None
+    kept = {k: v for k, v in params.items() if skip is None or not k.startswith(skip)}
+    if "seed" in kept:  # the seed matters least to a reader: last
+        kept["seed"] = kept.pop("seed")
+    return kept
+
+
+def params_text(
+    params: dict[str, Any],
+    compare: list[dict[str, Any]] | None,
+    titles: dict[str, str] | None = None,
+    lang: str = "ko",
+) -> str:
+    """The run's settings in one line, titled and in units a person reads; a comparison names
+    the values that differ first."""
+    titles = titles or {}
+
+    def pair(name: str, value: Any) -> str:
+        return f"{titles.get(name, name)}: {value_label(value, lang)}"
+
     if not compare:
-        return ", ".join(f"{k}={_number_text(v)}" for k, v in params.items())
+        return " · ".join(pair(k, v) for k, v in _relevant(params).items())
     varied = [k for k in compare[0] if any(c.get(k) != compare[0].get(k) for c in compare)]
-    common = ", ".join(f"{k}={_number_text(v)}" for k, v in params.items() if k not in varied)
-    sides = " | ".join(", ".join(f"{k}={_number_text(c.get(k))}" for k in varied) for c in compare)
-    return f"{sides}  ·  {common}" if common else sides
+    sides = " | ".join(", ".join(value_label(c.get(k), lang) for k in varied) for c in compare)
+    head = f"{', '.join(titles.get(k, k) for k in varied)}: {sides}"
+    common = " · ".join(pair(k, v) for k, v in _relevant(params).items() if k not in varied)
+    return f"{head}  ·  {common}" if common else head
 
 
 # ---- text for the scripts -------------------------------------------------------------------
@@ -306,6 +369,16 @@ RUN_TEXT = {
     "monitors": "함께 기록한 손실",
     "noProgress": "기록된 진행 상황이 없습니다.",
     "gradNorms": "층별 기울기 노름 (로그 눈금)",
+    "auto": "자동",
+    "on": "켬",
+    "off": "끔",
+    "seconds": "초",
+    "queueNext": "대기열 맨 앞입니다. 곧 시작합니다.",
+    "queueAhead": "대기열에서 앞에 {n}개가 기다리고 있습니다.",
+    "percentDone": "{p}% 완료",
+    "timeLeft": "약 {s}초 남음",
+    "cachedFrom": "같은 설정의 실행(#{id}, {t})에서 저장된 결과를 바로 보여 줍니다.",
+    "codeLines": "빈 줄을 뺀 {n}줄, 그중 역전파 {b}줄 (표시된 줄)",
 }
 CURVE_LABELS = {
     "train": "학습",
@@ -347,6 +420,29 @@ METRIC_LABELS = {
     "data": "데이터",
     "gpu_available": "GPU 사용 가능",
     "memory": "메모리",
+    "kinks": "꺾이는 점의 위치",
+    "train_loss": "최종 학습 손실",
+    "min": "최소",
+    "max": "최대",
+    "mean": "평균",
+    "barrier": "두 해 사이 손실 언덕의 높이",
+    "best_lr": "가장 좋은 학습률",
+    "best_batch_size": "가장 좋은 배치 크기",
+    "fitted_temperature": "검증 절반에 맞춘 온도",
+    "true_label_of_example": "예시 이미지의 정답",
+    "graph_nodes": "그래프 노드 수",
+    "best_epoch": "가장 좋은 에폭",
+    "stopped_early_at": "조기 종료한 에폭",
+    "weights": "가중치",
+    "gradients": "기울기",
+    "optimizer_state": "옵티마이저 상태",
+    "activations": "활성값",
+    "saved_activations": "역전파용으로 저장한 활성값",
+    "inputs": "입력",
+    "total": "합계",
+    "cuda_peak_step": "CUDA 스텝 최대 사용량",
+    "estimated": "추정",
+    "measured": "측정",
 }
 
 
@@ -354,13 +450,126 @@ def _translated(table: dict[str, str], lang: str) -> dict[str, str]:
     return {key: translate(text, lang) for key, text in table.items()}
 
 
-def run_text(lang: str) -> dict[str, Any]:
-    """Every string demo-run.js shows, in lang."""
+def run_text(lang: str, exp: Experiment | None = None) -> dict[str, Any]:
+    """Every string the run page's scripts show, in lang, with the experiment's parameter
+    titles and how its values read."""
     text: dict[str, Any] = _translated(RUN_TEXT, lang)
+    text["params"] = param_titles(exp, lang)
+    text["values"] = {value: translate(label, lang) for value, label in VALUE_LABELS.items()}
     text["status"] = _translated(STATUS_LABELS, lang)
     text["metrics"] = _translated(METRIC_LABELS, lang)
     text["curves"] = _translated(CURVE_LABELS, lang)
     return text
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    label: str
+    accuracy: str
+    loss: str
+    seconds: str
+    params: str
+
+
+@dataclass(frozen=True)
+class TableView:
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """A finished run's results as text, rendered with the page so it reads before (and
+    without) its scripts; the scripts then add the charts."""
+
+    summary: list[SummaryRow]
+    tables: list[TableView]
+    classifier: bool
+
+
+def _local(label: Any, lang: str) -> str:
+    if isinstance(label, dict):
+        return str(label.get(lang) or label.get("en") or "")
+    return "" if label is None else str(label)
+
+
+def _cell(value: Any, percent: bool, lang: str) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return value_label(value, lang)
+    if isinstance(value, int | float) and percent:
+        return f"{100 * value:.2f}%"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return (
+            f"{value:.3e}"
+            if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5)
+            else (f"{value:.4f}".rstrip("0").rstrip("."))
+        )
+    return _local(value, lang)
+
+
+def result_view(job: Any, lang: str) -> ResultView | None:
+    """The finished run's summary table and measurement tables, or None before it finishes."""
+    if job.status != "finished" or not isinstance(job.result, dict):
+        return None
+    runs = job.result.get("variants") or [job.result]
+    sets = job.compare or [job.params]
+    varied = [k for k in sets[0] if any(c.get(k) != sets[0].get(k) for c in sets)]
+    summary = []
+    for i, run in enumerate(runs):
+        params = sets[i] if i < len(sets) else {}
+        label = ", ".join(value_label(params.get(k), lang) for k in varied) or translate(
+            "실행", lang
+        )
+        seconds = run.get("train_time_s") or run.get("wall_time_s") or 0
+        summary.append(
+            SummaryRow(
+                label=label,
+                accuracy=_cell(run.get("test_accuracy"), True, lang),
+                loss=_cell(run.get("test_loss"), False, lang),
+                seconds=f"{seconds:.2f} {translate('초', lang)}",
+                params=_cell(run.get("params_count"), False, lang),
+            )
+        )
+    tables = []
+    for run, params in zip(runs, sets, strict=False):
+        prefix = ", ".join(value_label(params.get(k), lang) for k in varied)
+        for table in run.get("tables") or []:
+            percent = set(table.get("percent") or [])
+            title = _local(table.get("title"), lang)
+            tables.append(
+                TableView(
+                    title=f"{prefix} · {title}" if prefix else title,
+                    columns=[_local(c, lang) for c in table.get("columns", [])],
+                    rows=[
+                        [_cell(v, i in percent, lang) for i, v in enumerate(row)]
+                        for row in table.get("rows", [])
+                    ],
+                )
+            )
+    classifier = all(isinstance(r.get("confusion_matrix"), list) for r in runs)
+    return ResultView(summary=summary, tables=tables, classifier=classifier)
+
+
+def progress_text(session: Session, job: Any, lang: str) -> str:
+    """What the page says before its scripts run: the place in the queue, or the stored run
+    that answered this one."""
+    if job.status == "queued":
+        ahead = service.queue_position(session, job.id)
+        if ahead == 0:
+            return translate(RUN_TEXT["queueNext"], lang)
+        return translate(RUN_TEXT["queueAhead"], lang).replace("{n}", str(ahead))
+    if job.status == "finished" and job.cached_from_id is not None:
+        when = service.finished_at(session, job.cached_from_id)
+        text = translate(RUN_TEXT["cachedFrom"], lang)
+        return text.replace("{id}", str(job.cached_from_id)).replace(
+            "{t}", when.strftime("%H:%M UTC") if when else ""
+        )
+    return ""
 
 
 # ---- routes ---------------------------------------------------------------------------------
@@ -397,8 +606,10 @@ def run_page(run_id: DbId, request: Request, session: SessionDep, user: PageUser
         "run": job,
         "exp_title": title,
         "exp_url": f"/demos/{job.experiment}",
-        "params_text": params_text(job.params, job.compare),
-        "js_text": run_text(lang),
+        "params_text": params_text(job.params, job.compare, param_titles(exp, lang), lang),
+        "progress_text": progress_text(session, job, lang),
+        "result_view": result_view(job, lang),
+        "js_text": run_text(lang, exp),
         "STATUS_LABELS": STATUS_LABELS,
     }
     return render(request, "demos/run.html", context)

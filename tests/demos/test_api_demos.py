@@ -42,6 +42,25 @@ def test_experiments_are_public_with_schemas_and_questions(client: TestClient) -
     assert {"activations", "optimizers", "batch-size"} <= set(by_slug)
 
 
+def test_experiments_answer_forty_of_the_seed_questions_each_saying_what_to_look_at(
+    client: TestClient,
+) -> None:
+    import re
+
+    from tests.conftest import ROOT
+
+    seed = re.findall(r"^## #(\S+)", (ROOT / "content" / "deep-learning.md").read_text(), re.M)
+    assert len(seed) == 47
+    listed = client.get("/api/v1/experiments").json()
+    linked = {q for e in listed for q in e["questions"]}
+    assert linked <= {f"deep-learning/{n}" for n in seed}
+    assert len(linked) >= 40
+    for experiment in listed:
+        assert [a["question"] for a in experiment["answers"]] == experiment["questions"]
+        assert all(a["look"]["ko"] and a["look"]["en"] for a in experiment["answers"])
+        assert 0 < experiment["default_estimate_s"] <= 30
+
+
 def test_queueing_needs_an_account(client: TestClient) -> None:
     r = client.post("/api/v1/demos", json={"experiment": "architecture"})
     assert r.status_code == 401
@@ -102,6 +121,41 @@ def test_bad_parameters_are_422_naming_the_parameter(
     assert problem["param"] == param
     assert problem["errors"][0]["loc"] == loc
     assert param in problem["detail"]
+
+
+def test_a_queued_run_knows_its_place_in_the_queue(
+    client: TestClient, alice: ApiUser, bob: ApiUser
+) -> None:
+    first = post(client, alice, experiment="architecture", params={**TINY, "seed": 101}).json()
+    second = post(client, bob, experiment="architecture", params={**TINY, "seed": 102}).json()
+    ahead = second["queue_position"] - first["queue_position"]
+    assert ahead == 1 and first["queue_position"] >= 0
+    client.post(f"/api/v1/demos/{first['id']}/cancel", headers=alice.headers)
+    again = client.get(f"/api/v1/demos/{second['id']}", headers=bob.headers).json()
+    assert again["queue_position"] == second["queue_position"] - 1
+
+
+def test_a_run_that_cannot_finish_in_time_is_422_with_the_largest_value_that_fits(
+    client: TestClient, alice: ApiUser
+) -> None:
+    # overfitting at its maximum needs far more than the 300 s a job may run on a CPU worker.
+    params = {"train_subset": 58000, "epochs": 100, "width": 1024, "depth": 4}
+    r = post(client, alice, experiment="overfitting", params=params)
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["param"] == "epochs"
+    assert problem["errors"][0]["loc"] == ["body", "params", "epochs"]
+    assert problem["limit_s"] == 300 and problem["estimate_s"] > 300
+    assert f"the largest epochs that fits is {problem['largest']}" in problem["detail"]
+    # The suggested value is accepted.
+    fits = post(client, alice, experiment="overfitting",
+                params={**params, "epochs": problem["largest"]})  # fmt: skip
+    assert fits.status_code == 202, fits.text
+    # A comparison counts every variant: each alone fits, four together do not.
+    big = {**params, "epochs": problem["largest"]}
+    r = post(client, alice, experiment="overfitting", params=big,
+             compare=[0.0, 0.001, 0.01, 0.1])  # fmt: skip
+    assert r.status_code == 422 and r.json()["errors"][0]["loc"] == ["body", "compare"]
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,7 @@ def test_run_a_demo_and_draw_a_digit(
     log_in(page, db, live_server)
     page.add_init_script(RECORD_POINTS)
     page.goto(f"{live_server}/demos/architecture")
+    page.uncheck("#compare-on")  # the experiment's default is its comparison; one model here
     # A small CNN on a few thousand images, two epochs: seconds, and far better than chance.
     # A fresh seed, so the run is trained (not served from an identical stored run).
     fill(page, {"model": "cnn", "train_subset": 3000, "epochs": 2, "batch_size": 64,
@@ -181,7 +182,13 @@ def test_compare_runs_share_one_chart(
         "document.getElementById('demo-run').dataset.result === 'shown'", timeout=RUN_TIMEOUT_MS
     )
     legend = page.text_content("#chart-loss .u-legend")
-    assert "activation=tanh" in legend and "activation=relu" in legend
+    # Each variant is named by its value, as a person says it; the line style tells train from
+    # test (the key under the charts), and the swatches are drawn in those styles.
+    assert "Tanh" in legend and "ReLU" in legend and "activation" not in legend
+    styles = page.eval_on_selector_all(
+        "#chart-loss .u-legend .u-marker", "ms => ms.map((m) => getComputedStyle(m).borderStyle)"
+    )
+    assert "solid" in styles and "dotted" in styles
     assert page.locator("#summary-body tr").count() == 2
     assert page.locator("#variant-picker button").count() == 2
     page.click("#variant-picker button >> nth=1")
@@ -194,3 +201,56 @@ def test_compare_runs_share_one_chart(
     both = probabilities(page)
     assert len(both) == 2 and all(sum(p) == pytest.approx(1.0, abs=1e-6) for p in both)
     assert stored_sample_gap(page) < 1e-3
+
+
+@pytest.mark.parametrize(
+    ("slug", "values", "compare"),
+    [
+        ("relu-curve", {"steps": 300}, True),
+        ("from-scratch", {"train_subset": 1000}, False),
+        ("debugging", {"steps": 40}, True),
+    ],
+)
+def test_new_experiments_show_their_measurements(
+    page: Any,
+    live_server: str,
+    db: Session,
+    start_worker: StartWorker,
+    slug: str,
+    values: dict[str, Any],
+    compare: bool,
+) -> None:
+    """A sample of the experiments that measure their own things, end to end: form, worker,
+    live progress, then their charts, tables and code on the run page."""
+    start_worker()
+    log_in(page, db, live_server)
+    page.goto(f"{live_server}/demos/{slug}")
+    # Comparisons are the default for experiments that compare.
+    assert page.is_checked("#compare-on")
+    if not compare:
+        page.uncheck("#compare-on")
+    fill(page, {**values, "seed": random.randrange(1, 2**31 - 1)})
+    page.click("#run-button")
+    page.wait_for_url("**/demos/runs/*")
+    page.wait_for_function(
+        "document.getElementById('demo-run').dataset.result === 'shown'", timeout=RUN_TIMEOUT_MS
+    )
+    assert page.get_attribute("#demo-run", "data-status") == "finished"
+    assert page.is_visible("#custom-section")
+    assert not page.is_visible("#classifier-result")  # no confusion matrix to show
+    run = page.evaluate("window.MogiDemoRun.run")
+    results = run["result"].get("variants") or [run["result"]]
+    tables = sum(len(r["tables"]) for r in results)
+    assert page.locator("#custom .custom-table").count() == tables > 0
+    charts = len(results[0]["charts"])
+    page.wait_for_function(f"document.querySelectorAll('#custom .uplot').length === {charts}")
+    # Numbers read as numbers: no raw objects, no None.
+    text = page.text_content("#custom")
+    assert "[object Object]" not in text and "None" not in text and "undefined" not in text
+    if slug == "from-scratch":
+        assert (
+            page.locator("#custom .code-line.marked").count()
+            == results[0]["code"]["backprop_lines"]
+        )
+    if compare:
+        assert page.locator("#summary-body tr").count() == len(results) > 1

@@ -210,3 +210,38 @@ def test_a_failed_run_says_why(page: Any, live_server: str, db: Session) -> None
     assert "killed by signal 9" in page.text_content("#run-problem p")
     assert page.is_hidden("#run-loading") and page.is_hidden("#run-cancel")
     assert page.is_hidden("#run-result")
+
+
+def test_a_finished_run_reads_on_a_phone(phone_page: Any, live_server: str, db: Session) -> None:
+    """390 px: the whole confusion matrix is on screen, the results table does not wrap letter
+    by letter, and the settings read as a person would write them."""
+    user = log_in(phone_page, db, live_server)
+    job = service.create_job(
+        db, user.id, DemoCreate(experiment="architecture", params={"model": "mlp"})
+    )
+    matrix = [[980 if i == j else 3 for j in range(10)] for i in range(10)]
+    job.status, job.result = "finished", {
+        "device": "cpu", "torch_version": "2.13.0+cpu", "test_accuracy": 0.9812,
+        "test_loss": 0.07, "train_time_s": 3.25, "params_count": 203530, "history": [],
+        "confusion_matrix": matrix, "samples": [], "layer_stats": [], "extra": {},
+    }  # fmt: skip
+    db.commit()
+    phone_page.goto(f"{live_server}/demos/runs/{job.id}")
+    phone_page.wait_for_function("document.getElementById('demo-run').dataset.result === 'shown'")
+    matrix_box = phone_page.locator("#confusion").bounding_box()
+    assert matrix_box["x"] >= 0 and matrix_box["x"] + matrix_box["width"] <= 390
+    overflow = phone_page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    # One line per cell: a cell's height is about one line of text.
+    heights = phone_page.eval_on_selector_all(
+        "#summary-body td, #summary-body th", "cells => cells.map((c) => c.offsetHeight)"
+    )
+    line = phone_page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('#summary-body td')).lineHeight)"
+    )
+    assert max(heights) < 2.2 * line
+    settings = phone_page.text_content(".run-params")
+    assert "None" not in settings and "False" not in settings and "cnn_" not in settings
+    assert "모델: MLP" in settings and "CNN" not in settings

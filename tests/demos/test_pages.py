@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.demos import service
 from app.demos.models import DemoJob
+from models import catalog
 from models.catalog import EXPERIMENTS
 from tests.factories import make_user, make_web_session
 
@@ -131,30 +132,31 @@ def test_form_is_generated_from_the_schema_with_defaults_and_bounds(
         r = client.get(f"/demos/{exp.slug}?lang={lang}")
         assert r.status_code == 200, exp.slug
         page = Elements(r.text)
-        schemas = exp.params_schema()["properties"]
-        for param in exp.params:
-            schema, control = schemas[param.name], page.by_id(f"param-{param.name}")
+        schemas = catalog.params_schema(exp)["properties"]
+        for name, default in catalog.defaults(exp).items():
+            schema, control = schemas[name], page.by_id(f"param-{name}")
+            kind = schema["type"][0] if isinstance(schema["type"], list) else schema["type"]
             if "enum" in schema:
                 options = [a for tag, a in page.tags if tag == "option" and "selected" in a]
-                assert any(o.get("value") == json.dumps(param.default) for o in options), param.name
-            elif param.type == "boolean":
+                assert any(o.get("value") == json.dumps(default) for o in options), name
+            elif kind == "boolean":
                 assert control.get("type") == "checkbox"
-                assert ("checked" in control) == bool(param.default), param.name
+                assert ("checked" in control) == bool(default), name
             else:
-                assert control.get("type") == "number", param.name
-                if param.default is None:  # nullable: empty means "the experiment picks"
+                assert control.get("type") == "number", name
+                if default is None:  # nullable: empty means "the experiment picks"
                     assert control["value"] == "" and "required" not in control
                 else:
-                    assert float(str(control["value"])) == pytest.approx(float(param.default))
+                    assert float(str(control["value"])) == pytest.approx(float(default))
                     assert "required" in control
                 if "minimum" in schema:
                     assert float(str(control["min"])) == pytest.approx(schema["minimum"])
                 if "maximum" in schema:
                     assert float(str(control["max"])) == pytest.approx(schema["maximum"])
-                if param.type == "integer":
+                if kind == "integer":
                     assert control["step"] == "1"
-                label = param.title_en if lang == "en" else param.title_ko
-                assert f'for="param-{param.name}">{escape(label)}</label>' in r.text
+                label = schema["title"] if lang == "en" else schema["title_ko"]
+                assert f'for="param-{name}">{escape(label)}</label>' in r.text
         assert page.by_id("compare-on").get("type") == "checkbox"
 
 
@@ -245,6 +247,9 @@ def test_question_page_links_its_experiments(client: TestClient, seeded: str) ->
     assert r.status_code == 200
     assert "직접 실험해 보기" in r.text
     assert f"/demos/{exp.slug}" in Elements(r.text).links()
+    # What to look at in the result for this very question.
+    look = exp.look(public_id, "ko")
+    assert look and look[:12] in r.text
     # A question no experiment illustrates gets no panel.
     illustrated = {q for e in list(EXPERIMENTS.values()) for q in e.questions}
     plain = next(
@@ -279,3 +284,33 @@ def test_run_page_in_english(client: TestClient, db: Session) -> None:
     text = json.loads(Elements(r.text).script_text("demo-run-text"))
     assert text["status"]["running"] == "Training"
     assert text["curves"]["validation"] == "validation"
+
+
+def test_a_finished_runs_results_are_on_the_page_itself(client: TestClient, db: Session) -> None:
+    """The page of a finished run carries its results as text, before any script runs:
+    the summary in readable units, and an experiment's own tables."""
+    user = logged_in(client, db)
+    job = queue_run(db, user)
+    job.experiment, job.params = "bias", {"bias": False, "seed": 0}
+    job.status, job.result = "finished", {
+        "test_accuracy": 0.9036, "test_loss": None, "train_time_s": 0.0, "wall_time_s": 3.16,
+        "params_count": 50890, "charts": [], "images": [], "code": None, "extra": {},
+        "tables": [{
+            "title": {"ko": "결과", "en": "Results"},
+            "columns": [{"ko": "곡선 MSE", "en": "curve MSE"},
+                        {"ko": "x = 0에서의 출력", "en": "output at x = 0"},
+                        {"ko": "MNIST 테스트 정확도", "en": "MNIST test accuracy"}],
+            "rows": [[1.1679, 0.0, 0.9036]],
+            "percent": [2],
+        }],
+    }  # fmt: skip
+    db.commit()
+    r = client.get(f"/demos/runs/{job.id}?lang=en")
+    page = Elements(r.text)
+    assert "hidden" not in page.by_id("run-result")
+    assert "hidden" not in page.by_id("custom-section")
+    assert "hidden" in page.by_id("classifier-result")  # no confusion matrix to show
+    assert "<td>90.36%</td>" in r.text and "3.16 s" in r.text and "50,890" in r.text
+    assert "output at x = 0" in r.text and "<td>90.36%</td>" in r.text
+    # The settings line reads as a person writes them.
+    assert "Use biases: off" in r.text and "None" not in r.text and "False" not in r.text

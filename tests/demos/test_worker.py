@@ -73,9 +73,15 @@ def test_identical_run_is_served_from_the_stored_result(
 ) -> None:
     params = fresh(TINY)
     first = wait_status(client, alice, submit(client, alice, params), ("finished",))
-    second_id = submit(client, bob, params)
+    # Answered at once, when it is submitted: no queue, no worker.
+    r = client.post(
+        "/api/v1/demos", json={"experiment": "architecture", "params": params}, headers=bob.headers
+    )
+    assert r.status_code == 202 and r.json()["status"] == "finished"
+    second_id = r.json()["id"]
     second = wait_status(client, bob, second_id, ("finished",))
     assert second["cached_from"] == first["id"]
+    assert second["cached_from_at"] is not None
     assert second["result"]["test_accuracy"] == first["result"]["test_accuracy"]
     assert len(second["progress"]) == len(first["progress"])
     # A different seed is a different run.

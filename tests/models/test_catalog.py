@@ -9,12 +9,17 @@ import sys
 
 import pytest
 
+from models import catalog
 from models.catalog import (
     EXPERIMENTS,
+    BudgetError,
     ParamError,
     UnknownExperiment,
     catalogue_json,
+    check_budget,
     compare_variants,
+    defaults,
+    params_schema,
     parse_assignments,
     validate_params,
 )
@@ -29,50 +34,69 @@ REQUIRED_QUESTIONS = {
     "input-normalization": ["4"],
     "overfitting": ["6", "15", "15-3"],
     "architecture": ["18", "19", "19-1"],
-    "loss": ["19-3"],
+    "loss": ["19-3", "2"],
     "device": ["20", "20-1", "20-3"],
 }
 
 
 def test_catalogue_has_every_experiment_with_its_questions() -> None:
     for slug, numbers in REQUIRED_QUESTIONS.items():
-        assert EXPERIMENTS[slug].questions == tuple(f"deep-learning/{n}" for n in numbers)
+        assert EXPERIMENTS[slug].questions[: len(numbers)] == tuple(
+            f"deep-learning/{n}" for n in numbers
+        )
     for experiment in EXPERIMENTS.values():
         assert experiment.title_ko and experiment.title_en
         assert experiment.summary_ko and experiment.summary_en
         assert all(re.fullmatch(r"deep-learning/\d+(-\d+)?", q) for q in experiment.questions)
+        # Every question says what to look at in the result, in both languages.
+        assert all(a.look_ko and a.look_en for a in experiment.answers)
+
+
+def test_catalogue_finds_every_module_of_the_package() -> None:
+    # Adding an experiment is adding a module: each module of models/experiments that is not a
+    # shared piece (`_name`) declares one, and the catalogue lists it.
+    import pkgutil
+
+    from models import experiments
+
+    modules = [m.name for m in pkgutil.iter_modules(experiments.__path__)]
+    declared = [m for m in modules if not m.startswith("_")]
+    assert len(EXPERIMENTS) == len(declared)
+    assert {e.slug.replace("-", "_") for e in EXPERIMENTS.values()} == set(declared)
 
 
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))
 def test_defaults_validate_and_round_trip(slug: str) -> None:
     experiment = EXPERIMENTS[slug]
-    defaults = validate_params(slug, {})
-    assert defaults == experiment.defaults()
-    assert validate_params(slug, defaults) == defaults
-    assert "seed" in defaults
+    given = validate_params(slug, {})
+    assert given == defaults(experiment)
+    assert validate_params(slug, given) == given
+    assert "seed" in given
 
 
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))
 def test_schema_describes_every_parameter(slug: str) -> None:
     experiment = EXPERIMENTS[slug]
-    schema = experiment.params_schema()
+    schema = params_schema(experiment)
     assert schema["additionalProperties"] is False
-    for param in experiment.params:
-        entry = schema["properties"][param.name]
-        assert entry["default"] == param.default
+    assert list(schema["properties"])[-1] == "seed"
+    for name, default in defaults(experiment).items():
+        entry = schema["properties"][name]
+        assert entry["default"] == default
         assert entry["title"] and entry["title_ko"]
-        if param.type in ("integer", "number"):
+        kind = entry["type"][0] if isinstance(entry["type"], list) else entry["type"]
+        if kind in ("integer", "number"):
             assert entry["minimum"] <= entry["maximum"]
-            if param.default is not None:
-                assert entry["minimum"] <= param.default <= entry["maximum"]
-        if param.type == "string":
-            assert param.default in entry["enum"]
+            if default is not None:
+                assert entry["minimum"] <= default <= entry["maximum"]
+        if "enum" in entry:
+            assert default in entry["enum"]
 
 
 @pytest.mark.parametrize("slug", list(EXPERIMENTS))
 def test_compare_values_are_valid_variants(slug: str) -> None:
     experiment = EXPERIMENTS[slug]
-    experiment.param(experiment.compare_param)
+    assert experiment.compare_param in experiment.params_model.model_fields
     variants = compare_variants(slug)
     assert 2 <= len(variants) <= 4
     assert [v[experiment.compare_param] for v in variants] == list(experiment.compare_values)
@@ -153,3 +177,32 @@ def test_catalogue_json_is_plain_json() -> None:
 def test_catalogue_does_not_import_torch() -> None:
     code = "import sys, models.catalog; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+@pytest.mark.parametrize("slug", list(EXPERIMENTS))
+def test_default_runs_fit_well_within_the_time_limit(slug: str) -> None:
+    # The default run (the comparison) is estimated at 30 s or less on a 2-core CPU worker.
+    assert catalog.estimate_s(slug, compare_variants(slug)) <= 30
+    check_budget(slug, compare_variants(slug), 300)
+
+
+def test_a_run_that_cannot_finish_names_the_largest_value_that_fits() -> None:
+    too_long = validate_params("overfitting", {"train_subset": 58000, "epochs": 100,
+                                               "width": 1024, "depth": 4})  # fmt: skip
+    with pytest.raises(BudgetError) as caught:
+        check_budget("overfitting", [too_long], 300)
+    error = caught.value
+    assert error.param == "epochs" and error.estimate_s > 300
+    assert error.largest is not None and 1 <= error.largest < 100
+    # The suggestion fits, and one more does not.
+    check_budget("overfitting", [{**too_long, "epochs": error.largest}], 300)
+    with pytest.raises(BudgetError):
+        check_budget("overfitting", [{**too_long, "epochs": error.largest + 1}], 300)
+    assert "largest epochs that fits is" in str(error)
+
+
+def test_a_run_that_cannot_fit_at_all_says_so() -> None:
+    with pytest.raises(BudgetError) as caught:
+        check_budget("overfitting", [validate_params("overfitting", {})], 1)
+    assert caught.value.largest is None
+    assert "no value of it fits" in str(caught.value)

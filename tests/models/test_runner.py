@@ -9,15 +9,14 @@ from typing import Any
 import pytest
 import torch
 
-from models.catalog import EXPERIMENTS
 from models.runner import DeviceError, TrainingStopped, resolve_device, run_experiment
 from tests.models.inference_reference import forward
 
 # A few hundred steps at most on a subset; each threshold is far above chance (10%) and a little
 # below what the run reaches, which is deterministic on the CPU for a given seed.
 TINY: list[tuple[str, dict[str, Any], float]] = [
-    ("activations", {"train_subset": 3000, "depth": 3, "width": 64}, 0.80),
-    ("initialization", {"train_subset": 3000, "depth": 3, "width": 64}, 0.80),
+    ("activations", {"train_subset": 3000, "depth": 3, "width": 64, "epochs": 3}, 0.80),
+    ("initialization", {"train_subset": 3000, "depth": 3, "width": 64, "epochs": 3}, 0.80),
     ("optimizers", {"train_subset": 3000, "width": 64}, 0.78),
     ("batch-size", {"train_subset": 3000, "width": 64}, 0.75),
     ("normalization", {"train_subset": 3000, "depth": 2, "width": 64}, 0.83),
@@ -30,6 +29,7 @@ TINY: list[tuple[str, dict[str, Any], float]] = [
     ("loss", {"train_subset": 3000, "width": 64, "lr": 0.003}, 0.78),
     ("device", {"model": "mlp", "train_subset": 3000, "batch_size": 64, "benchmark_steps": 5},
      0.85),
+    ("linear-models", {"model": "deep_linear", "train_subset": 3000, "epochs": 1}, 0.80),
 ]  # fmt: skip
 RESULT_KEYS = {
     "experiment", "params", "device", "device_name", "torch_version", "threads", "test_accuracy",
@@ -37,7 +37,7 @@ RESULT_KEYS = {
     "diverged", "history", "confusion_matrix", "samples", "layer_stats", "extra", "inference",
 }  # fmt: skip
 EVENT_KEYS = {"type", "epoch", "step", "elapsed_s", "loss", "train_accuracy", "test_accuracy",
-              "test_loss", "lr", "grad_norms"}  # fmt: skip
+              "test_loss", "lr", "grad_norms", "progress"}  # fmt: skip
 
 
 def _run(mnist, slug: str, params: dict[str, Any], **kw: Any) -> tuple[dict, list[dict]]:  # noqa: ANN001
@@ -155,12 +155,6 @@ def test_should_stop_interrupts_between_steps(mnist) -> None:  # noqa: ANN001
     with pytest.raises(TrainingStopped):
         _run(mnist, "loss", {"train_subset": 1000}, should_stop=should_stop)
     assert len(calls) == 4
-
-
-def test_every_experiment_has_a_planner() -> None:
-    from models.runner import PLANNERS
-
-    assert set(PLANNERS) == set(EXPERIMENTS)
 
 
 def test_resolve_device() -> None:
