@@ -190,6 +190,9 @@ EN: dict[str, str] = {
     "그래프 노드 수": "graph nodes",
     "꺾이는 점의 위치": "where the kinks are",
     "대기열 맨 앞입니다. 곧 시작합니다.": "Next in the queue; starting soon.",
+    "지금 실행 중인 워커가 없습니다. 워커가 다시 시작되면 이어서 실행됩니다.": (
+        "No worker is running right now. The run goes on once a worker starts again."
+    ),
     "대기열에서 앞에 {n}개가 기다리고 있습니다.": "{n} runs are ahead in the queue.",
     "두 해 사이 손실 언덕의 높이": "height of the loss bump between two solutions",
     "뒤섞은 라벨": "shuffled labels",

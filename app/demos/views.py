@@ -375,6 +375,7 @@ RUN_TEXT = {
     "seconds": "초",
     "queueNext": "대기열 맨 앞입니다. 곧 시작합니다.",
     "queueAhead": "대기열에서 앞에 {n}개가 기다리고 있습니다.",
+    "noWorker": "지금 실행 중인 워커가 없습니다. 워커가 다시 시작되면 이어서 실행됩니다.",
     "percentDone": "{p}% 완료",
     "timeLeft": "약 {s}초 남음",
     "cachedFrom": "같은 설정의 실행(#{id}, {t})에서 저장된 결과를 바로 보여 줍니다.",

@@ -245,3 +245,22 @@ def test_a_finished_run_reads_on_a_phone(phone_page: Any, live_server: str, db: 
     settings = phone_page.text_content(".run-params")
     assert "None" not in settings and "False" not in settings and "cnn_" not in settings
     assert "모델: MLP" in settings and "CNN" not in settings
+
+
+def test_a_run_with_no_worker_alive_says_it_waits_for_one(
+    page: Any, live_server: str, db: Session
+) -> None:
+    from sqlalchemy import delete
+
+    from app.demos.models import DemoWorker
+
+    user = log_in(page, db, live_server)
+    db.execute(delete(DemoWorker))  # no worker runs in this module
+    job = service.create_job(db, user.id, DemoCreate(experiment="activations"))
+    db.commit()
+    page.goto(f"{live_server}/demos/runs/{job.id}?lang=en")
+    page.wait_for_function("document.getElementById('demo-run').dataset.status === 'queued'")
+    page.wait_for_function(
+        "(document.getElementById('run-progress').textContent || '').includes('No worker')"
+    )
+    assert page.is_visible("#run-progress")

@@ -58,14 +58,20 @@
 
   // ---- progress, time left, place in the queue -------------------------------------------
 
-  /** While queued, re-read the run now and then: its place moves as others finish. */
+  /** While queued or running, re-read the run now and then: its place moves as others finish,
+   *  and a run whose worker is gone says it waits for one (the stream itself goes quiet). */
   function pollQueue() {
     if (state.queuePoll) return;
     state.queuePoll = setInterval(async () => {
-      if (state.status !== "queued") { clearInterval(state.queuePoll); state.queuePoll = null; return; }
+      if (state.status !== "queued" && state.status !== "running") {
+        clearInterval(state.queuePoll); state.queuePoll = null; return;
+      }
       try {
         const run = await fetchRun();
-        if (state.run) state.run.queue_position = run.queue_position;
+        if (state.run) {
+          state.run.queue_position = run.queue_position;
+          state.run.waiting_for_worker = run.waiting_for_worker;
+        }
         renderProgress();
       } catch (_) { /* the stream's own retries tell when the server is back */ }
     }, 5000);
@@ -84,8 +90,10 @@
     if (!line) return;
     const run = state.run || {};
     let text = "";
-    if (state.status === "queued") {
-      pollQueue();
+    if (state.status === "queued" || state.status === "running") pollQueue();
+    if ((state.status === "queued" || state.status === "running") && run.waiting_for_worker) {
+      text = T.noWorker;
+    } else if (state.status === "queued") {
       const ahead = run.queue_position;
       text = typeof ahead === "number"
         ? (ahead === 0 ? T.queueNext : T.queueAhead.replace("{n}", ahead)) : T.waiting;
