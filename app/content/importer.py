@@ -340,7 +340,7 @@ def _content_hash(text: str, meta: PackMeta, remote_image_base: str, ctx: Render
     return hashlib.sha256(head.encode() + b"\0" + text.encode()).hexdigest()
 
 
-SEARCH_VERSION = "1"
+SEARCH_VERSION = "2"
 
 
 def _render(entry: ParsedEntry, ctx: RenderContext) -> _Rendered:

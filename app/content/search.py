@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 MAX_QUERY_CHARS = 200
-TITLE_BOOST = 2.0
+TITLE_BOOST = 3.0
 EXPANSION_WEIGHT = 0.7
 PARTIAL_WEIGHT = 0.5  # a query word that is only part of known terms ("규화" in 정규화)
 MAX_PARTIAL_TERMS = 8
@@ -154,7 +154,7 @@ def extract_glossary(markdown: str) -> list[list[str]]:
         pairs.append([ko.strip(), en.strip()])
     seen: set[tuple[str, str]] = set()
     out: list[list[str]] = []
-    for ko, en in pairs:
+    for ko, en in ((_term_words(ko), en) for ko, en in pairs):
         key = (normalize(ko), normalize(en))
         # "변수 X(x)" and one-letter English say nothing; a long Korean phrase is a sentence.
         if len(key[1].replace(" ", "")) < 2 or len(key[0]) > 12 or key in seen:
@@ -162,6 +162,17 @@ def extract_glossary(markdown: str) -> list[list[str]]:
         seen.add(key)
         out.append([ko.strip(), en.strip()])
     return out
+
+
+def _term_words(phrase: str) -> str:
+    """"이는 오버피팅" -> "오버피팅": words before the term that end in a particle are not it."""
+    words = phrase.split()
+    while len(words) > 1 and (words[0] in _LEADING or words[0][-1] in "는은를을가의도에로와과"):
+        words.pop(0)
+    return " ".join(words)
+
+
+_LEADING = {"이", "그", "즉", "또한", "및", "바로", "흔히", "보통", "주로", "이를"}
 
 
 def read_curated_glossary(path: Path) -> list[list[str]]:
@@ -290,11 +301,13 @@ class SearchIndex:
     def _korean(self, word: str) -> list[str]:
         if word in self.vocabulary:
             return [word]
-        for candidate in [word] + [word[: -len(s)] for s in _SUFFIXES if word.endswith(s)]:
-            if not candidate:
-                continue
+        # Without a particle or ending first ("정규화를" -> 정규화), then split into known terms
+        # ("배치정규화" -> 배치, 정규화), the bare word last.
+        stripped = [word[: -len(s)] for s in _SUFFIXES if word.endswith(s) and len(word) > len(s)]
+        for candidate in stripped:
             if candidate in self.vocabulary:
                 return [candidate]
+        for candidate in [*stripped, word]:
             pieces = self._segment(candidate)
             if pieces:
                 return pieces
