@@ -232,7 +232,12 @@ def import_pack_text(
     if pack is not None and not meta.from_sidecar:
         meta = _kept_meta(pack, meta)  # no sidecar this time: keep title, source and licence
     remote = get_settings().remote_image_base
-    links = {**repository.pack_paths(session), **(pack_paths or {})}
+    own = {meta.source_path, *meta.source_aliases}
+    links = {
+        path: slug
+        for path, slug in {**repository.pack_paths(session), **(pack_paths or {})}.items()
+        if slug != meta.slug and path not in own  # links within the pack stay links within it
+    }
     ctx = RenderContext(
         meta.slug, meta.source_repository, meta.source_commit, meta.source_path, remote, {}, links
     )
