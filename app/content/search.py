@@ -165,7 +165,7 @@ def extract_glossary(markdown: str) -> list[list[str]]:
 
 
 def _term_words(phrase: str) -> str:
-    """"이는 오버피팅" -> "오버피팅": words before the term that end in a particle are not it."""
+    """ "이는 오버피팅" -> "오버피팅": words before the term that end in a particle are not it."""
     words = phrase.split()
     while len(words) > 1 and (words[0] in _LEADING or words[0][-1] in "는은를을가의도에로와과"):
         words.pop(0)

@@ -176,7 +176,9 @@ def _pages_with_figures(client_base: str) -> list[str]:
     return urls
 
 
-def test_every_shipped_figure_shows_from_our_own_origin(page, log: RequestLog, tmp_path: Path) -> None:  # noqa: ANN001, E501
+def test_every_shipped_figure_shows_from_our_own_origin(
+    page, log: RequestLog, tmp_path: Path
+) -> None:  # noqa: ANN001, E501
     """The seed's 28 figures and every other shipped pack's: loaded, drawn, all from us."""
     pages = _pages_with_figures(log.base)
     seed_pages = [u for u in pages if u.startswith("/questions/deep-learning/")]

@@ -126,7 +126,9 @@ def test_every_file_imports_as_an_independent_reading_says(
         assert "render.githubusercontent.com" not in q.answer_html
 
 
-def test_newest_files_have_the_shapes_upstream_moved_to(import_text: ImportText, db: Session) -> None:
+def test_newest_files_have_the_shapes_upstream_moved_to(
+    import_text: ImportText, db: Session
+) -> None:
     newest = LIBRARY / "6e2068a8" / "answers"
     stats = parse_pack((newest / "1-statistics-math.md").read_text(encoding="utf-8"))
     assert len(stats.entries) == 25 and stats.entries[0].title.startswith("고유값")
