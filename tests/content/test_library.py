@@ -184,7 +184,7 @@ def test_seed_to_newest_keeps_every_users_data_on_its_question(
     reviews = [r["question"] for r in export["reviews"]]
     rows = {q.id: q for q in db.scalars(select(Question).where(Question.pack.has(slug=slug)))}
     by_public = {f"{slug}/{q.number}": q for q in rows.values()}
-    for old, title in titles.items():
+    for title in titles.values():
         # Each note still sits on the question with the same text as when it was written.
         owner = next(p for p, body in notes.items() if body == f"note on {title}")
         assert by_public[owner].title == title
