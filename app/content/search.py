@@ -24,7 +24,6 @@ from typing import Any
 
 MAX_QUERY_CHARS = 200
 TITLE_BOOST = 3.0
-EXPANSION_WEIGHT = 0.7
 PARTIAL_WEIGHT = 0.5  # a query word that is only part of known terms ("규화" in 정규화)
 MAX_PARTIAL_TERMS = 8
 K1 = 1.2
@@ -208,16 +207,23 @@ class Hit:
     terms: tuple[str, ...]  # the query terms it matched, for snippets and highlights
 
 
+Alternative = tuple[str, ...]  # the terms of one spelling ("back propagation": back, propagation)
+
+
 @dataclass
 class QueryPlan:
-    """A query as the index sees it: its own terms and the glossary's alternatives."""
+    """A query as the index sees it: concepts, each with the spellings that stand for it.
+
+    A concept scores once, by its best spelling, so a word and its glossary synonyms do not
+    add up (과적합 and 오버피팅 in one answer count as one hit)."""
 
     text: str
     number: str | None
-    terms: dict[str, float] = field(default_factory=dict)  # term -> weight
+    concepts: list[tuple[list[Alternative], float]] = field(default_factory=list)
 
-    def surfaces(self) -> list[str]:
-        return sorted(self.terms, key=len, reverse=True)
+    @property
+    def terms(self) -> list[str]:
+        return list(dict.fromkeys(t for alts, _ in self.concepts for alt in alts for t in alt))
 
 
 class SearchIndex:
@@ -239,6 +245,24 @@ class SearchIndex:
         self.vocabulary = set(self.df)
         self._max_term = max((len(t) for t in self.vocabulary), default=1)
         self.groups = _merge_groups(glossary)
+        # Each spelling of each group, compact, with a word-boundary pattern for English ones,
+        # and its index terms: made once here, not per query.
+        self._phrases: list[tuple[int, str, re.Pattern[str] | None]] = []
+        self._alternatives: list[list[Alternative]] = []
+        for g, group in enumerate(self.groups):
+            alternatives: list[Alternative] = []
+            for phrase in group:
+                target = compact(phrase)
+                if len(target) < 2:
+                    continue
+                latin = re.fullmatch(r"[a-z0-9+#]+", target) is not None
+                pattern = re.compile(rf"(?<![a-z]){re.escape(target)}(?![a-z])") if latin else None
+                self._phrases.append((g, target, pattern))
+                for spelling in {phrase, phrase.replace(" ", "")}:  # 경사 하강법, 경사하강법
+                    terms = tuple(self.analyse(spelling))
+                    if terms and terms not in alternatives:
+                        alternatives.append(terms)
+            self._alternatives.append(alternatives)
         self.by_number: dict[str, list[Document]] = {}
         for doc in self.documents:
             self.by_number.setdefault(doc.number, []).append(doc)
@@ -249,28 +273,29 @@ class SearchIndex:
         text = normalize(query)[:MAX_QUERY_CHARS].strip()
         number = NUMBER_QUERY.match(text)
         plan = QueryPlan(text, number[1] if number else None)
-        for term in self.analyse(text):
-            if term in self.vocabulary or not term.strip():
-                plan.terms[term] = 1.0
-                continue
-            for known in self._containing(term):
-                plan.terms.setdefault(known, PARTIAL_WEIGHT)
         squeezed = compact(text)
-        for group in self.groups:
-            if not any(self._mentions(text, squeezed, phrase) for phrase in group):
+        mentioned = sorted(
+            {g for g, target, pattern in self._phrases if _mentions(squeezed, target, pattern)}
+        )
+        covered: set[str] = set()
+        for g in mentioned:
+            alternatives = self._alternatives[g]
+            plan.concepts.append((alternatives, 1.0))
+            covered.update(t for alt in alternatives for t in alt)
+        for term in self.analyse(text):
+            if term in covered:
                 continue
-            for phrase in group:
-                for term in self.analyse(phrase):
-                    plan.terms.setdefault(term, EXPANSION_WEIGHT)
+            if term in self.vocabulary:
+                plan.concepts.append(([(term,)], 1.0))
+                continue
+            # Only part of known terms ("규화" in 정규화): any of them, weighted down; failing
+            # that, known pieces down to single syllables (역전파 -> 역전, 파, as Kiwi split it).
+            partial: list[Alternative] = [(known,) for known in self._containing(term)]
+            if partial:
+                plan.concepts.append((partial, PARTIAL_WEIGHT))
+            elif pieces := self._segment(term, singles=True):
+                plan.concepts.extend(([(piece,)], 1.0) for piece in pieces)
         return plan
-
-    def _mentions(self, text: str, squeezed: str, phrase: str) -> bool:
-        target = compact(phrase)
-        if len(target) < 2:
-            return False
-        if re.fullmatch(r"[a-z0-9+#]+", target):  # English: whole words only ("ai" in "rain")
-            return re.search(rf"(?<![a-z]){re.escape(target)}(?![a-z])", squeezed) is not None
-        return target in squeezed
 
     def analyse(self, text: str) -> list[str]:
         """Query words -> index terms: particles stripped, compounds split by the vocabulary."""
@@ -313,8 +338,8 @@ class SearchIndex:
                 return pieces
         return [word]
 
-    def _segment(self, word: str) -> list[str] | None:
-        """Fewest known terms that spell word exactly, or None."""
+    def _segment(self, word: str, *, singles: bool = False) -> list[str] | None:
+        """Fewest known terms that spell word exactly (one-syllable ones only when asked)."""
         best: list[list[str] | None] = [None] * (len(word) + 1)
         best[0] = []
         for end in range(1, len(word) + 1):
@@ -323,8 +348,8 @@ class SearchIndex:
                 piece = word[start:end]
                 if prefix is None or piece not in self.vocabulary:
                     continue
-                if len(piece) == 1 and start > 0 and end < len(word):
-                    continue  # a lone syllable inside a word is more often noise than a term
+                if len(piece) == 1 and not singles and not word.isascii():
+                    continue  # a lone syllable is more often a particle than a term
                 candidate = [*prefix, piece]
                 current = best[end]
                 if current is None or len(candidate) < len(current):
@@ -332,6 +357,14 @@ class SearchIndex:
         return best[len(word)]
 
     # --- ranking ------------------------------------------------------------------------------
+
+    def _term_score(self, i: int, doc: Document, term: str, idf: float) -> float:
+        t_tf, b_tf = self.title_tf[i][term], self.body_tf[i][term]
+        if not (t_tf or b_tf):
+            return 0.0
+        part = _bm25(b_tf, len(doc.body_terms), self.avg_body)
+        part += TITLE_BOOST * _bm25(t_tf, len(doc.title_terms), self.avg_title)
+        return idf * part
 
     def search(self, query: str, pack: str | None = None) -> tuple[QueryPlan, list[Hit]]:
         plan = self.plan(query)
@@ -344,22 +377,26 @@ class SearchIndex:
                 continue
             score = 0.0
             matched: list[str] = []
-            for term, weight in plan.terms.items():
-                if not self.df[term]:
-                    continue
-                t_tf, b_tf = self.title_tf[i][term], self.body_tf[i][term]
-                if not (t_tf or b_tf):
-                    continue
-                part = _bm25(b_tf, len(doc.body_terms), self.avg_body)
-                part += TITLE_BOOST * _bm25(t_tf, len(doc.title_terms), self.avg_title)
-                score += weight * idf[term] * part
-                matched.append(term)
+            for alternatives, weight in plan.concepts:
+                best = 0.0
+                for alt in alternatives:
+                    parts = [self._term_score(i, doc, term, idf[term]) for term in alt]
+                    best = max(best, sum(parts) / len(alt))
+                    matched.extend(t for t, part in zip(alt, parts, strict=True) if part)
+                score += weight * best
             if doc.key in numbered:
                 score += 1000.0  # "#12", "12-3": the question with that number comes first
             if score > 0:
-                hits.append(Hit(doc, score, tuple(matched)))
+                hits.append(Hit(doc, score, tuple(dict.fromkeys(matched))))
         hits.sort(key=lambda h: (-h.score, h.document.pack, h.document.number))
         return plan, hits
+
+
+def _mentions(squeezed: str, target: str, pattern: re.Pattern[str] | None) -> bool:
+    """Whether a query (spaces removed) names a glossary spelling; English as a whole word."""
+    if pattern is not None:
+        return pattern.search(squeezed) is not None
+    return target in squeezed
 
 
 def _bm25(tf: int, length: int, average: float) -> float:
