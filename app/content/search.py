@@ -111,6 +111,8 @@ _PAREN_EN_KO = re.compile(
     r"([A-Za-z][A-Za-z0-9 .\-]{1,40}?)\s*\(\s*([가-힣][가-힣 ]{0,15}?[가-힣])\s*\)"
 )
 
+_FILE_LIKE = re.compile(r"\.(?:png|jpe?g|gif|svg|md|py|html?)\b|/")
+
 _kiwi: Any = None
 _kiwi_lock = threading.Lock()
 
@@ -155,8 +157,10 @@ def extract_glossary(markdown: str) -> list[list[str]]:
     out: list[list[str]] = []
     for ko, en in ((_term_words(ko), en) for ko, en in pairs):
         key = (normalize(ko), normalize(en))
-        # "변수 X(x)" and one-letter English say nothing; a long Korean phrase is a sentence.
-        if len(key[1].replace(" ", "")) < 2 or len(key[0]) > 12 or key in seen:
+        # "변수 X(x)" and one-letter English say nothing, a file name ("그림(a.png)") is no
+        # term, and a long Korean phrase is a sentence.
+        short = len(key[1].replace(" ", "")) < 2
+        if short or _FILE_LIKE.search(key[1]) or len(key[0]) > 12 or key in seen:
             continue
         seen.add(key)
         out.append([ko.strip(), en.strip()])
@@ -348,8 +352,8 @@ class SearchIndex:
                 piece = word[start:end]
                 if prefix is None or piece not in self.vocabulary:
                     continue
-                if len(piece) == 1 and not singles and not word.isascii():
-                    continue  # a lone syllable is more often a particle than a term
+                if len(piece) == 1 and (word.isascii() or not singles):
+                    continue  # a lone syllable is more often a particle, a letter no word
                 candidate = [*prefix, piece]
                 current = best[end]
                 if current is None or len(candidate) < len(current):

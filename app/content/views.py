@@ -56,7 +56,6 @@ def search(
     q = q[: service.MAX_QUERY_CHARS]  # a long query is cut, never refused
     terms = service.search_terms(q)
     packs = service.list_packs(session)
-    pack = pack if any(p.slug == pack for p in packs) else ""
     result = None
     if terms:
         target = service.number_target(session, q, pack or None) if page == 1 else None
