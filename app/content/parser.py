@@ -64,6 +64,8 @@ class ParsedPack:
 
 def parse_pack(text: str) -> ParsedPack:
     """Parse a whole pack; raises PackFormatError naming the first offending line."""
+    # NUL becomes U+FFFD, as CommonMark says (and PostgreSQL text cannot hold it).
+    text = text.replace("\x00", "\ufffd")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").removeprefix("\ufeff").split("\n")
     hidden = hidden_lines(lines)
     starts = _entry_starts(lines, hidden)
