@@ -72,8 +72,8 @@ class Question(Base):
     answer_html: Mapped[str] = mapped_column(Text, default="")
     has_answer: Mapped[bool] = mapped_column(Boolean, default=False)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Lower-cased title + answer text + reference titles: substring search (LIKE) works for
-    # Korean on SQLite and PostgreSQL alike, where word-based full-text search does not.
+    # Lower-cased title + answer text + reference titles, as plain text (for ad-hoc SQL; search
+    # itself ranks the stored index terms below).
     search_text: Mapped[str] = mapped_column(Text, default="")
     # Index terms (morphemes, lower-cased, space-separated) of the title and of the answer and
     # references, made at import time by the Korean analyser so that the web process need not.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from app.content.models import Pack, PackAsset, Question, QuestionAlias
@@ -52,35 +52,6 @@ def get_question(session: Session, pack_id: int, number: str) -> Question | None
         .options(selectinload(Question.references))
     )
     return session.scalar(stmt)
-
-
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _filtered(stmt: Select, pack_id: int | None, terms: Sequence[str]) -> Select:  # type: ignore[type-arg]
-    stmt = stmt.where(Question.retired.is_(False))
-    if pack_id is not None:
-        stmt = stmt.where(Question.pack_id == pack_id)
-    for term in terms:
-        stmt = stmt.where(Question.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
-    return stmt
-
-
-def search_questions(
-    session: Session, pack_id: int | None, terms: Sequence[str], limit: int, offset: int
-) -> tuple[list[tuple[Question, str]], int]:
-    """Live questions matching every term (lower-cased substrings), title hits first."""
-    total = session.scalar(_filtered(select(func.count(Question.id)), pack_id, terms)) or 0
-    order = [Pack.slug, Question.position]
-    if terms:
-        title_hit = func.lower(Question.title).like(f"%{_escape_like(terms[0])}%", escape="\\")
-        order.insert(0, case((title_hit, 0), else_=1))  # type: ignore[arg-type]
-    stmt = _filtered(
-        select(Question, Pack.slug).join(Pack, Pack.id == Question.pack_id), pack_id, terms
-    )
-    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
-    return [(q, slug) for q, slug in rows], int(total)
 
 
 def pack_paths(session: Session) -> dict[str, str]:
