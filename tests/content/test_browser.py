@@ -211,3 +211,15 @@ def test_every_shipped_figure_shows_from_our_own_origin(
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000  # the page with its BN figure drawn, for a look
     assert log.outside() == []
+
+
+def test_display_formulas_are_centred(page, live_server: str, log: RequestLog) -> None:  # noqa: ANN001
+    page.goto(live_server + "/questions/statistics/1")  # `$$ Ax = \lambda x $$` on its own lines
+    left, right = page.evaluate(
+        "() => { const m = document.querySelector('.math-block math[display=block]');"
+        " const r = m.firstElementChild.getBoundingClientRect();"
+        " const c = m.parentElement.getBoundingClientRect();"
+        " return [r.left - c.left, c.right - r.right]; }"
+    )
+    assert left > 50 and abs(left - right) < 4
+    assert page.locator(".answer-body .math-inline math").count() >= 5  # $$x$$ in sentences
