@@ -70,6 +70,7 @@ lint: setup
 # Speed and memory targets: figures and commands in benches/RESULTS.md.
 bench: setup
 	$(BIN)/python benches/bench_content.py
+	$(BIN)/python benches/bench_search.py
 	$(BIN)/python benches/bench_training.py --runs 3
 	$(BIN)/python benches/bench_demos.py --jobs 10
 

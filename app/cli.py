@@ -23,7 +23,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from app.content.importer import import_command
 
-    return import_command(args.path, args.pack)
+    return import_command(args.path, args.pack, dry_run=args.dry_run)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -119,6 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="import Q&A packs (default: every pack in content/)")
     p.add_argument("path", nargs="?", help="a pack file (.md) or a folder of packs")
     p.add_argument("--pack", help="the pack's slug (default: from the file's front matter or name)")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print what would change (new, changed, renumbered, retired) and write nothing",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("worker", help="run demo jobs from the queue")

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
 from app.content import service
 from app.content.schemas import PackRead, QuestionList, QuestionRead
@@ -29,12 +30,16 @@ def list_questions(
     pack: Annotated[str | None, Query(max_length=64, description="a pack's slug")] = None,
     q: Annotated[
         str | None,
-        Query(max_length=200, description="words that must all occur (substring, any case)"),
+        Query(
+            description="what to look for: Korean or English words, a question number; "
+            "longer than 200 characters is cut"
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[DbOffset, Query()] = 0,
 ) -> QuestionList:
-    """Live questions in pack order; with q, the ones whose title, answer or references match."""
+    """Live questions in library order; with q, the best matches first (BM25 over title,
+    answer and references, with Korean morphology and the library's glossary)."""
     return service.list_questions(session, pack, q, limit, offset)
 
 
@@ -45,5 +50,14 @@ async def get_question(pack: str, number: str) -> Response:
     # loop; only a stale or missing snapshot goes to the database, in the thread pool.
     found = service.cached_question(pack, number)
     if found is None:
-        found = await run_db(service.find_question, pack, number)
+        found = await run_db(_find_question, pack, number)
     return Response(service.question_json(*found), media_type="application/json")
+
+
+def _find_question(
+    session: Session, pack: str, number: str
+) -> tuple[service.PackSnapshot, service.QuestionData]:
+    try:
+        return service.find_question(session, pack, number)
+    except service.Moved as moved:  # renumbered upstream: the API's own address, not the page's
+        raise service.Moved("/api/v1" + moved.location, f"{pack}/{number}") from None

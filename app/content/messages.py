@@ -9,6 +9,13 @@ EN: dict[str, str] = {
         "in one place."
     ),
     "질문과 답변 검색": "Search questions and answers",
+    "기술 면접 질문 연습": "Technical interview practice",
+    "모의 면접으로 딥러닝·AI 기술 면접을 준비하세요": (
+        "Prepare for deep-learning and AI engineering interviews with mock questions"
+    ),
+    "분야별 질문": "Questions by category",
+    "분야": "Categories",
+    "{k}개 분야 · 질문 {n}개 · 답변 {a}개": "{k} categories · {n} questions · {a} answered",
     "예: 배치 정규화, ReLU, 과적합": "e.g. 배치 정규화, ReLU, 과적합",
     "질문 팩": "Question packs",
     "질문 {n}개 · 답변 {a}개": "{n} questions · {a} answered",

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -34,6 +36,12 @@ class Pack(Base):
     copyright: Mapped[str] = mapped_column(String(300), default="")
     # sha256 of the file, its metadata and the renderer version: equal means nothing to do.
     content_hash: Mapped[str] = mapped_column(String(64))
+    # Other paths of the source repository this pack's file was known under (links from other
+    # packs to them come to this pack's pages), and the glossary its text defines:
+    # [["오버피팅", "overfitting"], ...], for search.
+    position: Mapped[int] = mapped_column(Integer, default=0)  # order in the library
+    source_aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    glossary: Mapped[list[list[str]]] = mapped_column(JSON, default=list)
     imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -63,9 +71,13 @@ class Question(Base):
     answer_html: Mapped[str] = mapped_column(Text, default="")
     has_answer: Mapped[bool] = mapped_column(Boolean, default=False)
     retired: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Lower-cased title + answer text + reference titles: substring search (LIKE) works for
-    # Korean on SQLite and PostgreSQL alike, where word-based full-text search does not.
+    # Lower-cased title + answer text + reference titles, as plain text (for ad-hoc SQL; search
+    # itself ranks the stored index terms below).
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # Index terms (morphemes, lower-cased, space-separated) of the title and of the answer and
+    # references, made at import time by the Korean analyser so that the web process need not.
+    title_terms: Mapped[str] = mapped_column(Text, default="")
+    body_terms: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
@@ -92,3 +104,31 @@ class Reference(Base):
     url: Mapped[str] = mapped_column(Text, default="")
 
     question: Mapped[Question] = relationship(back_populates="references", lazy="raise")
+
+
+class QuestionAlias(Base):
+    """A number a question had before an upstream renumbering: its old URL redirects."""
+
+    __tablename__ = "question_alias"
+    __table_args__ = (UniqueConstraint("pack_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("pack.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(32))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), index=True
+    )
+
+
+class PackAsset(Base):
+    """A figure shipped with a pack (by its path in the source repository), served by Mogi."""
+
+    __tablename__ = "pack_asset"
+    __table_args__ = (UniqueConstraint("pack_id", "path"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pack_id: Mapped[int] = mapped_column(ForeignKey("pack.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(String(300))
+    media_type: Mapped[str] = mapped_column(String(64))
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -10,24 +10,31 @@ from __future__ import annotations
 import html
 import posixpath
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import nh3
 from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt
+from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
 # Part of every pack's content hash: bump it when the output of this module changes, so that
 # `mogi import` renders unchanged packs again.
-RENDER_VERSION = "5"
+RENDER_VERSION = "6"
 
 GITHUB = "https://github.com"
+ASSET_PREFIX = "/packs/"
 _MATH_COMMENT = re.compile(
     r"<!--(?P<body>(?:(?!-->).)*?\$(?:(?!-->).)*?)-->"
-    r"(?P<img>[ \t]*<img\b[^>]*>|\s*<(?P<wrap>div|p)\b[^>]*>\s*<img\b[^>]*>\s*</(?P=wrap)>)?",
+    r"(?P<img>[ \t]*<img\b[^>]*>|\s*<(?P<wrap>div|p)\b[^>]*>\s*<img\b[^>]*>\s*</(?P=wrap)>)",
     re.S,
 )
+_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+_ALIGN_STYLE = re.compile(r'<(t[hd])\s+style="text-align:\s*(left|center|right)"')
+_FILE_NAME = re.compile(r"^[\w.\- ]+\.(?:png|jpe?g|gif|svg|webp|bmp)$", re.I)
 _MATH_SEGMENT = re.compile(r"\$\$(?P<block>.+?)\$\$|\$(?P<inline>[^$]+?)\$", re.S)
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _TOKEN = re.compile("\ue000(\\d+)\ue001")
@@ -37,7 +44,7 @@ _ATTR = re.compile(
     r"""(?P<name>[^\s"'>/=]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+)))?"""
 )
 _FOOTNOTE_ID = re.compile(r"^fn(?:ref)?\d+(?::\d+)?$")
-_ENTRY_FRAGMENT = re.compile(r"^#(\d+(?:-\d+)?)$")
+_ENTRY_FRAGMENT = re.compile(r"^#(\d+(?:-\d+)*)$")
 _GITHUB_FILE = re.compile(r"^https?://github\.com/([^/]+/[^/]+)/(?:blob|raw|tree)/[^/]+/(.+)$")
 _RAW_FILE = re.compile(r"^https?://raw\.githubusercontent\.com/([^/]+/[^/]+)/[^/]+/(.+)$")
 _OUTSIDE_RENDERERS = ("render.githubusercontent.com", "latex.codecogs.com", "chart.googleapis.com")
@@ -196,7 +203,7 @@ _HTML_TAGS = {
 _ATTRIBUTES: dict[str, set[str]] = {
     "a": {"href", "title", "id"},
     "sup": {"id"},
-    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "img": {"src", "alt", "title", "width", "height", "loading", "decoding"},
     "div": {"align"},
     "p": {"align"},
     "td": {"align", "colspan", "rowspan"},
@@ -208,7 +215,7 @@ _ATTRIBUTES: dict[str, set[str]] = {
 }
 _CLASSES = {
     "code": {f"language-{lang}" for lang in _CODE_LANGUAGES},
-    "span": {"img-placeholder", "math-error"},
+    "span": {"img-placeholder", "math-error", "math-inline"},
     "div": {"math-block"},
     "a": {"footnote-ref", "footnote-backref"},
     "section": {"footnotes"},
@@ -226,13 +233,38 @@ class RenderContext:
     source_commit: str = ""
     source_path: str = ""
     remote_image_base: str = ""
+    # The pack's figures shipped with it (repository path -> URL on our origin), and the other
+    # packs of the library by the repository paths they are known under (path -> slug).
+    assets: Mapping[str, str] = field(default_factory=dict)
+    pack_paths: Mapping[str, str] = field(default_factory=dict)
 
 
 def _make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
+    # `$$...$$` on its own lines is a display formula; `$$x$$` and `$x$` in a sentence are
+    # inline, as GitHub shows them. `$5 and $10` stays text (no digits right after a `$`).
+    md.use(
+        dollarmath_plugin,
+        allow_labels=False,
+        allow_space=False,
+        allow_digits=False,
+        allow_blank_lines=False,
+        double_inline=True,
+    )
+    md.add_render_rule("math_inline", _render_inline_math)
+    md.add_render_rule("math_inline_double", _render_inline_math)
+    md.add_render_rule("math_block", _render_block_math)
     return md
+
+
+def _render_inline_math(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return f'<span class="math-inline">{_latex(str(tokens[idx].content).strip(), "inline")}</span>'
+
+
+def _render_block_math(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+    return f'<div class="math-block">{_latex(str(tokens[idx].content).strip(), "block")}</div>\n'
 
 
 _md = _make_markdown()
@@ -244,6 +276,8 @@ def render_answer(markdown: str, ctx: RenderContext) -> str:
         return ""
     source, maths = _extract_math(markdown)
     rendered = _md.render(source)
+    # Column alignment arrives as a style attribute, which the sanitiser drops: keep it as align.
+    rendered = _ALIGN_STYLE.sub(r'<\1 align="\2"', rendered)
     rendered = _IMG_TAG.sub(lambda m: _image(m["attrs"], ctx), rendered)
     rendered = _BLOCK_TOKEN.sub(lambda m: maths[int(m[1])], rendered)
     rendered = _TOKEN.sub(lambda m: maths[int(m[1])], rendered)
@@ -294,7 +328,7 @@ def _extract_math(markdown: str) -> tuple[str, list[str]]:
 
     def flush() -> None:
         if chunk:
-            out.append(_MATH_COMMENT.sub(lambda m: _math_token(m, maths), "\n".join(chunk)))
+            out.append(_outside_code("\n".join(chunk), maths))
             chunk.clear()
 
     for line in markdown.split("\n"):
@@ -311,6 +345,18 @@ def _extract_math(markdown: str) -> tuple[str, list[str]]:
             chunk.append(line)
     flush()
     return "\n".join(out), maths
+
+
+def _outside_code(text: str, maths: list[str]) -> str:
+    """Math comments turned into tokens, except inside inline code (which shows them as is)."""
+    parts: list[str] = []
+    last = 0
+    for code in _INLINE_CODE.finditer(text):
+        parts.append(_MATH_COMMENT.sub(lambda m: _math_token(m, maths), text[last : code.start()]))
+        parts.append(code[0])
+        last = code.end()
+    parts.append(_MATH_COMMENT.sub(lambda m: _math_token(m, maths), text[last:]))
+    return "".join(parts)
 
 
 def _math_token(match: re.Match[str], maths: list[str]) -> str:
@@ -359,13 +405,21 @@ def _attrs(raw: str) -> dict[str, str]:
 
 
 def _image(raw_attrs: str, ctx: RenderContext) -> str:
-    """An <img> of the pack: the repository's file at the pinned commit, or a captioned stand-in."""
+    """An <img> of the pack: its figure shipped with it, the repository's file at the pinned
+    commit (MOGI_REMOTE_IMAGE_BASE), or a captioned stand-in."""
     attrs = _attrs(raw_attrs)
     src = attrs.get("src", "").strip()
     if urlsplit(src).hostname in _OUTSIDE_RENDERERS:
         return ""
     path = _repository_path(src, ctx)
-    alt = attrs.get("alt", "").strip() or posixpath.basename(urlsplit(src).path) or "image"
+    alt = attrs.get("alt", "").strip()
+    # A file name says nothing to a reader (or a screen reader): the figure goes without one.
+    if _FILE_NAME.match(alt) or alt == posixpath.basename(urlsplit(src).path):
+        alt = ""
+    size = "".join(f' {k}="{html.escape(attrs[k])}"' for k in ("width", "height") if attrs.get(k))
+    local = ctx.assets.get(path) if path else None
+    if local:
+        return f'<img src="{html.escape(local)}" alt="{html.escape(alt)}" loading="lazy"{size}>'
     if path and ctx.remote_image_base and ctx.source_repository and ctx.source_commit:
         url = "/".join(
             [
@@ -375,14 +429,32 @@ def _image(raw_attrs: str, ctx: RenderContext) -> str:
                 quote(path),
             ]
         )
-        size = "".join(
-            f' {k}="{html.escape(attrs[k])}"' for k in ("width", "height") if attrs.get(k)
-        )
         return f'<img src="{html.escape(url)}" alt="{html.escape(alt)}" loading="lazy"{size}>'
-    caption = html.escape(alt)
-    link = _repository_url(path, ctx) if path else src if src.startswith("https://") else ""
+    caption = html.escape(alt or "그림")
+    link = (
+        _repository_url(path, ctx)
+        if path
+        else src
+        if src.startswith(("https://", "http://"))
+        else ""
+    )
     inner = f'<a href="{html.escape(link)}">{caption}</a>' if link else caption
     return f'<span class="img-placeholder">{inner}</span>'
+
+
+def image_paths(markdown: str, ctx: RenderContext) -> list[str]:
+    """Repository paths of the figures an answer shows (Markdown images and <img> tags)."""
+    found: list[str] = []
+    for src in _image_sources(markdown):
+        path = _repository_path(src, ctx)
+        if path and path not in found:
+            found.append(path)
+    return found
+
+
+def _image_sources(markdown: str) -> list[str]:
+    rendered = _md.render(markdown)
+    return [_attrs(m["attrs"]).get("src", "").strip() for m in _IMG_TAG.finditer(rendered)]
 
 
 def _repository_path(url: str, ctx: RenderContext) -> str:
@@ -415,9 +487,18 @@ def _filter_attribute(tag: str, attr: str, value: str, ctx: RenderContext | None
         return value if _FOOTNOTE_ID.match(value) else None
     if tag == "a" and attr == "href" and ctx is not None:
         return _link(value.strip(), ctx)
-    if tag == "img" and attr == "src" and urlsplit(value).scheme not in ("http", "https"):
-        return None
+    if tag == "img" and attr == "src":
+        # Our own origin's figures (/packs/...), or http(s) when MOGI_REMOTE_IMAGE_BASE is set.
+        if value.startswith(ASSET_PREFIX) and ".." not in value:
+            return value
+        if urlsplit(value).scheme not in ("http", "https"):
+            return None
     return value
+
+
+def link_url(href: str, ctx: RenderContext) -> str:
+    """Where a reference's URL should point (entry and pack links go to our pages)."""
+    return _link(href.strip(), ctx) or ""
 
 
 def _link(href: str, ctx: RenderContext) -> str | None:
@@ -430,6 +511,10 @@ def _link(href: str, ctx: RenderContext) -> str | None:
     parts = urlsplit(href)
     path = _repository_path(href, ctx)
     if path and (parts.scheme in ("", "http", "https")):
+        other = ctx.pack_paths.get(path)
+        if other is not None:  # another pack of the library: our page, not GitHub's
+            number = _ENTRY_FRAGMENT.match("#" + parts.fragment)
+            return f"/questions/{other}/{number[1]}" if number else f"/questions/{other}"
         return _repository_url(path, ctx, parts.fragment)
     if parts.scheme in ("http", "https", "mailto"):
         return href

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.content.models import Pack, Question
+from app.content.models import Pack, PackAsset, Question, QuestionAlias
 
 
 def get_pack(session: Session, slug: str) -> Pack | None:
@@ -54,30 +54,58 @@ def get_question(session: Session, pack_id: int, number: str) -> Question | None
     return session.scalar(stmt)
 
 
-def _escape_like(term: str) -> str:
-    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def pack_paths(session: Session) -> dict[str, str]:
+    """Repository path -> slug of every imported pack (its path and the ones it had before)."""
+    found: dict[str, str] = {}
+    for slug, path, aliases in session.execute(
+        select(Pack.slug, Pack.source_path, Pack.source_aliases)
+    ):
+        for repo_path in (path, *(aliases or [])):
+            if repo_path:
+                found.setdefault(repo_path, slug)
+    return found
 
 
-def _filtered(stmt: Select, pack_id: int | None, terms: Sequence[str]) -> Select:  # type: ignore[type-arg]
-    stmt = stmt.where(Question.retired.is_(False))
-    if pack_id is not None:
-        stmt = stmt.where(Question.pack_id == pack_id)
-    for term in terms:
-        stmt = stmt.where(Question.search_text.like(f"%{_escape_like(term)}%", escape="\\"))
-    return stmt
+def assets_of_pack(session: Session, pack_id: int) -> Sequence[PackAsset]:
+    return session.scalars(select(PackAsset).where(PackAsset.pack_id == pack_id)).all()
 
 
-def search_questions(
-    session: Session, pack_id: int | None, terms: Sequence[str], limit: int, offset: int
-) -> tuple[list[tuple[Question, str]], int]:
-    """Live questions matching every term (lower-cased substrings), title hits first."""
-    total = session.scalar(_filtered(select(func.count(Question.id)), pack_id, terms)) or 0
-    order = [Pack.slug, Question.position]
-    if terms:
-        title_hit = func.lower(Question.title).like(f"%{_escape_like(terms[0])}%", escape="\\")
-        order.insert(0, case((title_hit, 0), else_=1))  # type: ignore[arg-type]
-    stmt = _filtered(
-        select(Question, Pack.slug).join(Pack, Pack.id == Question.pack_id), pack_id, terms
+def get_asset(session: Session, slug: str, path: str) -> PackAsset | None:
+    stmt = (
+        select(PackAsset)
+        .join(Pack, Pack.id == PackAsset.pack_id)
+        .where(Pack.slug == slug, PackAsset.path == path)
     )
-    rows = session.execute(stmt.order_by(*order).limit(limit).offset(offset)).all()
-    return [(q, slug) for q, slug in rows], int(total)
+    return session.scalar(stmt)
+
+
+def aliases_of_pack(session: Session, pack_id: int) -> Sequence[QuestionAlias]:
+    return session.scalars(select(QuestionAlias).where(QuestionAlias.pack_id == pack_id)).all()
+
+
+def alias_target(session: Session, slug: str, number: str) -> str | None:
+    """The current number of the question that slug/number named before a renumbering."""
+    stmt = (
+        select(Question.number)
+        .join(QuestionAlias, QuestionAlias.question_id == Question.id)
+        .join(Pack, Pack.id == QuestionAlias.pack_id)
+        .where(Pack.slug == slug, QuestionAlias.number == number)
+    )
+    return session.scalar(stmt)
+
+
+def search_documents(session: Session) -> list[tuple[str, str, str, str, str]]:
+    """(pack slug, number, title, title terms, body terms) of every live question."""
+    stmt = (
+        select(
+            Pack.slug, Question.number, Question.title, Question.title_terms, Question.body_terms
+        )
+        .join(Pack, Pack.id == Question.pack_id)
+        .where(Question.retired.is_(False))
+        .order_by(Pack.position, Pack.slug, Question.position)
+    )
+    return [tuple(row) for row in session.execute(stmt)]  # type: ignore[misc]
+
+
+def glossaries(session: Session) -> list[list[list[str]]]:
+    return [g or [] for g in session.scalars(select(Pack.glossary))]

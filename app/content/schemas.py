@@ -16,6 +16,7 @@ class SourceRead(BaseModel):
 
 class PackRead(BaseModel):
     slug: str
+    position: int = Field(default=0, description="the pack's place in the library")
     title: str
     title_en: str
     question_count: int
@@ -35,6 +36,9 @@ class QuestionLink(BaseModel):
 class QuestionSummary(QuestionLink):
     parent: str | None = Field(description="number of the main question of a follow-up")
     snippet: str | None = Field(default=None, description="answer text around a search hit")
+    highlights: list[str] = Field(
+        default_factory=list, description="the index terms of the query this question matched"
+    )
 
 
 class QuestionList(BaseModel):

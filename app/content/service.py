@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import threading
 import time
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar, cast
 
 from sqlalchemy.orm import Session
 
+from app.config import get_settings
 from app.content import repository
-from app.content.models import Pack, Question
+from app.content.models import Pack, PackAsset, Question
 from app.content.render import GITHUB, plain_text
 from app.content.schemas import (
     PackRead,
@@ -29,11 +29,33 @@ from app.content.schemas import (
     ReferenceRead,
     SourceRead,
 )
-from app.errors import NotFound
+from app.content.search import (
+    MAX_QUERY_CHARS,
+    Document,
+    SearchIndex,
+    normalize,
+    read_curated_glossary,
+)
+from app.content.search import snippet as search_snippet
+from app.errors import AppError, NotFound
 
 T = TypeVar("T")
 CACHE_TTL_S = 1.0
 SNIPPET_CHARS = 60
+GLOSSARY_FILE = "glossary.toml"
+
+
+class Moved(AppError):
+    """A question renumbered upstream: its old address answers with a permanent redirect."""
+
+    def __init__(self, location: str, public_id: str) -> None:
+        super().__init__(
+            f"'{public_id}' is now at {location}.",
+            status_code=308,
+            title="Moved",
+            headers={"Location": location},
+        )
+        self.location = location
 
 
 def question_url(pack: str, number: str) -> str:
@@ -104,11 +126,13 @@ class ContentCache:
         self._hashes: dict[str, str] = {}
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
+        self._index: tuple[tuple[tuple[str, str], ...], SearchIndex] | None = None
 
     def clear(self) -> None:
         with self._lock:
             self._snapshots.clear()
             self._checked_at = float("-inf")
+            self._index = None
 
     def hashes(self, session: Session, *, force: bool = False) -> dict[str, str]:
         if force or time.monotonic() - self._checked_at > CACHE_TTL_S:
@@ -139,7 +163,27 @@ class ContentCache:
 
     def all(self, session: Session) -> list[PackSnapshot]:
         snaps = (self.snapshot(session, slug) for slug in sorted(self.hashes(session)))
-        return [s for s in snaps if s is not None]
+        return sorted(
+            (s for s in snaps if s is not None), key=lambda s: (s.pack.position, s.pack.slug)
+        )
+
+    def search_index(self, session: Session) -> SearchIndex:
+        """The library's search index, rebuilt when any pack's content hash changes."""
+        key = tuple(sorted(self.hashes(session).items()))
+        with self._lock:
+            current = self._index
+        if current is not None and current[0] == key:
+            return current[1]
+        documents = [
+            Document(f"{slug}/{number}", slug, number, title, tuple(tt.split()), tuple(bt.split()))
+            for slug, number, title, tt, bt in repository.search_documents(session)
+        ]
+        glossary = [pair for pack in repository.glossaries(session) for pair in pack]
+        glossary += read_curated_glossary(get_settings().content_dir / GLOSSARY_FILE)
+        index = SearchIndex(documents, glossary)
+        with self._lock:
+            self._index = (key, index)
+        return index
 
 
 cache = ContentCache()
@@ -160,6 +204,7 @@ def _pack_read(pack: Pack, total: int, answered: int) -> PackRead:
     )
     return PackRead(
         slug=pack.slug,
+        position=pack.position,
         title=pack.title,
         title_en=pack.title_en,
         question_count=total,
@@ -213,6 +258,9 @@ def find_question(session: Session, slug: str, number: str) -> tuple[PackSnapsho
     snap = cache.snapshot(session, slug)
     question = snap.by_number.get(number) if snap else None
     if snap is None or question is None:
+        moved_to = repository.alias_target(session, slug, number) if snap else None
+        if moved_to is not None:
+            raise Moved(question_url(slug, moved_to), f"{slug}/{number}")
         raise NotFound(f"No question '{slug}/{number}'.")
     return snap, question
 
@@ -257,31 +305,52 @@ def question_json(snap: PackSnapshot, q: QuestionData) -> bytes:
 
 
 def search_terms(q: str | None) -> list[str]:
-    """Lower-cased, NFC-normalised words of a query (Korean typed on macOS arrives as NFD)."""
+    """Lower-cased, NFC-normalised words of a query, cut to MAX_QUERY_CHARS (never an error)."""
     if not q:
         return []
-    return unicodedata.normalize("NFC", q).lower().split()
+    return normalize(q)[:MAX_QUERY_CHARS].split()
 
 
 def list_questions(
     session: Session, pack: str | None, q: str | None, limit: int, offset: int
 ) -> QuestionList:
-    """Live questions, optionally of one pack and matching every word of q."""
-    pack_id = None
-    if pack:
-        row = repository.get_pack(session, pack)
-        if row is None:
-            raise NotFound(f"No pack '{pack}'.")
-        pack_id = row.id
-    terms = search_terms(q)
-    rows, total = repository.search_questions(session, pack_id, terms, limit, offset)
-    items = [_summary(question, slug, terms) for question, slug in rows]
-    return QuestionList(items=items, total=total, limit=limit, offset=offset)
+    """Live questions in library order; with q, the best matches first (see search.py)."""
+    if pack and cache.snapshot(session, pack) is None:
+        raise NotFound(f"No pack '{pack}'.")
+    snaps = {snap.pack.slug: snap for snap in cache.all(session)}
+    if not search_terms(q):
+        every = [
+            (snap, question)
+            for snap in snaps.values()
+            if not pack or snap.pack.slug == pack
+            for question in snap.live
+        ]
+        page = every[offset : offset + limit]
+        items = [_summary(snap, question, None) for snap, question in page]
+        return QuestionList(items=items, total=len(every), limit=limit, offset=offset)
+    _, hits = cache.search_index(session).search(q or "", pack)
+    items = []
+    for hit in hits[offset : offset + limit]:
+        snap = snaps.get(hit.document.pack)
+        question = snap.by_number.get(hit.document.number) if snap else None
+        if snap is not None and question is not None:
+            items.append(_summary(snap, question, hit.terms))
+    return QuestionList(items=items, total=len(hits), limit=limit, offset=offset)
 
 
-def _summary(q: Question, slug: str, terms: list[str]) -> QuestionSummary:
-    # A follow-up's number is "<main>-<n>": its parent's number is the part before the dash.
-    parent = q.number.split("-", 1)[0] if q.parent_id is not None else None
+def number_target(session: Session, q: str, pack: str | None) -> str | None:
+    """The page a question-number query ("#12", "12-3") jumps to, when it names one question."""
+    index = cache.search_index(session)
+    plan = index.plan(q)
+    if plan.number is None:
+        return None
+    found = [d for d in index.by_number.get(plan.number, []) if not pack or d.pack == pack]
+    return question_url(found[0].pack, found[0].number) if len(found) == 1 else None
+
+
+def _summary(snap: PackSnapshot, q: QuestionData, terms: tuple[str, ...] | None) -> QuestionSummary:
+    slug = snap.pack.slug
+    found = search_snippet(plain_text(q.answer_html), terms) if terms else None
     return QuestionSummary(
         id=f"{slug}/{q.number}",
         pack=slug,
@@ -289,20 +358,17 @@ def _summary(q: Question, slug: str, terms: list[str]) -> QuestionSummary:
         title=q.title,
         has_answer=q.has_answer,
         url=question_url(slug, q.number),
-        parent=parent,
-        snippet=snippet(plain_text(q.answer_html), terms) if terms else None,
+        parent=q.parent_number,
+        snippet=found[0] if found else None,
+        highlights=list(terms or ()),
     )
 
 
-def snippet(text: str, terms: list[str]) -> str | None:
-    """A window of text around the first hit of any term, or None when only the title hit."""
-    lowered = text.lower()
-    hits = [i for i in (lowered.find(t) for t in terms) if i >= 0]
-    if not hits:
-        return None
-    start = max(0, min(hits) - SNIPPET_CHARS // 2)
-    end = min(len(text), start + SNIPPET_CHARS * 2)
-    return ("…" if start else "") + text[start:end].strip() + ("…" if end < len(text) else "")
+def pack_asset(session: Session, slug: str, path: str) -> PackAsset:
+    asset = repository.get_asset(session, slug, path)
+    if asset is None:
+        raise NotFound(f"No file '{path}' in pack '{slug}'.")
+    return asset
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
@@ -55,14 +55,19 @@ def pack_tree(pack: str, request: Request, session: SessionDep) -> Response:
 def search(
     request: Request,
     session: SessionDep,
-    q: Annotated[str, Query(max_length=200)] = "",
+    q: str = "",
     pack: Annotated[str, Query(max_length=64)] = "",
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
 ) -> Response:
-    """Search titles, answers and references; empty and no-result states included."""
+    """Search the library (Korean morphology, glossary, BM25); "#12" or "12-3" jumps to it."""
+    q = q[: service.MAX_QUERY_CHARS]  # a long query is cut, never refused
     terms = service.search_terms(q)
+    packs = service.list_packs(session)
     result = None
     if terms:
+        target = service.number_target(session, q, pack or None) if page == 1 else None
+        if target is not None:
+            return RedirectResponse(target, status_code=303)
         offset = (page - 1) * SEARCH_PAGE_SIZE
         result = service.list_questions(session, pack or None, q, SEARCH_PAGE_SIZE, offset)
     context = {
@@ -71,11 +76,26 @@ def search(
         "page": page,
         "result": result,
         "terms": terms,
-        "packs": service.list_packs(session),
+        "packs": packs,
+        "pack_titles": {p.slug: p.title for p in packs},
         "page_size": SEARCH_PAGE_SIZE,
-        "highlight": lambda text: highlight(text, terms),
+        "highlight": highlight,
     }
     return render(request, "content/search.html", context)
+
+
+@router.get("/packs/{pack}/files/{path:path}")
+def pack_file(pack: str, path: str, session: SessionDep) -> Response:
+    """A figure shipped with a pack, from our own origin (no outside request)."""
+    asset = service.pack_asset(session, pack, path)
+    headers = {
+        "Cache-Control": "public, max-age=31536000, immutable",
+        "ETag": f'"{asset.sha256[:32]}"',
+        "X-Content-Type-Options": "nosniff",
+    }
+    if asset.media_type == "image/svg+xml":  # an SVG opened on its own must not run script
+        headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return Response(asset.data, media_type=asset.media_type, headers=headers)
 
 
 @question_router.get("/questions/{pack}/{number}")
@@ -181,7 +201,10 @@ def highlight(text: str | None, terms: list[str]) -> Markup:
     """text, escaped, with each hit of a term in <mark>."""
     if not text:
         return Markup("")
-    lowered = text.lower()
+    terms = sorted({t for t in terms if t}, key=len, reverse=True)
+    lowered = service.normalize(text)
+    if len(lowered) != len(text):  # normalisation changed the length: positions would drift
+        lowered = text.lower()
     out: list[str] = []
     i = 0
     while i < len(text):

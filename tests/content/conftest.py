@@ -35,17 +35,25 @@ def unique_slug(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 
 
+OLD_PACKS = {"machine-learning": "machine-learning-2021", "statistics-math": "statistics-math-2021"}
+
+
 @pytest.fixture(scope="module")
 def packs(database_url: str, seeded: str) -> dict[str, str]:
-    """The seed plus both packs of ../shared/packs, imported once per module; role -> slug."""
+    """The library (content/) plus both packs of ../shared/packs as they were in 2021, under
+    slugs of their own, imported once per module; role -> slug."""
     from app.db import session_factory
 
     with session_factory()() as session:
-        for name in ("machine-learning", "statistics-math"):
-            meta = source_meta(name, f"answers/{name}.md")
+        for name, slug in OLD_PACKS.items():
+            meta = source_meta(slug, f"answers/{name}.md")
             import_pack_file(session, PACKS_DIR / f"{name}.md", meta)
         session.commit()
-    return {"seed": seeded, "ml": "machine-learning", "stats": "statistics-math"}
+    return {
+        "seed": seeded,
+        "ml": OLD_PACKS["machine-learning"],
+        "stats": OLD_PACKS["statistics-math"],
+    }
 
 
 ImportText = Callable[..., ImportResult]

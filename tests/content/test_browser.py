@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,7 +18,9 @@ PHONE_PAGES = [
     "/questions/deep-learning/18-2",
     "/questions/machine-learning/1",
     "/questions/machine-learning/29",
-    "/questions/statistics-math/3",
+    "/questions/statistics-math-2021/3",
+    "/questions/statistics/1",
+    "/questions/algorithm/6-2-1",
     "/search?q=정규화",
 ]
 
@@ -92,9 +95,12 @@ def test_math_and_code_render(page, live_server: str, log: RequestLog) -> None: 
         " <= d.getBoundingClientRect().top + 1; }"
     )
     assert above
-    assert page.locator("img").count() == 0
-    assert page.locator(".img-placeholder").count() == 1
-    page.goto(live_server + "/questions/machine-learning/1")
+    # Its figure is shipped with the pack: drawn, from our origin, no stand-in.
+    figure = page.locator(".answer-body img")
+    assert figure.count() == 1 and page.locator(".img-placeholder").count() == 0
+    page.wait_for_function("() => document.querySelector('.answer-body img').complete")
+    assert figure.evaluate("i => i.naturalWidth") > 0
+    page.goto(live_server + "/questions/machine-learning-2021/1")
     assert page.locator(".math-block math[display=block]").count() == 5
     page.goto(live_server + "/questions/deep-learning/18-2")
     code = page.locator("pre code.language-python")
@@ -152,3 +158,68 @@ def test_hostile_pack_runs_nothing_in_the_browser(
     response = page.goto(live_server + f"/questions/{slug}/1")
     assert response is not None and response.status == 200, page.content()[-2000:]
     assert page.locator("h1#question-title").inner_text() == "<script>alert('title')</script> 제목"
+
+
+def _pages_with_figures(client_base: str) -> list[str]:
+    import httpx
+
+    urls = []
+    packs = httpx.get(client_base + "/api/v1/packs").json()
+    for pack in packs:
+        items = httpx.get(
+            client_base + "/api/v1/questions", params={"pack": pack["slug"], "limit": 200}
+        ).json()["items"]
+        for item in items:
+            body = httpx.get(client_base + "/api/v1/questions/" + item["id"]).json()
+            if "<img" in body["answer_html"]:
+                urls.append(item["url"])
+    return urls
+
+
+def test_every_shipped_figure_shows_from_our_own_origin(
+    page, log: RequestLog, tmp_path: Path
+) -> None:  # noqa: ANN001, E501
+    """The seed's 28 figures and every other shipped pack's: loaded, drawn, all from us."""
+    pages = _pages_with_figures(log.base)
+    seed_pages = [u for u in pages if u.startswith("/questions/deep-learning/")]
+    assert len(seed_pages) == 12  # the seed's 28 figures are in 12 of its answers
+    seen: set[str] = set()
+    for url in pages:
+        page.goto(log.base + url)
+        page.wait_for_load_state("load")
+        figures = page.eval_on_selector_all(
+            ".answer-body img",
+            """imgs => imgs.map(img => { img.loading = "eager"; return img.src; })""",
+        )
+        assert figures, url
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.answer-body img')].every(i => i.complete)"
+        )
+        sizes = page.eval_on_selector_all(
+            ".answer-body img", "imgs => imgs.map(i => [i.src, i.naturalWidth, i.alt])"
+        )
+        for src, width, alt in sizes:
+            assert width > 0, f"{url}: {src} did not load"
+            assert src.startswith(log.base + "/packs/"), src
+            assert not alt.endswith((".png", ".jpg", ".jpeg")), "a file name as alt text"
+            seen.add(src.split("?")[0])
+        assert "img-placeholder" not in page.content() or "statistics-distribution" in url
+    seed_figures = {s for s in seen if "/packs/deep-learning/" in s}
+    assert len(seed_figures) == 28
+    shot = tmp_path / "figures.png"
+    page.goto(log.base + "/questions/deep-learning/16")
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000  # the page with its BN figure drawn, for a look
+    assert log.outside() == []
+
+
+def test_display_formulas_are_centred(page, live_server: str, log: RequestLog) -> None:  # noqa: ANN001
+    page.goto(live_server + "/questions/statistics/1")  # `$$ Ax = \lambda x $$` on its own lines
+    left, right = page.evaluate(
+        "() => { const m = document.querySelector('.math-block math[display=block]');"
+        " const r = m.firstElementChild.getBoundingClientRect();"
+        " const c = m.parentElement.getBoundingClientRect();"
+        " return [r.left - c.left, c.right - r.right]; }"
+    )
+    assert left > 50 and abs(left - right) < 4
+    assert page.locator(".answer-body .math-inline math").count() >= 5  # $$x$$ in sentences

@@ -53,7 +53,7 @@ def test_references_are_stored_in_order(db: Session, packs: dict[str, str]) -> N
 
 
 def test_answers_are_prerendered(db: Session, packs: dict[str, str]) -> None:
-    stats = _questions(db, "statistics-math")
+    stats = _questions(db, packs["stats"])
     assert "<math" in stats["1"].answer_html
     assert "<pre><code>일단 주사위를 굴리는 상황은" in stats["3"].answer_html
     assert "render.githubusercontent.com" not in stats["1"].answer_html
@@ -174,7 +174,7 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     [
         (V1.replace("## #1-1", "## #1-one"), 19),
         (V1.replace("#### 두 번째 질문", "두 번째 질문"), 29),
-        (V1 + "\n```python\nprint(1)\n", 33),
+        (V1 + "\n## #1\n\n#### 다시\n", V1.count("\n") + 2),
     ],
 )
 def test_malformed_pack_names_the_line_and_writes_nothing(

@@ -30,14 +30,14 @@ def test_home_lists_packs(client, packs: dict[str, str]) -> None:  # noqa: ANN00
 def test_tree_nests_follow_ups_under_their_main_question(client, packs) -> None:  # noqa: ANN001
     r = client.get("/questions/deep-learning")
     assert r.status_code == 200
-    twelve = r.text.split('href="/questions/deep-learning/12"', 1)[1].split("</li>\n    \n", 1)[0]
+    twelve = r.text.split('href="/questions/deep-learning/12"', 1)[1]
+    twelve = twelve.split('href="/questions/deep-learning/13"', 1)[0]
     assert re.findall(r"/questions/deep-learning/(12-\d)", twelve) == [
         "12-1",
         "12-2",
         "12-3",
         "12-4",
     ]
-    assert "#13" not in twelve
     assert r.text.count('class="tree-follow"') == 9
     # Titles come from the entries; the table of contents is not shown as content.
     assert "요즘 sigmoid 보다 ReLU를 많이 쓰는데 그 이유는?" in r.text
@@ -48,7 +48,7 @@ def test_tree_nests_follow_ups_under_their_main_question(client, packs) -> None:
 def test_all_packs_tree(client, packs) -> None:  # noqa: ANN001
     r = client.get("/questions")
     assert r.status_code == 200
-    for slug in ("deep-learning", "machine-learning", "statistics-math"):
+    for slug in ("deep-learning", "machine-learning", "statistics", packs["stats"]):
         assert f'id="pack-{slug}"' in r.text
 
 
@@ -117,9 +117,9 @@ def test_search_page_escapes_the_query(client, packs) -> None:  # noqa: ANN001
 
 
 def test_search_page_paginates(client, packs) -> None:  # noqa: ANN001
-    first = client.get("/search", params={"q": "는"}).text
+    first = client.get("/search", params={"q": "학습"}).text
     assert 'rel="next"' in first
-    second = client.get("/search", params={"q": "는", "page": 2}).text
+    second = client.get("/search", params={"q": "학습", "page": 2}).text
     assert 'rel="prev"' in second and 'start="21"' in second
 
 

@@ -91,7 +91,9 @@ def test_images_without_remote_base_are_captions_never_images(seed_html: dict[st
     assert ">ai_ml_dl</a>" in seed_html["1"]
     assert f"/blob/{COMMIT}/images/sally/2021-05-01-02-44-22.png" in seed_html["1"]
     assert f"/blob/{COMMIT}/images/penguin/activation-function.png" in seed_html["12"]
-    assert ">activation-function.png</a>" in seed_html["12"]
+    # A file name is no caption: the stand-in says "그림" (figure) and links to the file.
+    assert "activation-function.png</a>" not in seed_html["12"]
+    assert ">그림</a>" in seed_html["12"]
     assert f"/blob/{COMMIT}/images/heath/sigmoid.png" in seed_html["5"]
     assert "blob/main" not in seed_html["5"]
 
