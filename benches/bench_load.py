@@ -819,8 +819,12 @@ async def run_load(server: Server, args: argparse.Namespace) -> dict[str, Any]:
     setup_peak = dict(rss.peak)  # sign-ups hash passwords: argon2 takes 64 MiB per hash
     rounds = []
     try:
-        for index in range(1, args.rounds + 1):
-            rounds.append(await run_round(index, users, numbers, server, rss, args))
+        # --levels: one server and one set of users, a round at each number of users.
+        counts = args.levels or [args.users] * args.rounds
+        for index, count in enumerate(counts, 1):
+            rounds.append(await run_round(index, users[:count], numbers, server, rss, args))
+            rounds[-1]["users"] = count
+            print(f"round {index}: {count} users")
             print_round(rounds[-1])
     finally:
         sampler.cancel()
@@ -879,6 +883,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--ramp", type=float, default=10.0, help="seconds to start all users")
     parser.add_argument("--rounds", type=int, default=1, help="rounds on the same server")
     parser.add_argument("--soak", action="store_true", help="one 10-minute round")
+    parser.add_argument(
+        "--levels",
+        type=lambda text: [int(n) for n in text.split(",")],
+        help="e.g. 50,100,200: a round at each number of users, on one server",
+    )
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--pg-url", default=PG_ADMIN_URL, help="where to create the database")
     parser.add_argument("--json", type=Path, help="write the results here")
@@ -890,6 +899,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.soak:
         args.duration, args.rounds = 600.0, 1
+    if args.levels:
+        args.users = max(args.levels)
     return args
 
 
