@@ -372,6 +372,50 @@ def test_read_only_sqlite_file_at_start_is_reported_and_recovers_without_restart
     assert "Traceback" not in server.log()
 
 
+@pytest.mark.skipif(BACKEND != "sqlite", reason="a full disk under a SQLite file")
+def test_disk_filling_up_mid_run_gets_503_and_recovers(
+    start_server: Callable[..., Server],
+) -> None:
+    if not _can_unshare_mounts():
+        pytest.fail("needs `unshare -m` (a private mount namespace) for a small disk of its own")
+    # The server's data folder is a 64 MB tmpfs in a mount namespace of its own, holding a copy
+    # of the prepared database; the test fills it up while the server runs, then frees it.
+    on_small_disk = (
+        'src=$(dirname "$0"); t=$(mktemp -d) && cp -a "$src"/. "$t"/ && '
+        'mount -t tmpfs -o size=64m tmpfs "$src" && cp -a "$t"/. "$src"/ && exec "$@"'
+    )
+    server = start_server(
+        wrap=lambda db_path: [
+            "unshare",
+            "-m",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            on_small_disk,
+            db_path,
+        ]
+    )
+    assert _grade(server).status_code == 201
+    data = str(Path(server.url.split("///", 1)[1]).parent)
+    in_server = ["nsenter", "-t", str(server.proc.pid), "-m"]
+    subprocess.run(
+        [*in_server, "dd", "if=/dev/zero", f"of={data}/filler", "bs=1M"], capture_output=True
+    )  # runs until the disk is full
+    try:
+        full = [_grade(server, str(n)) for n in (2, 3, 4)]
+        assert any(r.status_code == 503 for r in full), [r.status_code for r in full]
+        for response in full:
+            if response.status_code != 201:
+                _assert_retryable(response, "disk_full")
+        assert server.get(QUESTION).status_code == 200  # reading goes on
+    finally:
+        subprocess.run([*in_server, "rm", "-f", f"{data}/filler"], check=True)
+    _wait_for(lambda: _grade(server, "5").status_code == 201, "writes to work again")
+    assert server.get("/healthz").status_code == 200
+    assert "Traceback" not in server.log()
+
+
 def _wait_for(predicate: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
