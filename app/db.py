@@ -13,12 +13,13 @@ from annotated_types import Interval
 from fastapi import Depends
 from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import NullPool
 from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
-from app.errors import DatabaseUnavailable
+from app.errors import DatabaseUnavailable, database_fault
 
 T = TypeVar("T")
 
@@ -223,6 +224,20 @@ async def admission() -> AsyncIterator[None]:
         yield
     finally:
         gate.slots.release()
+
+
+async def run_db_or(fallback: Callable[[], T | None], fn: Callable[..., T], *args: Any) -> T:
+    """run_db(fn, *args); when the database is busy or away, fallback() instead if it has an
+    answer (content read earlier, say), else the fault as usual."""
+    try:
+        return await run_db(fn, *args)
+    except (DatabaseUnavailable, SQLAlchemyError) as exc:
+        if isinstance(exc, SQLAlchemyError) and database_fault(exc) is None:
+            raise
+        found = fallback()
+        if found is None:
+            raise
+        return found
 
 
 def _close(session: Session, commit: bool) -> None:

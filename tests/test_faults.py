@@ -274,6 +274,7 @@ def test_database_refusing_connections_gets_fast_503s_and_recovers(
     server = start_server()
     name = _db_name(server.url)
     assert server.get("/healthz").status_code == 200
+    assert server.get(QUESTION).status_code == 200  # the pack is now in the server's memory
     _allow_connections(name, False)
     try:
         paths = ["/api/v1/questions?q=relu", "/api/v1/progress", "/progress", "/api/v1/packs"]
@@ -288,8 +289,12 @@ def test_database_refusing_connections_gets_fast_503s_and_recovers(
             results = list(pool.map(call, range(64)))  # any dropped connection raises here
         grade = _grade(server)
         health = server.get("/healthz")
+        time.sleep(1.1)  # past the snapshot's freshness: the page must not need the database
+        page, api = server.get(QUESTION), server.get("/api/v1/questions/deep-learning/12")
     finally:
         _allow_connections(name, True)
+    # Content already read keeps being served while the database is away.
+    assert page.status_code == 200 and api.status_code == 200
     for elapsed, response in results:
         if response.status_code != 200:  # a question list served from memory is fine
             _assert_retryable(response)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.content import service
 from app.content.schemas import PackRead, QuestionList, QuestionRead
-from app.db import DbOffset, SessionDep, run_db
+from app.db import DbOffset, SessionDep, run_db_or
 
 router = APIRouter(tags=["content"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
@@ -50,7 +51,8 @@ async def get_question(pack: str, number: str) -> Response:
     # loop; only a stale or missing snapshot goes to the database, in the thread pool.
     found = service.cached_question(pack, number)
     if found is None:
-        found = await run_db(_find_question, pack, number)
+        last_known = partial(service.last_known_question, pack, number)
+        found = await run_db_or(last_known, _find_question, pack, number)
     return Response(service.question_json(*found), media_type="application/json")
 
 

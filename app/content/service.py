@@ -154,6 +154,10 @@ class ContentCache:
                 self._snapshots[slug] = snap
         return snap
 
+    def last_known(self, slug: str) -> PackSnapshot | None:
+        """The snapshot of slug as last read, however old (None if never read)."""
+        return self._snapshots.get(slug)
+
     def peek(self, slug: str) -> PackSnapshot | None:
         """The snapshot of slug when it is known fresh without asking the database, else None."""
         if time.monotonic() - self._checked_at > CACHE_TTL_S:
@@ -293,6 +297,14 @@ def question_detail(snap: PackSnapshot, q: QuestionData) -> QuestionRead:
 def cached_question(slug: str, number: str) -> tuple[PackSnapshot, QuestionData] | None:
     """The question from a fresh in-memory snapshot (no I/O), or None: ask find_question."""
     snap = cache.peek(slug)
+    question = snap.by_number.get(number) if snap is not None else None
+    return (snap, question) if snap is not None and question is not None else None
+
+
+def last_known_question(slug: str, number: str) -> tuple[PackSnapshot, QuestionData] | None:
+    """The question as this process last read it, however old: what a page may show while the
+    database is busy or away, rather than an error."""
+    snap = cache.last_known(slug)
     question = snap.by_number.get(number) if snap is not None else None
     return (snap, question) if snap is not None and question is not None else None
 

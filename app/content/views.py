@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -16,7 +17,7 @@ from app.auth.deps import SESSION_COOKIE, load_user, user_for_cookie
 from app.auth.models import User
 from app.content import service
 from app.content.service import PackSnapshot, QuestionData
-from app.db import SessionDep, run_db
+from app.db import SessionDep, run_db, run_db_or
 from app.demos.panels import demos_for_question
 from app.i18n import request_language, translate
 from app.practice import sessions as practice_sessions
@@ -113,7 +114,9 @@ async def question_page(pack: str, number: str, request: Request) -> Response:
             return _render_question(request, page.snap, page.question, lang, page.panels())
     found = service.cached_question(pack, number)
     if found is None:
-        found = await run_db(service.find_question, pack, number)
+        # While the database is busy or away, the page as last read beats an error.
+        last_known = partial(service.last_known_question, pack, number)
+        found = await run_db_or(last_known, service.find_question, pack, number)
     snap, question = found
     body = _anonymous_page(request, snap, question, lang).replace(_CSRF_MARK, csrf_token(request))
     # finish_response sets the cookies render() would (a new CSRF token, a chosen language).
