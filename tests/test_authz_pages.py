@@ -137,6 +137,7 @@ def test_public_pages_with_path_parameters_answer_404_for_unknown_objects(
             concrete = template
             for name in route.dependant.path_params:
                 concrete = concrete.replace("{" + name.name + "}", value)
+                concrete = concrete.replace("{" + name.name + ":path}", value)
             r = anon.request(method, concrete)
             assert r.status_code == 404, (concrete[:80], r.status_code)
             assert "<script>" not in r.text.split("</header>", 1)[-1].split("<footer", 1)[0]

@@ -377,7 +377,8 @@ def _summary(snap: PackSnapshot, q: QuestionData, terms: tuple[str, ...] | None)
 
 
 def pack_asset(session: Session, slug: str, path: str) -> PackAsset:
-    asset = repository.get_asset(session, slug, path)
+    # No pack or file name holds a NUL; PostgreSQL would refuse to even compare one.
+    asset = None if "\x00" in slug + path else repository.get_asset(session, slug, path)
     if asset is None:
         raise NotFound(f"No file '{path}' in pack '{slug}'.")
     return asset
