@@ -98,7 +98,7 @@ def start_command(role: str, args: argparse.Namespace) -> int:
     if role == "web":
         serve = argparse.Namespace(host=None, port=None, workers=args.workers, with_worker=False)
         return cmd_serve(serve)
-    return cmd_worker(argparse.Namespace(concurrency=args.concurrency, once=False))
+    return cmd_worker(argparse.Namespace(concurrency=args.concurrency, once=False, parent_pid=None))
 
 
 def exit_at_once(status: int) -> NoReturn:

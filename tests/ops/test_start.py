@@ -35,3 +35,19 @@ def test_mnist_check_names_each_missing_file(tmp_path: Path) -> None:
     assert str(tmp_path) in missing.stderr and "t10k-labels-idx1-ubyte.gz" in missing.stderr
     ok = _run("mnist", "check", "--dir", str(MNIST_DIR), env=subprocess_env())
     assert ok.returncode == 0, ok.stderr
+
+
+def test_start_worker_reaches_the_worker_and_says_what_is_missing(
+    fresh_url: str, tmp_path: Path
+) -> None:
+    """`mogi start worker` is what the worker container runs: with no MNIST (and no waiting) it
+    exits 2 naming the folder, not with a traceback."""
+    migrated = _run("start", "migrate", env=mogi_env(fresh_url))
+    assert migrated.returncode == 0, migrated.stderr
+    env = mogi_env(
+        fresh_url, MOGI_MNIST_DIR=str(tmp_path), MOGI_MNIST_WAIT_S="0", MOGI_MNIST_DOWNLOAD="false"
+    )
+    done = _run("start", "worker", env=env)
+    assert done.returncode == 2, done.stderr[-2000:]
+    output = done.stdout + done.stderr
+    assert "Traceback" not in output and str(tmp_path) in output
