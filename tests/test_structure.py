@@ -68,3 +68,46 @@ def test_no_import_cycles() -> None:
     for name in graph:
         graph[name] = {t for t in graph[name] if not name.startswith(t + ".")}
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+
+
+# What other features may use of content: its lookups, its tables (for joins and relationships)
+# and its renderer (own answers are rendered like model answers).
+CONTENT_FACE = {"app.content.lookups", "app.content.models", "app.content.render"}
+MAX_LINES = 400
+REASON = "past 400 lines"
+
+
+def _imports_anywhere(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_other_features_reach_content_only_through_its_lookups() -> None:
+    modules = _modules()
+    offenders = []
+    for name, path in modules.items():
+        if not name.startswith(("app.practice", "app.progress", "app.demos")):
+            continue
+        used = {n for n in _imports_anywhere(path) if n.startswith("app.content")}
+        # `from app.content import lookups` names the module app.content.lookups.
+        used = {n for n in used if n in modules or n.rpartition(".")[0] not in modules}
+        wrong = used - CONTENT_FACE - {"app.content"}
+        offenders += [f"{name} imports {sorted(wrong)}"] if wrong else []
+    assert not offenders, offenders
+
+
+def test_long_modules_say_why() -> None:
+    """A module past MAX_LINES says at its top why it is one module."""
+    unexplained = []
+    for name, path in _modules().items():
+        lines = path.read_text().count("\n")
+        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        if lines > MAX_LINES and REASON not in doc:
+            unexplained.append(f"{name}: {lines} lines")
+    assert not unexplained, unexplained

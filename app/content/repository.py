@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import and_, case, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from app.content.models import Pack, PackAsset, Question, QuestionAlias
 
@@ -109,3 +109,71 @@ def search_documents(session: Session) -> list[tuple[str, str, str, str, str]]:
 
 def glossaries(session: Session) -> list[list[list[str]]]:
     return [g or [] for g in session.scalars(select(Pack.glossary))]
+
+
+# --- lookups other features make (through app.content.lookups) ---------------------------------
+
+
+def all_packs(session: Session) -> Sequence[Pack]:
+    return session.scalars(select(Pack).order_by(Pack.slug)).all()
+
+
+def question_with_pack(session: Session, slug: str, number: str) -> Question | None:
+    """The question slug/number with its pack loaded."""
+    stmt = (
+        select(Question)
+        .join(Pack, Pack.id == Question.pack_id)
+        .where(Pack.slug == slug, Question.number == number)
+        .options(contains_eager(Question.pack))
+    )
+    return session.scalar(stmt)
+
+
+def questions_with_pack(session: Session, ids: Iterable[int]) -> Sequence[Question]:
+    """The questions of ids with their packs loaded."""
+    wanted = list(ids)
+    if not wanted:
+        return []
+    stmt = (
+        select(Question)
+        .join(Pack, Pack.id == Question.pack_id)
+        .where(Question.id.in_(wanted))
+        .options(contains_eager(Question.pack))
+    )
+    return session.scalars(stmt).all()
+
+
+def live_questions(session: Session, pack_id: int) -> Sequence[Question]:
+    """Live questions of a pack in reading order."""
+    return session.scalars(
+        select(Question)
+        .where(Question.pack_id == pack_id, Question.retired.is_(False))
+        .order_by(Question.position)
+    ).all()
+
+
+def chain_questions(session: Session, main_id: int) -> Sequence[Question]:
+    """A main question, then its live follow-ups in order."""
+    return session.scalars(
+        select(Question)
+        .where(
+            (Question.id == main_id)
+            | ((Question.parent_id == main_id) & Question.retired.is_(False))
+        )
+        .order_by(Question.parent_id.is_not(None), Question.position)
+    ).all()
+
+
+def question_ids_of_packs(session: Session, slugs: Iterable[str]) -> dict[str, int]:
+    """'pack/number' -> id of every question, retired or not, in the packs named."""
+    stmt = (
+        select(Question.id, Pack.slug, Question.number)
+        .join(Pack, Pack.id == Question.pack_id)
+        .where(Pack.slug.in_(list(slugs)))
+    )
+    return {f"{slug}/{number}": qid for qid, slug, number in session.execute(stmt)}
+
+
+def pack_ids(session: Session, slugs: Iterable[str]) -> dict[str, int]:
+    rows = session.execute(select(Pack.slug, Pack.id).where(Pack.slug.in_(list(slugs)))).all()
+    return {slug: pack_id for slug, pack_id in rows}

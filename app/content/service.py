@@ -382,29 +382,3 @@ def pack_asset(session: Session, slug: str, path: str) -> PackAsset:
     if asset is None:
         raise NotFound(f"No file '{path}' in pack '{slug}'.")
     return asset
-
-
-@dataclass(frozen=True)
-class QuestionRef:
-    """What the question page hands to other features' panels (bookmarks, notes, demos)."""
-
-    id: int
-    public_id: str
-    pack: str
-    number: str
-    title: str
-    has_answer: bool
-    retired: bool
-
-
-def question_ref(snap: PackSnapshot, q: QuestionData) -> QuestionRef:
-    slug = snap.pack.slug
-    return QuestionRef(
-        id=q.id,
-        public_id=f"{slug}/{q.number}",
-        pack=slug,
-        number=q.number,
-        title=q.title,
-        has_answer=q.has_answer,
-        retired=q.retired,
-    )

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import SESSION_COOKIE, load_user, user_for_cookie
 from app.auth.models import User
-from app.content import service
+from app.content import lookups, service
 from app.content.service import PackSnapshot, QuestionData
 from app.db import SessionDep, run_db, run_db_or
 from app.demos.panels import demos_for_question
@@ -153,7 +153,7 @@ def _render_question(
     main, aside = snap.cached(
         ("page", question.number, lang), lambda: _question_parts(snap, question, lang)
     )
-    ref = service.question_ref(snap, question)
+    ref = lookups.snapshot_ref(snap, question)
     context = {
         "pack": snap.pack,
         "question": ref,

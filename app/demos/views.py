@@ -17,7 +17,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from app.auth.deps import PageOptionalUser, PageUser, load_user
-from app.content import service as content
+from app.content import lookups
 from app.db import DbId, SessionDep
 from app.demos import service
 from app.demos.schemas import DemoSummary
@@ -181,11 +181,9 @@ def question_links(
     links = []
     for public_id in ids:
         pack, _, number = public_id.partition("/")
-        snap = content.cache.snapshot(session, pack)
-        question = snap.by_number.get(number) if snap else None
-        title = question.title if question else ""
+        title = lookups.question_title(session, public_id)
         look = exp.look(public_id, lang) if exp is not None else ""
-        links.append(QuestionLinkView(number, title, content.question_url(pack, number), look))
+        links.append(QuestionLinkView(number, title, lookups.question_url(pack, number), look))
     return links
 
 

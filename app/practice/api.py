@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Path, Response, status
 
 from app.auth.deps import CurrentUser
+from app.content import lookups
+from app.content.lookups import QuestionRef
 from app.db import DbId, SessionDep
 from app.practice import saved, service, sessions
 from app.practice.idempotency import KEY_PATTERN, grade_once
@@ -27,7 +29,6 @@ from app.practice.schemas import (
     UserAnswerIn,
     UserAnswerRead,
 )
-from app.practice.service import QuestionRef
 
 router = APIRouter(tags=["practice"])
 
@@ -51,7 +52,7 @@ def question_ref(
     number: Annotated[str, Path(max_length=32, examples=["12-3"])],
 ) -> QuestionRef:
     """The question named in the path, or 404."""
-    return service.find_question(db, pack, number)
+    return lookups.find_question(db, pack, number)
 
 
 QuestionDep = Annotated[QuestionRef, Depends(question_ref)]

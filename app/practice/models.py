@@ -16,8 +16,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.content.models import Pack, Question
 from app.db import Base, UtcDateTime, utcnow
 
 MAX_TEXT_CHARS = 20_000
@@ -25,6 +26,12 @@ MAX_TEXT_CHARS = 20_000
 
 _USER_FK = "user_account.id"
 _QUESTION_FK = "question.id"
+
+
+def _question() -> Any:
+    """The question a row is about. Loaded only when asked for (lazy="raise"), so a query
+    that forgets to load it fails in tests instead of issuing one SELECT per row."""
+    return relationship(Question, lazy="raise", viewonly=True)
 
 
 class Card(Base):
@@ -48,6 +55,8 @@ class Card(Base):
     lapses: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
+    question: Mapped[Question] = _question()
+
 
 class QuizSession(Base):
     """A run of cards drawn from a scope, in one mode (review, cram or mock)."""
@@ -64,6 +73,10 @@ class QuizSession(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     time_limit_s: Mapped[int | None] = mapped_column(Integer)
     deadline_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+    pack: Mapped[Pack] = relationship(lazy="raise")
+    # The main question of a chain or mock session; None for a scope of many.
+    main_question: Mapped[Question | None] = relationship(lazy="raise")
 
 
 class QuizSessionItem(Base):
@@ -82,6 +95,8 @@ class QuizSessionItem(Base):
     graded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)
     answer_text: Mapped[str | None] = mapped_column(Text)
+
+    question: Mapped[Question] = _question()
 
 
 class ReviewLog(Base):
@@ -115,6 +130,8 @@ class ReviewLog(Base):
     due: Mapped[datetime | None] = mapped_column(UtcDateTime)
     elapsed_days: Mapped[int | None] = mapped_column(Integer)
 
+    question: Mapped[Question] = _question()
+
 
 class Bookmark(Base):
     __tablename__ = "bookmark"
@@ -126,6 +143,8 @@ class Bookmark(Base):
         ForeignKey(_QUESTION_FK, ondelete="CASCADE"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    question: Mapped[Question] = _question()
 
 
 class Note(Base):
@@ -142,6 +161,8 @@ class Note(Base):
     body: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 
+    question: Mapped[Question] = _question()
+
 
 class UserAnswer(Base):
     """A user's own answer to an entry that has none; the HTML is rendered and sanitised."""
@@ -157,6 +178,8 @@ class UserAnswer(Base):
     body_markdown: Mapped[str] = mapped_column(Text)
     body_html: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    question: Mapped[Question] = _question()
 
 
 class GradeRequest(Base):

@@ -9,9 +9,9 @@ from typing import Any, cast
 from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from app.content.models import Pack, Question
+from app.content.models import Question
 from app.practice.models import (
     Bookmark,
     Card,
@@ -27,49 +27,6 @@ from app.practice.models import (
 def _lock(session: Session) -> bool:
     """Row locks matter on PostgreSQL; SQLite serialises writers by itself."""
     return session.get_bind().dialect.name == "postgresql"
-
-
-# --- content lookups ---
-
-
-def get_pack(session: Session, slug: str) -> Pack | None:
-    return session.scalar(select(Pack).where(Pack.slug == slug))
-
-
-def list_packs(session: Session) -> Sequence[Pack]:
-    return session.scalars(select(Pack).order_by(Pack.slug)).all()
-
-
-def get_question(session: Session, pack_id: int, number: str) -> Question | None:
-    return session.scalar(
-        select(Question).where(Question.pack_id == pack_id, Question.number == number)
-    )
-
-
-def get_questions(session: Session, ids: Sequence[int]) -> dict[int, Question]:
-    rows = session.scalars(select(Question).where(Question.id.in_(ids))).all() if ids else []
-    return {q.id: q for q in rows}
-
-
-def pack_questions(session: Session, pack_id: int) -> Sequence[Question]:
-    """Live questions of a pack in reading order."""
-    return session.scalars(
-        select(Question)
-        .where(Question.pack_id == pack_id, Question.retired.is_(False))
-        .order_by(Question.position)
-    ).all()
-
-
-def chain_questions(session: Session, main_id: int) -> Sequence[Question]:
-    """A main question, then its live follow-ups in order."""
-    return session.scalars(
-        select(Question)
-        .where(
-            (Question.id == main_id)
-            | ((Question.parent_id == main_id) & Question.retired.is_(False))
-        )
-        .order_by(Question.parent_id.is_not(None), Question.position)
-    ).all()
 
 
 def user_cards_by_question(
@@ -129,7 +86,9 @@ def add_session(session: Session, quiz: QuizSession, question_ids: Sequence[int]
 def get_session(session: Session, user_id: int, session_id: int) -> QuizSession | None:
     """A user's quiz session; another user's is as good as missing."""
     return session.scalar(
-        select(QuizSession).where(QuizSession.id == session_id, QuizSession.user_id == user_id)
+        select(QuizSession)
+        .where(QuizSession.id == session_id, QuizSession.user_id == user_id)
+        .options(selectinload(QuizSession.pack), selectinload(QuizSession.main_question))
     )
 
 
@@ -142,12 +101,13 @@ def session_items(session: Session, session_id: int) -> Sequence[QuizSessionItem
 
 
 def current_item(session: Session, session_id: int, lock: bool = False) -> QuizSessionItem | None:
-    """The first item not yet graded."""
+    """The first item not yet graded, with its question."""
     query = (
         select(QuizSessionItem)
         .where(QuizSessionItem.session_id == session_id, QuizSessionItem.graded_at.is_(None))
         .order_by(QuizSessionItem.position)
         .limit(1)
+        .options(selectinload(QuizSessionItem.question))
     )
     if lock and _lock(session):
         query = query.with_for_update()
@@ -189,6 +149,7 @@ def recent_sessions(session: Session, user_id: int, limit: int = 5) -> Sequence[
         .where(QuizSession.user_id == user_id)
         .order_by(QuizSession.id.desc())
         .limit(limit)
+        .options(selectinload(QuizSession.pack), selectinload(QuizSession.main_question))
     ).all()
 
 
@@ -248,6 +209,7 @@ def last_review(session: Session, user_id: int, session_id: int | None) -> Revie
         query = query.where(ReviewLog.session_id == session_id)
     # By time, not id: an import adds old grades with new ids, and undo must take the latest.
     query = query.order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)
+    query = query.options(selectinload(ReviewLog.question).selectinload(Question.pack))
     if _lock(session):
         query = query.with_for_update()
     return session.scalar(query)

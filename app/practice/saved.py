@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.content.lookups import QuestionRef
 from app.content.render import RenderContext, render_answer
 from app.db import utcnow
 from app.errors import AppError, NotFound
@@ -16,25 +17,24 @@ from app.practice.models import (
     Note,
     UserAnswer,
 )
-from app.practice.service import QuestionRef
 
 # --- bookmarks, notes, own answers ---
 
 
 def set_bookmark(db: Session, user: User, ref: QuestionRef, on: bool) -> None:
     if not on:
-        repo.delete_bookmark(db, user.id, ref.question.id)
+        repo.delete_bookmark(db, user.id, ref.id)
         return
-    if repo.get_bookmark(db, user.id, ref.question.id) is None:
+    if repo.get_bookmark(db, user.id, ref.id) is None:
         repo.insert_if_absent(
             db,
             Bookmark,
-            {"user_id": user.id, "question_id": ref.question.id, "created_at": utcnow()},
+            {"user_id": user.id, "question_id": ref.id, "created_at": utcnow()},
         )
 
 
 def is_bookmarked(db: Session, user: User, ref: QuestionRef) -> bool:
-    return repo.get_bookmark(db, user.id, ref.question.id) is not None
+    return repo.get_bookmark(db, user.id, ref.id) is not None
 
 
 def save_note(db: Session, user: User, ref: QuestionRef, body: str) -> Note:
@@ -50,7 +50,7 @@ def _upsert(
     values: dict[str, Any],
 ) -> Any:
     """Insert the user's row for the question, or update the one there (even one made just now)."""
-    key = {"user_id": user.id, "question_id": ref.question.id}
+    key = {"user_id": user.id, "question_id": ref.id}
     if not repo.insert_if_absent(db, model, {**key, **values}):
         repo.update_owned(db, model, key, values)
     row = repo.get_owned(db, model, key)
@@ -59,14 +59,14 @@ def _upsert(
 
 
 def get_note(db: Session, user: User, ref: QuestionRef) -> Note:
-    note = repo.get_note(db, user.id, ref.question.id)
+    note = repo.get_note(db, user.id, ref.id)
     if note is None:
         raise NotFound(f"No note on '{ref.public_id}'.")
     return note
 
 
 def delete_note(db: Session, user: User, ref: QuestionRef) -> None:
-    repo.delete_note(db, user.id, ref.question.id)
+    repo.delete_note(db, user.id, ref.id)
 
 
 def render_own_answer(pack_slug: str, markdown: str) -> str:
@@ -75,21 +75,21 @@ def render_own_answer(pack_slug: str, markdown: str) -> str:
 
 
 def save_user_answer(db: Session, user: User, ref: QuestionRef, markdown: str) -> UserAnswer:
-    if ref.question.has_answer:
+    if ref.has_answer:
         raise AppError(
             "이 질문에는 이미 모범 답안이 있습니다. (This entry already has an answer.)", 409
         )
-    html = render_own_answer(ref.pack.slug, markdown)
+    html = render_own_answer(ref.pack, markdown)
     values = {"body_markdown": markdown, "body_html": html, "updated_at": utcnow()}
     return _upsert(db, UserAnswer, user, ref, values)  # type: ignore[no-any-return]
 
 
 def get_user_answer(db: Session, user: User, ref: QuestionRef) -> UserAnswer:
-    answer = repo.get_user_answer(db, user.id, ref.question.id)
+    answer = repo.get_user_answer(db, user.id, ref.id)
     if answer is None:
         raise NotFound(f"No answer of yours on '{ref.public_id}'.")
     return answer
 
 
 def delete_user_answer(db: Session, user: User, ref: QuestionRef) -> None:
-    repo.delete_user_answer(db, user.id, ref.question.id)
+    repo.delete_user_answer(db, user.id, ref.id)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from copy import copy
-from dataclasses import dataclass
 from datetime import datetime
 
 from fsrs import Rating, State
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.config import get_settings
-from app.content.models import Pack, Question
+from app.content import lookups
 from app.db import utcnow
 from app.errors import AppError, NotFound
 from app.practice import repository as repo
@@ -43,47 +42,12 @@ STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
 MOCK_SECONDS_PER_QUESTION = 120
 
 
-@dataclass(frozen=True)
-class QuestionRef:
-    """A question with its pack, as a client names it: 'pack/number'."""
-
-    pack: Pack
-    question: Question
-
-    @property
-    def public_id(self) -> str:
-        return f"{self.pack.slug}/{self.question.number}"
-
-
 def fuzzing_enabled() -> bool:
     """Fuzz intervals in real use; tests compare against fsrs without fuzz."""
     return get_settings().env != "test"
 
 
 # --- lookups ---
-
-
-def find_pack(db: Session, slug: str) -> Pack:
-    pack = repo.get_pack(db, slug)
-    if pack is None:
-        raise NotFound(f"No pack '{slug}'.")
-    return pack
-
-
-def find_question(db: Session, pack_slug: str, number: str) -> QuestionRef:
-    """The question pack_slug/number, or a 404 naming it."""
-    pack = find_pack(db, pack_slug)
-    question = repo.get_question(db, pack.id, number)
-    if question is None:
-        raise NotFound(f"No question '{pack_slug}/{number}'.")
-    return QuestionRef(pack, question)
-
-
-def parse_question_id(public_id: str) -> tuple[str, str]:
-    pack, _, number = public_id.rpartition("/")
-    if not pack or not number:
-        raise AppError(f"Question ids look like 'pack/number', not '{public_id}'.", 422)
-    return pack, number
 
 
 def find_session(db: Session, user: User, session_id: int) -> QuizSession:
@@ -152,10 +116,10 @@ def card_state(card: Card) -> CardStateRead:
     )
 
 
-def _session_item_to_grade(db: Session, quiz: QuizSession, question: Question) -> QuizSessionItem:
-    item = repo.item_for_question(db, quiz.id, question.id, graded=False)
+def _session_item_to_grade(db: Session, quiz: QuizSession, question_id: int) -> QuizSessionItem:
+    item = repo.item_for_question(db, quiz.id, question_id, graded=False)
     if item is None:
-        if repo.item_for_question(db, quiz.id, question.id, graded=True) is not None:
+        if repo.item_for_question(db, quiz.id, question_id, graded=True) is not None:
             raise AppError(
                 "이미 채점한 카드입니다. 되돌린 뒤 다시 채점하세요. (Already graded; undo first.)",
                 409,
@@ -167,7 +131,7 @@ def _session_item_to_grade(db: Session, quiz: QuizSession, question: Question) -
 
 
 def _schedule(
-    db: Session, user: User, question: Question, rating: int, now: datetime
+    db: Session, user: User, question_id: int, rating: int, now: datetime
 ) -> tuple[Card, str | None]:
     """Apply one grade to the user's card with fsrs; returns the card and its state before."""
     new = new_fsrs_card(now)
@@ -179,7 +143,7 @@ def _schedule(
         "lapses": 0,
         "created_at": now,
     }
-    card, created = repo.get_or_create_card(db, user.id, question.id, values)
+    card, created = repo.get_or_create_card(db, user.id, question_id, values)
     before = None if created else snapshot(card)
     was_review = card.state == State.Review.value
     after, _ = scheduler(fuzzing_enabled()).review_card(to_fsrs_card(card), Rating(rating), now)
@@ -193,14 +157,14 @@ def _schedule(
 def grade(db: Session, user: User, body: ReviewCreate, now: datetime | None = None) -> ReviewRead:
     """Record a grade: a review log row, and (except in cram) the card rescheduled by fsrs."""
     now = now or utcnow()
-    ref = find_question(db, *parse_question_id(body.question))
+    ref = lookups.find_question(db, *lookups.parse_question_id(body.question))
     quiz = find_session(db, user, body.session) if body.session is not None else None
-    item = _session_item_to_grade(db, quiz, ref.question) if quiz is not None else None
+    item = _session_item_to_grade(db, quiz, ref.id) if quiz is not None else None
     mode = quiz.mode if quiz is not None else "review"
     answer_text = body.answer_text or (item.answer_text if item is not None else None)
     log = ReviewLog(
         user_id=user.id,
-        question_id=ref.question.id,
+        question_id=ref.id,
         rating=body.rating,
         reviewed_at=now,
         duration_ms=body.duration_ms,
@@ -209,19 +173,19 @@ def grade(db: Session, user: User, body: ReviewCreate, now: datetime | None = No
         mode=mode,
         scheduled=mode != "cram",
     )
-    card = _apply_grade(db, user, ref.question, log)
+    card = _apply_grade(db, user, log)
     repo.add_review(db, log)
     done = _close_item(db, quiz, item, body, now) if quiz is not None and item is not None else None
     return _review_read(log, ref, card, done)
 
 
-def _apply_grade(db: Session, user: User, question: Question, log: ReviewLog) -> Card | None:
+def _apply_grade(db: Session, user: User, log: ReviewLog) -> Card | None:
     """Reschedule the card (not in cram) and copy its new state onto the log row."""
     if not log.scheduled:
-        card = repo.get_card(db, user.id, question.id)
+        card = repo.get_card(db, user.id, log.question_id)
         log.card_id = card.id if card is not None else None
         return card
-    card, log.card_before = _schedule(db, user, question, log.rating, log.reviewed_at)
+    card, log.card_before = _schedule(db, user, log.question_id, log.rating, log.reviewed_at)
     db.flush()
     log.card_id, log.state, log.stability = card.id, card.state, card.stability
     log.difficulty, log.due = card.difficulty, card.due
@@ -231,7 +195,7 @@ def _apply_grade(db: Session, user: User, question: Question, log: ReviewLog) ->
 
 
 def _review_read(
-    log: ReviewLog, ref: QuestionRef, card: Card | None, done: bool | None
+    log: ReviewLog, ref: lookups.QuestionRef, card: Card | None, done: bool | None
 ) -> ReviewRead:
     scheduled = card is not None and log.scheduled
     return ReviewRead(
@@ -273,11 +237,9 @@ def undo_last(db: Session, user: User, session_id: int | None) -> UndoRead:
     log = repo.last_review(db, user.id, quiz.id if quiz is not None else None)
     if log is None:
         raise AppError("되돌릴 채점이 없습니다. (Nothing to undo.)", 409)
-    question = db.get(Question, log.question_id)
-    pack = db.get(Pack, question.pack_id) if question is not None else None
     card = repo.get_card_by_id(db, log.card_id) if log.card_id is not None else None
     undone = UndoRead(
-        question=f"{pack.slug}/{question.number}" if pack and question else "",
+        question=lookups.ref_of(log.question).public_id,
         rating=log.rating,
         mode=log.mode,  # type: ignore[arg-type]
         session=log.session_id,
@@ -302,6 +264,6 @@ def _reopen_item(db: Session, log: ReviewLog) -> None:
     item = repo.item_for_question(db, log.session_id, log.question_id, graded=True)
     if item is not None:
         item.graded_at, item.rating = None, None
-    quiz = db.get(QuizSession, log.session_id)
+    quiz = repo.get_session(db, log.user_id, log.session_id)
     if quiz is not None:
         quiz.finished_at = None

@@ -12,6 +12,7 @@ from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.content import lookups
 from app.content.models import Pack, Question
 from app.db import utcnow
 from app.errors import AppError, NotFound
@@ -34,7 +35,6 @@ from app.practice.service import (
     MOCK_SECONDS_PER_QUESTION,
     RATING_NAMES,
     card_state,
-    find_pack,
     interval_previews,
 )
 
@@ -44,7 +44,7 @@ from app.practice.service import (
 def _scope_questions(
     db: Session, user: User, pack: Pack, kind: str, now: datetime
 ) -> list[Question]:
-    questions = list(repo.pack_questions(db, pack.id))
+    questions = list(lookups.live_questions(db, pack))
     if kind == "all":
         return questions
     if kind == "unanswered":
@@ -63,11 +63,10 @@ def _scope_questions(
 
 def _chain(db: Session, pack: Pack, number: str) -> list[Question]:
     """The chain of a question: its main question first, then the follow-ups in order."""
-    question = repo.get_question(db, pack.id, number)
-    if question is None or question.retired:
+    question = lookups.find_question_row(db, pack.slug, number)
+    if question.retired:
         raise NotFound(f"No question '{pack.slug}/{number}'.")
-    main_id = question.parent_id or question.id
-    return list(repo.chain_questions(db, main_id))
+    return list(lookups.chain(db, question.parent_id or question.id))
 
 
 def _mock_chain(
@@ -81,7 +80,7 @@ def _mock_chain(
     mains = sorted({q.parent_id or q.id for q in pool})
     if not mains:
         return []
-    return list(repo.chain_questions(db, random.choice(mains)))
+    return list(lookups.chain(db, random.choice(mains)))
 
 
 def start_session(
@@ -89,7 +88,7 @@ def start_session(
 ) -> QuizSession:
     """A new session over the scope's questions; 409 when the scope holds none."""
     now = now or utcnow()
-    pack = find_pack(db, body.scope.pack)
+    pack = lookups.find_pack(db, body.scope.pack)
     if body.mode == "mock":
         questions = _mock_chain(db, user, pack, body, now)
     elif body.scope.kind == "chain":
@@ -108,8 +107,8 @@ def start_session(
         user_id=user.id,
         mode=body.mode,
         scope_kind=body.scope.kind,
-        pack_id=pack.id,
-        question_id=questions[0].id if body.mode == "mock" or body.scope.kind == "chain" else None,
+        pack=pack,
+        main_question=questions[0] if body.mode == "mock" or body.scope.kind == "chain" else None,
         created_at=now,
     )
     if body.mode == "mock":
@@ -141,13 +140,12 @@ def describe_session(db: Session, quiz: QuizSession, now: datetime | None = None
         if item.rating is not None:
             ratings[RATING_NAMES[item.rating]] += 1
     graded = sum(1 for i in items if i.graded_at is not None)
-    pack = db.get(Pack, quiz.pack_id)
-    main = db.get(Question, quiz.question_id) if quiz.question_id else None
+    main = quiz.main_question
     return SessionRead(
         id=quiz.id,
         mode=quiz.mode,  # type: ignore[arg-type]
         scope=ScopeRead(
-            pack=pack.slug if pack else "",
+            pack=quiz.pack.slug,
             kind=quiz.scope_kind,  # type: ignore[arg-type]
             question=main.number if main else None,
         ),
@@ -181,13 +179,11 @@ def next_card(
     item = _open_item(db, quiz, now)
     if item is None:
         return None
-    question = db.get(Question, item.question_id)
-    pack = db.get(Pack, quiz.pack_id)
-    assert question is not None and pack is not None
+    question = item.question
     card = repo.get_card(db, user.id, question.id)
     return CardRead(
         session=quiz.id,
-        question=f"{pack.slug}/{question.number}",
+        question=f"{quiz.pack.slug}/{question.number}",
         number=question.number,
         title=question.title,
         html=str(escape(question.title)),
@@ -228,9 +224,7 @@ def revealed_view(
     db: Session, user: User, quiz: QuizSession, item: QuizSessionItem, now: datetime
 ) -> RevealRead:
     """What a revealed card shows: the model (or own) answer and the key terms covered."""
-    question = db.get(Question, item.question_id)
-    pack = db.get(Pack, quiz.pack_id)
-    assert question is not None and pack is not None
+    question = item.question
     own = repo.get_user_answer(db, user.id, question.id)
     coverage = terms.coverage(
         question.answer_markdown or (own.body_markdown if own else ""), item.answer_text
@@ -238,7 +232,7 @@ def revealed_view(
     card = repo.get_card(db, user.id, question.id)
     return RevealRead(
         session=quiz.id,
-        question=f"{pack.slug}/{question.number}",
+        question=f"{quiz.pack.slug}/{question.number}",
         position=item.position,
         total=len(repo.session_items(db, quiz.id)),
         has_answer=question.has_answer,
@@ -293,8 +287,8 @@ def practice_overview(db: Session, user: User, now: datetime | None = None) -> l
     now = now or utcnow()
     counts = repo.pack_counts(db, user.id, now)
     out = []
-    for pack in repo.list_packs(db):
-        questions: Sequence[Question] = repo.pack_questions(db, pack.id)
+    for pack in lookups.all_packs(db):
+        questions: Sequence[Question] = lookups.live_questions(db, pack)
         c = counts.get(pack.id, {"total": 0, "due": 0, "new": 0})
         out.append(
             PackSummary(
@@ -337,7 +331,4 @@ def question_state(db: Session, user_id: int, question_id: int) -> QuestionState
 
 
 def _chain_size(db: Session, question_id: int) -> int:
-    question = db.get(Question, question_id)
-    if question is None:
-        return 0
-    return len(repo.chain_questions(db, question.parent_id or question.id))
+    return len(lookups.chain_of(db, question_id))

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.deps import PageUser, load_user
 from app.auth.models import User
+from app.content import lookups
 from app.db import DbId, SessionDep
 from app.errors import AppError
 from app.practice import repository as repo
@@ -140,15 +141,15 @@ def undo_form(session_id: DbId, user: PageUser, db: SessionDep) -> Response:
 # --- the panel on a question page ---
 
 
-def _back_to(ref: service.QuestionRef) -> RedirectResponse:
-    return _see_other(f"/questions/{ref.pack.slug}/{ref.question.number}#practice-panel")
+def _back_to(ref: lookups.QuestionRef) -> RedirectResponse:
+    return _see_other(f"{ref.url}#practice-panel")
 
 
-def _page_ref(_user: PageUser, db: SessionDep, pack: str, number: str) -> service.QuestionRef:
-    return service.find_question(db, pack, number)
+def _page_ref(_user: PageUser, db: SessionDep, pack: str, number: str) -> lookups.QuestionRef:
+    return lookups.find_question(db, pack, number)
 
 
-PageRef = Annotated[service.QuestionRef, Depends(_page_ref)]
+PageRef = Annotated[lookups.QuestionRef, Depends(_page_ref)]
 
 
 @router.post("/practice/questions/{pack}/{number}/bookmark")

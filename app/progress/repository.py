@@ -46,23 +46,6 @@ def _local_day(session: Session, column: Any, offset_minutes: int) -> ColumnElem
     return func.to_char(shifted, "YYYY-MM-DD")
 
 
-# --- lookups ---------------------------------------------------------------------------------
-
-
-def find_pack(session: Session, slug: str) -> Pack | None:
-    return session.scalar(select(Pack).where(Pack.slug == slug))
-
-
-def find_question(session: Session, pack: str, number: str) -> Any:
-    """The question pack/number with its pack's slug, or None."""
-    stmt = (
-        select(Question.id, Question.number, Question.title, Pack.slug.label("pack"))
-        .join(Pack, Pack.id == Question.pack_id)
-        .where(Pack.slug == pack, Question.number == number)
-    )
-    return session.execute(stmt).first()
-
-
 # --- progress aggregates ---------------------------------------------------------------------
 
 
@@ -306,21 +289,6 @@ def export_session_items(session: Session, user_id: int) -> Sequence[Any]:
 
 
 # --- import ----------------------------------------------------------------------------------
-
-
-def questions_of_packs(session: Session, slugs: Iterable[str]) -> Sequence[Any]:
-    """(id, pack, number, pack_id) of every question, retired or not, in the packs named."""
-    stmt = (
-        select(Question.id, Pack.slug.label("pack"), Question.number, Pack.id.label("pack_id"))
-        .join(Pack, Pack.id == Question.pack_id)
-        .where(Pack.slug.in_(list(slugs)))
-    )
-    return session.execute(stmt).all()
-
-
-def packs_by_slug(session: Session, slugs: Iterable[str]) -> dict[str, int]:
-    rows = session.execute(select(Pack.slug, Pack.id).where(Pack.slug.in_(list(slugs)))).all()
-    return {slug: pack_id for slug, pack_id in rows}
 
 
 def user_cards(session: Session, user_id: int) -> dict[int, Card]:

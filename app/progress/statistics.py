@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.content import lookups
 from app.db import utcnow
-from app.errors import NotFound
 from app.practice import fsrs_adapter
 from app.practice.models import (
     Card,
@@ -101,8 +101,8 @@ def get_progress(
     now: datetime | None = None,
 ) -> ProgressRead:
     """Everything the progress page shows, for one user (and one pack if asked)."""
-    if pack is not None and repo.find_pack(session, pack) is None:
-        raise NotFound(f"No pack '{pack}'.")
+    if pack is not None:
+        lookups.find_pack(session, pack)
     scope = _Scope(user.id, pack, tz_offset_minutes, (now or utcnow()))
     questions = _question_mastery(session, scope)
     pack_rows = repo.count_questions_by_pack(session, pack)
@@ -245,9 +245,7 @@ def get_question_history(
     session: Session, user: User, pack: str, number: str, now: datetime | None = None
 ) -> QuestionHistoryRead:
     """Every grade the user gave one question, with the card it stands at now."""
-    question = repo.find_question(session, pack, number)
-    if question is None:
-        raise NotFound(f"No question '{pack}/{number}'.")
+    question = lookups.find_question(session, pack, number)
     card = repo.get_card(session, user.id, question.id)
     reviews = repo.question_reviews(session, user.id, question.id)
     mastery = None

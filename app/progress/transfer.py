@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.content import lookups
 from app.db import utcnow
 from app.errors import AppError
 from app.practice.models import (
@@ -244,9 +245,8 @@ class _Resolved:
 def _resolve(session: Session, doc: ExportDocument, skip_unknown: bool) -> _Resolved:
     """Map refs to this instance's ids; refuse (or, if asked, list) those it lacks."""
     refs, slugs = _referenced(doc)
-    rows = repo.questions_of_packs(session, slugs)
-    questions = {f"{row.pack}/{row.number}": row.id for row in rows}
-    packs = repo.packs_by_slug(session, slugs)
+    questions = lookups.question_ids(session, slugs)
+    packs = lookups.pack_ids(session, slugs)
     missing = sorted(refs - questions.keys())
     missing_packs = sorted(slugs - packs.keys())
     if (missing or missing_packs) and not skip_unknown:
