@@ -21,7 +21,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from app.content.importer import import_command
+    from app.content.commands import import_command
 
     return import_command(args.path, args.pack, dry_run=args.dry_run)
 

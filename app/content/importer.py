@@ -1,4 +1,4 @@
-"""`mogi import`: packs from Markdown files into the database, idempotently, in one transaction.
+"""Packs from Markdown files into the database, idempotently (flushes; the caller commits).
 
 An entry keeps its database row (and with it every bookmark, note, card, review, own answer and
 session item that points at it) across upstream updates: entries are matched to the previous
@@ -13,64 +13,32 @@ from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 import re
-import sys
-import tomllib
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rapidfuzz import fuzz
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.content import repository, search
-from app.content.models import Pack, PackAsset, Question, QuestionAlias, Reference
+from app.content.figures import asset_url, find_figures, write_figures
+from app.content.glossary import extract_glossary
+from app.content.matching import match_entries
+from app.content.models import Pack, Question, QuestionAlias, Reference
+from app.content.packmeta import PackImportError, PackMeta, read_meta, sibling_pack_paths
 from app.content.parser import PackFormatError, ParsedEntry, parse_pack
 from app.content.render import (
-    ASSET_PREFIX,
     RENDER_VERSION,
     RenderContext,
-    image_paths,
     link_url,
     plain_text,
     render_answer,
 )
 from app.content.service import cache
-from app.db import session_factory, utcnow
+from app.db import utcnow
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-# Two versions are the same entry when their questions read alike (a typo fixed, a word added),
-# or, under the same number, when the question was reworded but is still recognisably it.
-SAME_TITLE = 0.85
-SAME_TITLE_AND_NUMBER = 0.6
-SAME_ANSWER = 0.8  # ... or when the answers read alike and the questions somewhat do
-SAME_NUMBER_BONUS = 0.1
-IMAGE_TYPES = {".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"}
-
-
-class PackImportError(Exception):
-    """A pack that cannot be imported; the message names the file (and line)."""
-
-
-@dataclass(frozen=True)
-class PackMeta:
-    """Who a pack is and where it came from (a sidecar NAME.toml, or given by the caller)."""
-
-    slug: str
-    title: str
-    title_en: str = ""
-    source_repository: str = ""
-    source_commit: str = ""
-    source_path: str = ""
-    license: str = ""
-    copyright: str = ""
-    position: int = 0
-    source_aliases: tuple[str, ...] = ()
-    # False when no sidecar was found: a re-import then keeps what the pack already says.
-    from_sidecar: bool = True
 
 
 @dataclass
@@ -129,40 +97,6 @@ class _Rendered:
     references: list[tuple[str, str]]
 
 
-def read_meta(path: Path, slug: str | None = None) -> PackMeta:
-    """The pack's metadata from PATH's sidecar .toml; slug (e.g. --pack) wins over it."""
-    sidecar = path.with_suffix(".toml")
-    data: dict[str, object] = {}
-    found = sidecar.exists()
-    if found:
-        try:
-            data = tomllib.loads(sidecar.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise PackImportError(f"{sidecar}: not valid TOML: {exc}") from exc
-    source = data.get("source") if isinstance(data.get("source"), dict) else {}
-    assert isinstance(source, dict)
-    final_slug = slug or str(data.get("slug") or path.stem)
-    return PackMeta(
-        slug=final_slug,
-        title=str(data.get("title") or final_slug.replace("-", " ").title()),
-        title_en=str(data.get("title_en") or ""),
-        source_repository=str(source.get("repository", "")),
-        source_commit=str(source.get("commit", "")),
-        source_path=str(source.get("path", "")),
-        license=str(source.get("license", "")),
-        copyright=str(source.get("copyright", "")),
-        position=int(str(data.get("position") or 0))
-        if str(data.get("position") or 0).isdigit()
-        else 0,
-        source_aliases=tuple(str(a) for a in source.get("aliases", []) or []),
-        from_sidecar=found,
-    )
-
-
-def _int(value: object) -> int:
-    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
-
-
 def import_pack_file(
     session: Session,
     path: Path,
@@ -188,22 +122,6 @@ def import_pack_file(
         pack_paths=sibling_pack_paths(path.parent),
         dry_run=dry_run,
     )
-
-
-def sibling_pack_paths(folder: Path) -> dict[str, str]:
-    """Repository path -> slug of every pack whose sidecar lies in folder (links between packs)."""
-    found: dict[str, str] = {}
-    for sidecar in sorted(folder.glob("*.toml")):
-        if not sidecar.with_suffix(".md").exists():
-            continue
-        try:
-            meta = read_meta(sidecar.with_suffix(".md"))
-        except PackImportError:
-            continue
-        for repo_path in (meta.source_path, *meta.source_aliases):
-            if repo_path:
-                found.setdefault(repo_path, meta.slug)
-    return found
 
 
 def import_pack_text(
@@ -241,14 +159,14 @@ def import_pack_text(
     ctx = RenderContext(
         meta.slug, meta.source_repository, meta.source_commit, meta.source_path, remote, {}, links
     )
-    figures = _figures(parsed.entries, ctx, asset_dir)
+    figures = find_figures(parsed.entries, ctx, asset_dir)
     ctx = RenderContext(
         meta.slug,
         meta.source_repository,
         meta.source_commit,
         meta.source_path,
         remote,
-        {path: _asset_url(meta.slug, path, digest) for path, (digest, _) in figures.items()},
+        {path: asset_url(meta.slug, path, digest) for path, (digest, _) in figures.items()},
         links,
     )
     digest = _content_hash(text, meta, remote, ctx)
@@ -266,7 +184,7 @@ def import_pack_text(
         return _dry_result(meta.slug, rows, rendered)
     pack = _upsert_pack(session, pack, meta, digest, text)
     result = _write_questions(session, pack, rendered)
-    result.figures = _write_figures(session, pack, figures)
+    result.figures = write_figures(session, pack, figures)
     cache.clear()  # this process serves the new content at once; others within CACHE_TTL_S
     return result
 
@@ -285,47 +203,6 @@ def _kept_meta(pack: Pack, meta: PackMeta) -> PackMeta:
         source_aliases=tuple(pack.source_aliases or ()),
         from_sidecar=False,
     )
-
-
-def _figures(
-    entries: list[ParsedEntry], ctx: RenderContext, asset_dir: Path | None
-) -> dict[str, tuple[str, Path]]:
-    """Repository path -> (sha256, file) of each referenced figure shipped beside the pack."""
-    if asset_dir is None or not asset_dir.is_dir():
-        return {}
-    root = asset_dir.resolve()
-    found: dict[str, tuple[str, Path]] = {}
-    for entry in entries:
-        for repo_path in image_paths(entry.answer_markdown, ctx):
-            file = (asset_dir / repo_path).resolve()
-            inside = file.is_relative_to(root)
-            if repo_path in found or not inside or file.suffix.lower() not in IMAGE_TYPES:
-                continue
-            if file.is_file():
-                found[repo_path] = (hashlib.sha256(file.read_bytes()).hexdigest(), file)
-    return found
-
-
-def _asset_url(slug: str, path: str, digest: str) -> str:
-    # The digest in the query makes the URL change with the file: it may be cached for good.
-    return f"{ASSET_PREFIX}{slug}/files/{path}?v={digest[:12]}"
-
-
-def _write_figures(session: Session, pack: Pack, figures: dict[str, tuple[str, Path]]) -> int:
-    existing = {a.path: a for a in repository.assets_of_pack(session, pack.id)}
-    for path, (digest, file) in figures.items():
-        asset = existing.pop(path, None)
-        if asset is not None and asset.sha256 == digest:
-            continue
-        media_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        if asset is None:
-            asset = PackAsset(pack_id=pack.id, path=path)
-            session.add(asset)
-        asset.media_type, asset.sha256, asset.data = media_type, digest, file.read_bytes()
-    for stale in existing.values():  # no longer referenced: not served any more
-        session.delete(stale)
-    session.flush()
-    return len(figures)
 
 
 def _content_hash(text: str, meta: PackMeta, remote_image_base: str, ctx: RenderContext) -> str:
@@ -371,7 +248,7 @@ def _upsert_pack(
         k: v for k, v in asdict(meta).items() if k not in ("slug", "from_sidecar", "source_aliases")
     }
     values["source_aliases"] = list(meta.source_aliases)
-    values["glossary"] = search.extract_glossary(text)
+    values["glossary"] = extract_glossary(text)
     if pack is None:
         pack = Pack(slug=meta.slug, content_hash=digest, **values)
         session.add(pack)
@@ -384,45 +261,6 @@ def _upsert_pack(
     return pack
 
 
-# --- identity across versions -------------------------------------------------------------
-
-
-def similarity(title_a: str, answer_a: str, title_b: str, answer_b: str) -> tuple[float, float]:
-    """How alike two versions of an entry read (0-1): their questions, their answers."""
-    title = fuzz.ratio(title_a, title_b) / 100
-    if not answer_a.strip() or not answer_b.strip():
-        return title, 0.0  # an answer written (or dropped) since says nothing either way
-    return title, fuzz.ratio(answer_a[:3000], answer_b[:3000]) / 100
-
-
-def match_entries(rows: list[Question], rendered: list[_Rendered]) -> dict[str, Question]:
-    """Entry number -> the existing row it continues (best matches first); others are new."""
-    pairs: list[tuple[float, str, int]] = []
-    for item in rendered:
-        for k, row in enumerate(rows):
-            same_number = row.number == item.entry.number
-            title, answer = similarity(
-                item.entry.title, item.entry.answer_markdown, row.title, row.answer_markdown
-            )
-            alike = (
-                title >= SAME_TITLE
-                or (same_number and title >= SAME_TITLE_AND_NUMBER)
-                or (answer >= SAME_ANSWER and title >= 0.5)
-            )
-            if alike:
-                score = 0.7 * title + 0.3 * answer + (SAME_NUMBER_BONUS if same_number else 0)
-                pairs.append((score, item.entry.number, k))
-    pairs.sort(key=lambda p: (-p[0], p[1], p[2]))
-    matched: dict[str, Question] = {}
-    used: set[int] = set()
-    for _, number, k in pairs:
-        if number in matched or k in used:
-            continue
-        matched[number] = rows[k]
-        used.add(k)
-    return matched
-
-
 def _dry_result(
     slug: str,
     rows: list[Question],
@@ -430,7 +268,7 @@ def _dry_result(
     matched: dict[str, Question] | None = None,
 ) -> ImportResult:
     result = ImportResult(slug)
-    matched = match_entries(rows, rendered) if matched is None else matched
+    matched = match_entries(rows, [item.entry for item in rendered]) if matched is None else matched
     kept = {row.id for row in matched.values()}
     for item in rendered:
         number = item.entry.number
@@ -468,7 +306,7 @@ def _differs(row: Question, item: _Rendered) -> bool:
 
 def _write_questions(session: Session, pack: Pack, rendered: list[_Rendered]) -> ImportResult:
     rows = list(repository.questions_of_pack(session, pack.id, with_references=True))
-    matched = match_entries(rows, rendered)
+    matched = match_entries(rows, [item.entry for item in rendered])
     result = _dry_result(pack.slug, rows, rendered, matched)
     kept = {row.id for row in matched.values()}
     live_numbers = {item.entry.number for item in rendered}
@@ -560,54 +398,3 @@ def _apply(question: Question, position: int, item: _Rendered) -> bool:
         question.updated_at = utcnow()
         return True
     return False
-
-
-def pack_files(path: Path) -> list[Path]:
-    """The pack files of a folder (every .md but README.md), or the one file given."""
-    if path.is_dir():
-        files = sorted(p for p in path.glob("*.md") if p.name.lower() != "readme.md")
-        if not files:
-            raise PackImportError(f"{path}: no .md packs in this folder")
-        return files
-    if not path.exists():
-        raise PackImportError(f"{path}: no such file or folder")
-    return [path]
-
-
-def import_command(path: str | None, slug: str | None, dry_run: bool = False) -> int:
-    """`mogi import [PATH] [--pack SLUG] [--dry-run]`: every pack in one transaction.
-
-    The plan (new, changed, renumbered, retired entries) is printed either way; --dry-run
-    writes nothing and asks nothing. 0 on success."""
-    target = Path(path) if path else get_settings().content_dir
-    try:
-        files = pack_files(target)
-        if slug and len(files) > 1:
-            raise PackImportError(
-                f"{target}: --pack names one pack, but this folder holds {len(files)}"
-            )
-        with session_factory()() as session:
-            try:
-                results = [import_pack_file(session, f, slug=slug, dry_run=dry_run) for f in files]
-                if dry_run:
-                    session.rollback()
-                else:
-                    session.commit()
-            except BaseException:
-                session.rollback()
-                raise
-    except PackImportError as exc:
-        print(f"error: {exc}\nnothing was imported.", file=sys.stderr)
-        return 1
-    except SQLAlchemyError as exc:
-        print(
-            f"error: database: {type(exc).__name__}: {str(exc).splitlines()[0]}\n"
-            "is the schema up to date? run `mogi migrate` first. nothing was imported.",
-            file=sys.stderr,
-        )
-        return 1
-    if dry_run:
-        print("dry run: nothing was written.")
-    for result in results:
-        print(result.summary())
-    return 0

@@ -1,8 +1,8 @@
 """Markdown of an answer -> safe HTML, once, at import time.
 
-Math written as `<!-- $...$ -->` becomes MathML here (the `<img>` that asked an outside renderer
-for the same formula is dropped), links and images of the pack's source repository are resolved
-against its pinned commit, and the result is sanitised with an allow-list, whatever the pack holds.
+Math becomes MathML (app.content.mathml), links and images of the pack's source repository are
+resolved against its pinned commit, and the result is sanitised with an allow-list, whatever the
+pack holds.
 """
 
 from __future__ import annotations
@@ -12,14 +12,21 @@ import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import quote, urlsplit
 
 import nh3
-from latex2mathml.converter import convert as latex_to_mathml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
+
+from app.content.mathml import (
+    MATHML_ATTRS,
+    MATHML_TAGS,
+    extract_math,
+    render_block_math,
+    render_inline_math,
+    restore_math,
+)
 
 # Part of every pack's content hash: bump it when the output of this module changes, so that
 # `mogi import` renders unchanged packs again.
@@ -27,18 +34,8 @@ RENDER_VERSION = "6"
 
 GITHUB = "https://github.com"
 ASSET_PREFIX = "/packs/"
-_MATH_COMMENT = re.compile(
-    r"<!--(?P<body>(?:(?!-->).)*?\$(?:(?!-->).)*?)-->"
-    r"(?P<img>[ \t]*<img\b[^>]*>|\s*<(?P<wrap>div|p)\b[^>]*>\s*<img\b[^>]*>\s*</(?P=wrap)>)",
-    re.S,
-)
-_INLINE_CODE = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 _ALIGN_STYLE = re.compile(r'<(t[hd])\s+style="text-align:\s*(left|center|right)"')
 _FILE_NAME = re.compile(r"^[\w.\- ]+\.(?:png|jpe?g|gif|svg|webp|bmp)$", re.I)
-_MATH_SEGMENT = re.compile(r"\$\$(?P<block>.+?)\$\$|\$(?P<inline>[^$]+?)\$", re.S)
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_TOKEN = re.compile("\ue000(\\d+)\ue001")
-_BLOCK_TOKEN = re.compile("<p>\ue000(\\d+)\ue001</p>")
 _IMG_TAG = re.compile(r"<img\b(?P<attrs>[^>]*)>", re.I)
 _ATTR = re.compile(
     r"""(?P<name>[^\s"'>/=]+)(?:\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'=<>`]+)))?"""
@@ -76,76 +73,6 @@ _CODE_LANGUAGES = {
     "toml",
     "ini",
     "diff",
-}
-_MATHML_TAGS = {
-    "math",
-    "mrow",
-    "mi",
-    "mo",
-    "mn",
-    "ms",
-    "mtext",
-    "mspace",
-    "msup",
-    "msub",
-    "msubsup",
-    "mfrac",
-    "msqrt",
-    "mroot",
-    "mover",
-    "munder",
-    "munderover",
-    "mstyle",
-    "mpadded",
-    "mphantom",
-    "menclose",
-    "mtable",
-    "mtr",
-    "mtd",
-    "mlabeledtr",
-    "mmultiscripts",
-    "mprescripts",
-    "none",
-    "merror",
-    "semantics",
-    "annotation",
-}
-_MATHML_ATTRS = {
-    "display",
-    "xmlns",
-    "mathvariant",
-    "stretchy",
-    "fence",
-    "separator",
-    "lspace",
-    "rspace",
-    "accent",
-    "accentunder",
-    "linethickness",
-    "columnalign",
-    "rowalign",
-    "columnspacing",
-    "rowspacing",
-    "columnlines",
-    "rowlines",
-    "frame",
-    "displaystyle",
-    "scriptlevel",
-    "width",
-    "height",
-    "depth",
-    "minsize",
-    "maxsize",
-    "movablelimits",
-    "symmetric",
-    "largeop",
-    "form",
-    "notation",
-    "encoding",
-    "voffset",
-    "align",
-    "columnspan",
-    "rowspan",
 }
 _HTML_TAGS = {
     "a",
@@ -211,7 +138,7 @@ _ATTRIBUTES: dict[str, set[str]] = {
     "ol": {"start"},
     "li": {"value", "id"},
     "abbr": {"title"},
-    **{tag: set(_MATHML_ATTRS) for tag in _MATHML_TAGS},
+    **{tag: set(MATHML_ATTRS) for tag in MATHML_TAGS},
 }
 _CLASSES = {
     "code": {f"language-{lang}" for lang in _CODE_LANGUAGES},
@@ -253,18 +180,10 @@ def _make_markdown() -> MarkdownIt:
         allow_blank_lines=False,
         double_inline=True,
     )
-    md.add_render_rule("math_inline", _render_inline_math)
-    md.add_render_rule("math_inline_double", _render_inline_math)
-    md.add_render_rule("math_block", _render_block_math)
+    md.add_render_rule("math_inline", render_inline_math)
+    md.add_render_rule("math_inline_double", render_inline_math)
+    md.add_render_rule("math_block", render_block_math)
     return md
-
-
-def _render_inline_math(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
-    return f'<span class="math-inline">{_latex(str(tokens[idx].content).strip(), "inline")}</span>'
-
-
-def _render_block_math(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
-    return f'<div class="math-block">{_latex(str(tokens[idx].content).strip(), "block")}</div>\n'
 
 
 _md = _make_markdown()
@@ -274,13 +193,12 @@ def render_answer(markdown: str, ctx: RenderContext) -> str:
     """Sanitised HTML of one answer."""
     if not markdown.strip():
         return ""
-    source, maths = _extract_math(markdown)
+    source, maths = extract_math(markdown)
     rendered = _md.render(source)
     # Column alignment arrives as a style attribute, which the sanitiser drops: keep it as align.
     rendered = _ALIGN_STYLE.sub(r'<\1 align="\2"', rendered)
     rendered = _IMG_TAG.sub(lambda m: _image(m["attrs"], ctx), rendered)
-    rendered = _BLOCK_TOKEN.sub(lambda m: maths[int(m[1])], rendered)
-    rendered = _TOKEN.sub(lambda m: maths[int(m[1])], rendered)
+    rendered = restore_math(rendered, maths)
     return sanitize(rendered, ctx)
 
 
@@ -288,7 +206,7 @@ def sanitize(fragment: str, ctx: RenderContext | None = None) -> str:
     """Allow-list cleaning: no script, style, event handler or javascript:/data: URL survives."""
     return nh3.clean(
         fragment,
-        tags=_HTML_TAGS | _MATHML_TAGS,
+        tags=_HTML_TAGS | MATHML_TAGS,
         clean_content_tags={
             "script",
             "style",
@@ -314,82 +232,6 @@ def plain_text(fragment: str) -> str:
     """The visible text of a sanitised fragment, for search."""
     text = re.sub(r"<[^>]+>", " ", fragment)
     return re.sub(r"\s+", " ", html.unescape(text)).strip()
-
-
-# --- math -------------------------------------------------------------------------------------
-
-
-def _extract_math(markdown: str) -> tuple[str, list[str]]:
-    """Replace math comments (outside fenced code) with placeholder tokens; returns the MathML."""
-    maths: list[str] = []
-    out: list[str] = []
-    chunk: list[str] = []
-    fence: str | None = None
-
-    def flush() -> None:
-        if chunk:
-            out.append(_outside_code("\n".join(chunk), maths))
-            chunk.clear()
-
-    for line in markdown.split("\n"):
-        match = _FENCE.match(line)
-        if fence is None and match:
-            flush()
-            fence = match[1]
-            out.append(line)
-        elif fence is not None:
-            if match and match[1][0] == fence[0] and len(match[1]) >= len(fence):
-                fence = None
-            out.append(line)
-        else:
-            chunk.append(line)
-    flush()
-    return "\n".join(out), maths
-
-
-def _outside_code(text: str, maths: list[str]) -> str:
-    """Math comments turned into tokens, except inside inline code (which shows them as is)."""
-    parts: list[str] = []
-    last = 0
-    for code in _INLINE_CODE.finditer(text):
-        parts.append(_MATH_COMMENT.sub(lambda m: _math_token(m, maths), text[last : code.start()]))
-        parts.append(code[0])
-        last = code.end()
-    parts.append(_MATH_COMMENT.sub(lambda m: _math_token(m, maths), text[last:]))
-    return "".join(parts)
-
-
-def _math_token(match: re.Match[str], maths: list[str]) -> str:
-    body = match["body"].strip()
-    block = body.startswith("$$") and body.endswith("$$")
-    maths.append(_math_html(body, block))
-    token = f"\ue000{len(maths) - 1}\ue001"
-    # A display formula stands alone between blank lines, so it becomes its own paragraph.
-    return f"\n\n{token}\n\n" if block else token
-
-
-def _math_html(body: str, block: bool) -> str:
-    if block:
-        return f'<div class="math-block">{_latex(body[2:-2].strip(), "block")}</div>'
-    parts: list[str] = []
-    last = 0
-    # A comment may mix text and formulas: "$\beta$에 대한 식 $f(x, \beta)$".
-    for seg in _MATH_SEGMENT.finditer(body):
-        parts.append(html.escape(body[last : seg.start()]))
-        latex = seg["block"] if seg["block"] is not None else seg["inline"]
-        parts.append(_latex(latex.strip(), "inline"))
-        last = seg.end()
-    parts.append(html.escape(body[last:]))
-    return "".join(parts)
-
-
-def _latex(latex: str, display: str) -> str:
-    # latex2mathml copies \text{...} into <mtext> unescaped: no "<" or ">" may reach it as such.
-    latex = latex.replace("<", r"\lt ").replace(">", r"\gt ")
-    try:
-        return str(latex_to_mathml(latex, display=display))
-    except Exception:  # latex2mathml raises many types; the source is still worth showing
-        return f'<span class="math-error"><code>{html.escape(latex)}</code></span>'
 
 
 # --- images and links -------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.content import repository
+from app.content.glossary import normalize, read_curated_glossary
 from app.content.models import Pack, PackAsset, Question
 from app.content.render import GITHUB, plain_text
 from app.content.schemas import (
@@ -33,8 +34,6 @@ from app.content.search import (
     MAX_QUERY_CHARS,
     Document,
     SearchIndex,
-    normalize,
-    read_curated_glossary,
 )
 from app.content.search import snippet as search_snippet
 from app.errors import AppError, NotFound

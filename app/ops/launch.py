@@ -73,7 +73,7 @@ def wait_for_database(database_url: str, timeout_s: float = DATABASE_WAIT_S) -> 
 
 def prepare_database(import_content: bool) -> int:
     """Migrate (and import the shipped packs), one process at a time; 0 on success."""
-    from app.content.importer import import_command
+    from app.content.commands import import_command
     from app.migrate import migration_lock, upgrade_to_head
 
     settings = get_settings()

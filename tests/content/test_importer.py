@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.content.importer import import_command
+from app.content.commands import import_command
 from app.content.models import Pack, Question, Reference
 from tests.conftest import ROOT, SEED_FILE, subprocess_env
 from tests.content.conftest import COMMIT, ImportText, table_counts, unique_slug

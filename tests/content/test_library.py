@@ -163,7 +163,7 @@ def test_seed_to_newest_keeps_every_users_data_on_its_question(
         assert client.post("/api/v1/reviews", headers=h, json=review).status_code == 201
 
     # The plan, asked first: nothing written.
-    from app.content.importer import import_command
+    from app.content.commands import import_command
 
     newest = tmp_path / f"{slug}.md"
     newest.write_text(NEWEST.read_text(encoding="utf-8"), encoding="utf-8")

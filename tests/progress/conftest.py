@@ -141,7 +141,8 @@ def second_database(tmp_path: Any) -> Any:
     from sqlalchemy.orm import sessionmaker
 
     from app.config import get_settings
-    from app.content.importer import import_pack_file, pack_files
+    from app.content.commands import pack_files
+    from app.content.importer import import_pack_file
     from app.db import make_engine
     from app.migrate import upgrade_to_head
     from tests.conftest import BACKEND, _create_pg_database, _drop_pg_database
