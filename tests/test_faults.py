@@ -340,6 +340,14 @@ def _can_unshare_mounts() -> bool:
     return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
 
 
+def _in_mount_namespace(script: str) -> Callable[[str], list[str]]:
+    """A server command wrapper: `sh -c script db_path server...` in a private mount namespace,
+    so what the script mounts is seen by the server alone."""
+    return lambda db_path: [
+        "unshare", "-m", "--propagation", "private", "sh", "-c", script, db_path
+    ]  # fmt: skip
+
+
 @pytest.mark.skipif(BACKEND != "sqlite", reason="a read-only SQLite file")
 def test_read_only_sqlite_file_at_start_is_reported_and_recovers_without_restart(
     start_server: Callable[..., Server],
@@ -349,18 +357,7 @@ def test_read_only_sqlite_file_at_start_is_reported_and_recovers_without_restart
     # The server sees its database file through a read-only bind mount in a mount namespace
     # of its own (root may write any file, but no file on a read-only mount).
     read_only = 'mount -o bind,ro "$0" "$0" && exec "$@"'
-    server = start_server(
-        wrap=lambda db_path: [
-            "unshare",
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            read_only,
-            db_path,
-        ]
-    )
+    server = start_server(wrap=_in_mount_namespace(read_only))
     health = server.get("/healthz")
     assert health.status_code == 503, health.text
     assert health.json()["database"]["problem"] == "read_only"
@@ -389,18 +386,7 @@ def test_disk_filling_up_mid_run_gets_503_and_recovers(
         'src=$(dirname "$0"); t=$(mktemp -d) && cp -a "$src"/. "$t"/ && '
         'mount -t tmpfs -o size=64m tmpfs "$src" && cp -a "$t"/. "$src"/ && exec "$@"'
     )
-    server = start_server(
-        wrap=lambda db_path: [
-            "unshare",
-            "-m",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            on_small_disk,
-            db_path,
-        ]
-    )
+    server = start_server(wrap=_in_mount_namespace(on_small_disk))
     assert _grade(server).status_code == 201
     data = str(Path(server.url.split("///", 1)[1]).parent)
     in_server = ["nsenter", "-t", str(server.proc.pid), "-m"]

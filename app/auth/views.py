@@ -71,11 +71,16 @@ def _form_page(
 # --- sign up, log in, log out -------------------------------------------------------------
 
 
-@router.get("/register")
-def register_page(request: Request, next: str | None = None) -> Response:
+def _blank_form(request: Request, template: str, next: str | None) -> Response:
+    """An empty sign-up or login form; someone already logged in goes on to `next`."""
     if request.state.user is not None:
         return _redirect(safe_next(next) or "/account")
-    return _form_page(request, "auth/register.html", None, username="", next=safe_next(next))
+    return _form_page(request, template, None, username="", next=safe_next(next))
+
+
+@router.get("/register")
+def register_page(request: Request, next: str | None = None) -> Response:
+    return _blank_form(request, "auth/register.html", next)
 
 
 @router.post("/register")
@@ -99,9 +104,7 @@ def register_submit(
 
 @router.get("/login")
 def login_page(request: Request, next: str | None = None) -> Response:
-    if request.state.user is not None:
-        return _redirect(safe_next(next) or "/account")
-    return _form_page(request, "auth/login.html", None, username="", next=safe_next(next))
+    return _blank_form(request, "auth/login.html", next)
 
 
 @router.post("/login")

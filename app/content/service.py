@@ -360,15 +360,9 @@ def number_target(session: Session, q: str, pack: str | None) -> str | None:
 
 
 def _summary(snap: PackSnapshot, q: QuestionData, terms: tuple[str, ...] | None) -> QuestionSummary:
-    slug = snap.pack.slug
     found = search_snippet(plain_text(q.answer_html), terms) if terms else None
     return QuestionSummary(
-        id=f"{slug}/{q.number}",
-        pack=slug,
-        number=q.number,
-        title=q.title,
-        has_answer=q.has_answer,
-        url=question_url(slug, q.number),
+        **snap.link(q).model_dump(),
         parent=q.parent_number,
         snippet=found[0] if found else None,
         highlights=list(terms or ()),

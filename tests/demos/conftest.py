@@ -18,30 +18,12 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.auth.models import User
 from tests.conftest import ROOT, subprocess_env
-from tests.factories import bearer, make_token, make_user
+from tests.factories import ApiUser, new_api_user
 
 # Short leases so that a lost worker's job comes back within seconds in tests.
 TEST_LEASE_S = "2"
 WORKER_READY_TIMEOUT_S = 120.0
-
-
-@dataclass
-class ApiUser:
-    """A user and the headers its API calls carry."""
-
-    user: User
-    token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return bearer(self.token)
-
-
-def new_api_user(db: Session) -> ApiUser:
-    user = make_user(db)
-    return ApiUser(user=user, token=make_token(db, user))
 
 
 @pytest.fixture
