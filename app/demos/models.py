@@ -16,8 +16,9 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.auth.models import User
 from app.db import Base, UtcDateTime, utcnow
 
 JOB_STATUSES = ("queued", "running", "finished", "failed", "cancelled")
@@ -72,6 +73,9 @@ class DemoJob(Base):
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
+    # Loaded only when asked for (lazy="raise"): the queue works on ids and never needs them.
+    owner: Mapped[User] = relationship(lazy="raise", viewonly=True)
+
 
 class DemoEvent(Base):
     """One event of a job, in order: queued, started, progress..., finished/failed/cancelled."""
@@ -86,6 +90,8 @@ class DemoEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    job: Mapped[DemoJob] = relationship(lazy="raise", viewonly=True)
 
 
 class DemoWorker(Base):
