@@ -12,6 +12,7 @@ EN: dict[str, str] = {
     "북마크됨": "Bookmarked",
     "답변 없는 질문": "Unanswered",
     "꼬리 질문 묶음": "Chain",
+    "다시 보기": "Again",
     "복습": "Review",
     "벼락치기": "Cram",
     "모의 면접": "Mock interview",

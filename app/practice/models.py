@@ -95,6 +95,9 @@ class QuizSessionItem(Base):
     graded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)
     answer_text: Mapped[str | None] = mapped_column(Text)
+    # A card graded Again or Hard comes back in the same session when its learning step is
+    # due; the item that brings it back waits until then (None: shown in position order).
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
     question: Mapped[Question] = _question()
 

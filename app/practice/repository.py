@@ -100,18 +100,61 @@ def session_items(session: Session, session_id: int) -> Sequence[QuizSessionItem
     ).all()
 
 
-def current_item(session: Session, session_id: int, lock: bool = False) -> QuizSessionItem | None:
-    """The first item not yet graded, with its question."""
+def current_item(
+    session: Session, session_id: int, now: datetime, lock: bool = False
+) -> QuizSessionItem | None:
+    """The item the session shows now, with its question: a learning step that is due first
+    (as Anki does), then the next card in order; with nothing else left, the step due soonest
+    (learn ahead) rather than an idle wait."""
+    open_items = select(QuizSessionItem).where(
+        QuizSessionItem.session_id == session_id, QuizSessionItem.graded_at.is_(None)
+    )
+    waiting = QuizSessionItem.due_at.is_not(None)
     query = (
-        select(QuizSessionItem)
-        .where(QuizSessionItem.session_id == session_id, QuizSessionItem.graded_at.is_(None))
-        .order_by(QuizSessionItem.position)
+        open_items.order_by(
+            case((waiting & (QuizSessionItem.due_at <= now), 0), (~waiting, 1), else_=2),
+            QuizSessionItem.due_at,
+            QuizSessionItem.position,
+        )
         .limit(1)
         .options(selectinload(QuizSessionItem.question))
     )
     if lock and _lock(session):
         query = query.with_for_update()
     return session.scalar(query)
+
+
+def add_item(
+    session: Session, session_id: int, question_id: int, due_at: datetime | None
+) -> QuizSessionItem:
+    """One more item at the end of a session (a card coming back for its next step)."""
+    if _lock(session):  # positions are counted under the session's lock
+        session.execute(
+            select(QuizSession.id).where(QuizSession.id == session_id).with_for_update()
+        )
+    last = session.scalar(
+        select(func.max(QuizSessionItem.position)).where(QuizSessionItem.session_id == session_id)
+    )
+    item = QuizSessionItem(
+        session_id=session_id, question_id=question_id, position=(last or 0) + 1, due_at=due_at
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def drop_open_items_after(
+    session: Session, session_id: int, question_id: int, position: int
+) -> None:
+    """The open items of a question past position: a step that an undone grade had queued."""
+    session.execute(
+        delete(QuizSessionItem).where(
+            QuizSessionItem.session_id == session_id,
+            QuizSessionItem.question_id == question_id,
+            QuizSessionItem.position > position,
+            QuizSessionItem.graded_at.is_(None),
+        )
+    )
 
 
 def item_for_question(

@@ -79,6 +79,9 @@ class CardRead(BaseModel):
     title: str
     html: str
     is_follow_up: bool
+    returning: bool = Field(
+        default=False, description="the card is back in this session for a learning step"
+    )
     position: int
     total: int
     revealed: bool
@@ -146,6 +149,11 @@ class ReviewRead(BaseModel):
     due: datetime | None
     interval_label: str | None
     session_done: bool | None
+    returns_in_session_at: datetime | None = Field(
+        default=None,
+        description="when this card comes back in the same session (a learning step that is "
+        "near, or a card forgotten while cramming); null when it does not",
+    )
 
 
 class UndoIn(_Strict):

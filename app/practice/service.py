@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from copy import copy
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fsrs import Rating, State
 from sqlalchemy.orm import Session
@@ -40,6 +40,10 @@ from app.practice.schemas import (
 RATING_NAMES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
 MOCK_SECONDS_PER_QUESTION = 120
+# A learning or relearning step this close comes back in the same sitting (FSRS's default
+# steps are 1 and 10 minutes); a later one waits for a due session.
+SESSION_STEP_S = 60 * 60
+CRAM_AGAIN_S = 60  # cramming schedules nothing; a forgotten card simply comes back soon
 
 
 def fuzzing_enabled() -> bool:
@@ -175,8 +179,29 @@ def grade(db: Session, user: User, body: ReviewCreate, now: datetime | None = No
     )
     card = _apply_grade(db, user, log)
     repo.add_review(db, log)
-    done = _close_item(db, quiz, item, body, now) if quiz is not None and item is not None else None
-    return _review_read(log, ref, card, done)
+    if quiz is None or item is None:
+        return _review_read(log, ref, card, None, None)
+    returns_at = _bring_back(db, quiz, item.question_id, card, body.rating, now)
+    done = _close_item(db, quiz, item, body, now)
+    return _review_read(log, ref, card, done, returns_at)
+
+
+def _bring_back(
+    db: Session, quiz: QuizSession, question_id: int, card: Card | None, rating: int, now: datetime
+) -> datetime | None:
+    """Queue the card again in this session when its next learning step is near, as Anki
+    does; cram brings back what was forgotten a minute later. Returns when it comes back."""
+    if quiz.mode == "review" and card is not None:
+        learning = card.state in (State.Learning.value, State.Relearning.value)
+        if not learning or (card.due - now).total_seconds() > SESSION_STEP_S:
+            return None
+        repo.add_item(db, quiz.id, question_id, card.due)
+        return card.due
+    if quiz.mode == "cram" and rating == Rating.Again.value:
+        again = now + timedelta(seconds=CRAM_AGAIN_S)
+        repo.add_item(db, quiz.id, question_id, again)
+        return again
+    return None
 
 
 def _apply_grade(db: Session, user: User, log: ReviewLog) -> Card | None:
@@ -195,7 +220,11 @@ def _apply_grade(db: Session, user: User, log: ReviewLog) -> Card | None:
 
 
 def _review_read(
-    log: ReviewLog, ref: lookups.QuestionRef, card: Card | None, done: bool | None
+    log: ReviewLog,
+    ref: lookups.QuestionRef,
+    card: Card | None,
+    done: bool | None,
+    returns_at: datetime | None,
 ) -> ReviewRead:
     scheduled = card is not None and log.scheduled
     return ReviewRead(
@@ -214,6 +243,7 @@ def _review_read(
             else None
         ),
         session_done=done,
+        returns_in_session_at=returns_at,
     )
 
 
@@ -264,6 +294,7 @@ def _reopen_item(db: Session, log: ReviewLog) -> None:
     item = repo.item_for_question(db, log.session_id, log.question_id, graded=True)
     if item is not None:
         item.graded_at, item.rating = None, None
+        repo.drop_open_items_after(db, log.session_id, log.question_id, item.position)
     quiz = repo.get_session(db, log.user_id, log.session_id)
     if quiz is not None:
         quiz.finished_at = None

@@ -168,7 +168,7 @@ def _open_item(
     """The card the session shows now; None when done or out of time."""
     if session_status(quiz, now) != "active":
         return None
-    return repo.current_item(db, quiz.id, lock=lock)
+    return repo.current_item(db, quiz.id, now, lock=lock)
 
 
 def next_card(
@@ -188,6 +188,7 @@ def next_card(
         title=question.title,
         html=str(escape(question.title)),
         is_follow_up=question.parent_id is not None,
+        returning=item.due_at is not None,
         position=item.position,
         total=len(repo.session_items(db, quiz.id)),
         revealed=item.revealed_at is not None,
@@ -262,7 +263,7 @@ def session_page(
     card = next_card(db, user, quiz, now)
     revealed = None
     if card is not None and card.revealed:
-        item = repo.current_item(db, quiz.id)
+        item = repo.current_item(db, quiz.id, now)
         assert item is not None
         revealed = revealed_view(db, user, quiz, item, now)
     return SessionPage(summary=describe_session(db, quiz, now), card=card, revealed=revealed)

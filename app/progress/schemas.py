@@ -225,6 +225,9 @@ class ExportSessionItem(_Strict):
     graded_at: AwareDatetime | None = None
     rating: int | None = Field(default=None, ge=1, le=4)
     answer_text: Text | None = None
+    due_at: AwareDatetime | None = Field(
+        default=None, description="a learning step's item: when it comes back in the session"
+    )
 
 
 class ExportSession(_Strict):

@@ -129,6 +129,7 @@ def _export_sessions(session: Session, user_id: int) -> tuple[list[ExportSession
                 graded_at=item.graded_at,
                 rating=item.rating,
                 answer_text=item.answer_text,
+                due_at=item.due_at,
             )
         )
     out: list[ExportSession] = []
@@ -381,6 +382,7 @@ def _session_items(
                     graded_at=row.graded_at,
                     rating=row.rating,
                     answer_text=row.answer_text,
+                    due_at=row.due_at,
                 )
             )
     return out

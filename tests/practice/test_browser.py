@@ -58,9 +58,9 @@ def test_keyboard_session(live_server: str, page, db: Session, seeded: str) -> N
     assert "기울기를 따라 내려간다" in page.locator(".typed").inner_text()
     assert page.locator(".grade-interval").first.inner_text().strip()
 
-    page.keyboard.press("3")
+    page.keyboard.press("3")  # Good on a new card: its next step comes back in this session
     page.wait_for_function(
-        "document.querySelector('#progress-count').textContent.trim() === '2 / 4'"
+        "document.querySelector('#progress-count').textContent.trim() === '2 / 5'"
     )
     assert page.locator("#grade-form").count() == 0
     page.keyboard.press("u")
@@ -70,14 +70,16 @@ def test_keyboard_session(live_server: str, page, db: Session, seeded: str) -> N
     page.locator("#grade-form").wait_for()  # back on the revealed card, ready to grade again
     page.keyboard.press("3")
     page.wait_for_function(
-        "document.querySelector('#progress-count').textContent.trim() === '2 / 4'"
+        "document.querySelector('#progress-count').textContent.trim() === '2 / 5'"
     )
 
-    for _ in range(3):
+    for _ in range(4):  # three follow-ups, then #13 again (learn ahead: nothing else is left)
         page.keyboard.press("Space")
         page.locator("#grade-form").wait_for()
         page.keyboard.press("4")
         page.locator("#grade-form").wait_for(state="detached")
+        if page.locator(".badge.returning").count():
+            assert page.locator(".qmeta a").inner_text() == "#13"
     page.locator(".session-done").wait_for()
     assert page.locator('.session-done a[href="/progress"]').is_visible()
     assert errors == []
@@ -85,7 +87,7 @@ def test_keyboard_session(live_server: str, page, db: Session, seeded: str) -> N
     logs = db.scalar(
         select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == user.id)
     )
-    assert logs == 4
+    assert logs == 5
 
 
 def test_session_fits_a_phone(live_server: str, phone_page, db: Session, seeded: str) -> None:  # noqa: ANN001

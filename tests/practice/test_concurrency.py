@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.content.models import Pack, Question
 from app.practice.models import Card, ReviewLog
 from tests.practice.conftest import PACK, ApiUser, new_api_user
 
@@ -21,7 +22,8 @@ RACED = f"{PACK}/20"  # graded twice at the same moment by each user
 
 
 def _practise(base_url: str, who: ApiUser, barrier: threading.Barrier) -> list[int]:
-    """One user's run: a chain session graded card by card, then a double grade of a new card."""
+    """One user's run: a chain session graded card by card (a card still learning comes back
+    until it graduates), then a double grade of a new card."""
     statuses: list[int] = []
     rng = random.Random(who.user.id)
     with httpx.Client(base_url=base_url, headers=who.headers, timeout=60) as http:
@@ -67,15 +69,19 @@ def test_twenty_users_grading_at_once(live_server: str, db: Session, seeded: str
     statuses = Counter(code for run in runs for code in run)
     assert not [code for code in statuses if code >= 500], statuses
     assert set(statuses) <= {200, 201, 204}, statuses
-    assert statuses[201] == USERS * (1 + 5 + 2)  # session + five grades + the raced pair
+    grades = {who.user.id: run.count(201) - 1 - 2 for who, run in zip(users, runs, strict=True)}
+    assert all(n >= 5 for n in grades.values()), grades  # every card of the chain, and steps
 
     db.expire_all()
+    raced_id = db.scalar(
+        select(Question.id).join(Pack).where(Pack.slug == PACK, Question.number == "20")
+    )
     for who in users:
         logs = db.scalar(
             select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == who.user.id)
         )
-        assert logs == 7, who.user.username
+        assert logs == grades[who.user.id] + 2, who.user.username
         cards = db.scalars(select(Card).where(Card.user_id == who.user.id)).all()
         assert len(cards) == 6
-        raced = [c for c in cards if c.reps == 2]
-        assert len(raced) == 1  # both grades of the raced card landed on one row
+        raced = [c for c in cards if c.question_id == raced_id]
+        assert len(raced) == 1 and raced[0].reps == 2  # both grades landed on one row
