@@ -8,9 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
@@ -20,10 +19,12 @@ from app.errors import install_error_handlers
 from app.health import database_health
 from app.logs import configure_logging
 from app.security_headers import DOCS_PATH, SecurityHeadersMiddleware
+from app.web import render
 
 # Every request body is refused with 413 past this size, unless its route sets a larger limit
 # (an import): the largest form or JSON body otherwise is a note of 20,000 characters.
 MAX_BODY_BYTES = 1024 * 1024
+OPENAPI_PATH = "/api/v1/openapi.json"
 
 API_DESCRIPTION = (
     "Mogi's REST API. Errors are RFC 9457 problem details "
@@ -60,7 +61,7 @@ def create_app() -> FastAPI:
         title="Mogi",
         version="1.0",
         description=API_DESCRIPTION,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=OPENAPI_PATH,
         docs_url=None,  # served below from vendored Swagger UI: no CDN
         redoc_url=None,
     )
@@ -86,15 +87,9 @@ def create_app() -> FastAPI:
         )
 
     @app.get(DOCS_PATH, include_in_schema=False)
-    def api_docs() -> HTMLResponse:
-        """Swagger UI for the OpenAPI document, from static/vendor."""
-        return get_swagger_ui_html(
-            openapi_url="/api/v1/openapi.json",
-            title="Mogi API",
-            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
-            swagger_favicon_url="/static/favicon.svg",
-        )
+    def api_docs(request: Request) -> Response:
+        """Swagger UI for the OpenAPI document, from static/vendor (no CDN)."""
+        return render(request, "api_docs.html", {"openapi_url": OPENAPI_PATH})
 
     backend = settings.database_url.split(":")[0]
     logging.getLogger("mogi").info("app ready", extra={"database": backend})

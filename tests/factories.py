@@ -79,3 +79,11 @@ def csrf_for(client: Any) -> str:
 
     values = {cookie.name: cookie.value or "" for cookie in client.cookies.jar}
     return sign_csrf(values.get(CSRF_COOKIE, ""), values.get(SESSION_COOKIE, ""))
+
+
+def browser_log_in(page: Any, db: Session, base: str) -> User:
+    """Give a browser page a session cookie, as the login form would."""
+    user = make_user(db)
+    cookie = make_web_session(db, user)
+    page.context.add_cookies([{"name": "mogi_session", "value": cookie, "url": base}])
+    return user

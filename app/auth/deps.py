@@ -11,6 +11,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import Depends, Request, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -24,6 +25,14 @@ from app.web import SESSION_COOKIE, verify_csrf
 
 TOKEN_USE_PRECISION = timedelta(minutes=1)
 _BEARER_HINT = {"WWW-Authenticate": 'Bearer realm="mogi"'}
+# Declares the scheme in the OpenAPI document (Swagger's "Authorize"); the header itself is
+# read and checked below, so that a malformed one gets our 401, not a silent None.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="A personal API token: POST /api/v1/tokens, or the account page.",
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
 
 
 def user_for_cookie(session: Session, cookie: str | None) -> User | None:
@@ -76,14 +85,18 @@ async def _bearer_or_cookie_user(request: Request, session: Session) -> User | N
     return user
 
 
-async def optional_api_user(request: Request, session: SessionDep) -> User | None:
+async def optional_api_user(
+    request: Request, session: SessionDep, _bearer: BearerDep = None
+) -> User | None:
     """The caller of an API route, if authenticated; a bad token is still a 401."""
     user = await _bearer_or_cookie_user(request, session)
     request.state.user = user
     return user
 
 
-async def current_api_user(request: Request, session: SessionDep) -> User:
+async def current_api_user(
+    request: Request, session: SessionDep, _bearer: BearerDep = None
+) -> User:
     """The caller of an API route; 401 problem details when nobody is authenticated."""
     user = await optional_api_user(request, session)
     if user is None:
