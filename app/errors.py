@@ -156,11 +156,31 @@ def problem_response(
     return render_error_page(request, status, title, detail, headers=headers)
 
 
+async def _identify(request: Request, status: int) -> None:
+    """Find who a page's error is shown to when no route got that far (an unknown address, a
+    malformed one), so the layout shows them logged in. Never for a database fault: the lookup
+    would only meet the same fault."""
+    if hasattr(request.state, "user") or status == 503 or wants_json(request):
+        return
+    from app.auth.deps import user_for_cookie  # late: auth's dependencies raise our errors
+    from app.db import run_db
+    from app.web import SESSION_COOKIE
+
+    cookie = request.cookies.get(SESSION_COOKIE)
+    request.state.user = None
+    if cookie:
+        try:
+            request.state.user = await run_db(user_for_cookie, cookie)
+        except Exception as exc:  # an error page must not fail for want of a name
+            log.warning("no user for an error page: %s", type(exc).__name__)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers: AppError, HTTP errors, validation errors and the last resort."""
 
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> Response:
+        await _identify(request, exc.status_code)
         return problem_response(
             request,
             exc.status_code,
@@ -173,6 +193,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        await _identify(request, exc.status_code)
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return problem_response(
             request, exc.status_code, detail, headers=getattr(exc, "headers", None)
@@ -180,6 +201,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        await _identify(request, 422)
         errors = [
             {
                 "loc": [str(p) for p in e.get("loc", ())],

@@ -10,6 +10,7 @@ EN = {
     "데모": "Demos",
     "로그인": "Log in",
     "로그아웃": "Log out",
+    "로그아웃했습니다.": "You are logged out.",
     "회원가입": "Sign up",
     "계정": "Account",
     "언어": "Language",

@@ -44,8 +44,25 @@ def _encode(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
     return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
 
 
+_NO_STORE = (b"cache-control", b"no-store")
+# Public bytes whatever the visitor: the same for everyone, so they may be cached.
+_PUBLIC_PREFIXES = ("/static/", "/packs/")
+
+
+def _identified(scope: Scope) -> bool:
+    """Whether the request names a user (session cookie or token): its answer may hold their
+    data, so no cache (the browser's Back after logout included) may keep it."""
+    if scope["path"].startswith(_PUBLIC_PREFIXES):
+        return False
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization" or (name == b"cookie" and b"mogi_session=" in value):
+            return True
+    return False
+
+
 class SecurityHeadersMiddleware:
-    """Adds nosniff, Referrer-Policy, X-Frame-Options and the CSP unless a route set its own."""
+    """Adds nosniff, Referrer-Policy, X-Frame-Options and the CSP unless a route set its own,
+    and `Cache-Control: no-store` to every answer to a request that names a user."""
 
     def __init__(self, app: ASGIApp, remote_image_base: str = "") -> None:
         self.app = app
@@ -57,19 +74,21 @@ class SecurityHeadersMiddleware:
         csp = content_security_policy(remote_image_base)
         self._headers = _encode({**common, "Content-Security-Policy": csp})
         self._docs_headers = _encode({**common, "Content-Security-Policy": DOCS_POLICY})
-        self._names = {name for name, _ in self._headers}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         extra = self._docs_headers if scope["path"] == DOCS_PATH else self._headers
+        private = _identified(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", ()))
-                present = {name.lower() for name, _ in headers} & self._names
-                headers.extend(h for h in extra if h[0] not in present)
+                names = {name.lower() for name, _ in headers}
+                headers.extend(h for h in extra if h[0] not in names)
+                if private and b"cache-control" not in names:
+                    headers.append(_NO_STORE)
                 message["headers"] = headers
             await send(message)
 

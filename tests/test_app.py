@@ -51,3 +51,19 @@ def test_api_docs_use_only_vendored_assets(client) -> None:
     assert "http://" not in r.text and "https://" not in r.text
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert client.get(f"/static/vendor/swagger-ui/{asset}").status_code == 200
+
+
+def test_error_pages_know_who_is_logged_in(client, db) -> None:  # noqa: ANN001
+    """An address no route answers still shows the visitor as logged in, with ways on."""
+    from tests.factories import make_user, make_web_session
+
+    user = make_user(db)
+    client.cookies.set("mogi_session", make_web_session(db, user))
+    for path in ("/no-such-page", "/practice/sessions/abc", "/questions/no-such-pack/1"):
+        r = client.get(path, headers={"Accept": "text/html"})
+        assert r.status_code in (404, 422), (path, r.status_code)
+        assert user.username in r.text, path
+        assert 'action="/search"' in r.text and 'href="/questions"' in r.text, path
+    client.cookies.clear()
+    anonymous = client.get("/no-such-page", headers={"Accept": "text/html"})
+    assert user.username not in anonymous.text and 'href="/login' in anonymous.text

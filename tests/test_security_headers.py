@@ -196,3 +196,19 @@ def test_main_pages_raise_no_policy_violations(
     )
     _wait_until(page, "window.__cspViolations.length > 0")
     assert page.evaluate("window.__ran") is None
+
+
+def test_answers_to_a_known_user_are_never_stored(client: TestClient, db: Session) -> None:
+    """A page or API answer for a logged-in user (or a token) carries no-store; the same
+    page for a visitor, and static files for anyone, stay cacheable."""
+    from tests.factories import bearer, make_token, make_user, make_web_session
+
+    user = make_user(db)
+    assert "no-store" not in client.get("/").headers.get("cache-control", "")
+    client.cookies.set("mogi_session", make_web_session(db, user))
+    for path in ("/", "/account", "/progress", "/practice", "/questions"):
+        assert client.get(path).headers.get("cache-control") == "no-store", path
+    assert "no-store" not in client.get("/static/css/app.css").headers.get("cache-control", "")
+    client.cookies.clear()
+    me = client.get("/api/v1/users/me", headers=bearer(make_token(db, user)))
+    assert me.status_code == 200 and me.headers["cache-control"] == "no-store"

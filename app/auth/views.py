@@ -127,7 +127,7 @@ def login_submit(
 @router.post("/logout")
 def logout(request: Request, session: SessionDep) -> Response:
     service.end_web_session(session, request.cookies.get(SESSION_COOKIE))
-    response = _redirect(HOME)
+    response = _redirect(f"{HOME}?done=logout")
     clear_session_cookie(response)
     return response
 

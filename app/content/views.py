@@ -34,9 +34,12 @@ _CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 
 
 @router.get("/")
-def home(request: Request, session: SessionDep) -> Response:
+def home(request: Request, session: SessionDep, done: str | None = None) -> Response:
     """Packs, their progress in answers, and a search box."""
-    return render(request, "content/home.html", {"packs": service.list_packs(session)})
+    context: dict[str, Any] = {"packs": service.list_packs(session)}
+    if done == "logout":  # where logging out lands: say that it worked
+        context["notice"] = "로그아웃했습니다."
+    return render(request, "content/home.html", context)
 
 
 @router.get("/questions")

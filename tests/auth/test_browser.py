@@ -6,8 +6,9 @@ import re
 
 import httpx
 import pytest
+from sqlalchemy.orm import Session
 
-from tests.factories import unique_name
+from tests.factories import DEFAULT_PASSWORD, make_user, unique_name
 
 PASSWORD = "browser-typed-passphrase"
 
@@ -57,3 +58,22 @@ def test_register_logout_login_token_logout(live_server: str, page) -> None:  # 
     assert "/login" in page.url
     cookies = {c["name"]: c for c in page.context.cookies()}
     assert "mogi_session" not in cookies
+
+
+@pytest.mark.browser
+def test_back_after_logout_shows_nothing_private(live_server: str, page, db: Session) -> None:  # noqa: ANN001
+    user = make_user(db)
+    page.goto(f"{live_server}/login?next=/progress")
+    page.fill("#username", user.username)
+    page.fill("#password", DEFAULT_PASSWORD)
+    page.click("form.auth-form button[type=submit]")
+    page.wait_for_url(f"{live_server}/progress")  # back where the login was asked for
+    assert user.username in page.locator("header").inner_text()
+
+    page.click(".nav-account button[type=submit]")  # log out
+    page.wait_for_url(f"{live_server}/?done=logout")
+    assert page.locator(".flash").inner_text() == "로그아웃했습니다."
+    page.go_back()  # the browser may not show its copy: the page was never stored
+    page.wait_for_load_state()
+    assert "/login" in page.url
+    assert user.username not in page.content()

@@ -107,7 +107,9 @@ def test_login_logout_and_wrong_login(web: TestClient, db: Session) -> None:
     assert _logged_in_as(web, user.username)
 
     out = post_form(web, "/logout")
-    assert out.status_code == 303
+    assert out.status_code == 303 and out.headers["location"] == "/?done=logout"
+    assert "로그아웃했습니다." in web.get("/?done=logout").text
+    assert "You are logged out." in web.get("/?done=logout&lang=en").text
     assert db.scalar(select(WebSession).where(WebSession.token_hash == digest(cookie))) is None
     assert web.get("/account").status_code == 303
     # The old cookie, replayed, opens nothing: the server side is gone.

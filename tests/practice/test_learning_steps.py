@@ -92,9 +92,7 @@ def test_undo_takes_the_step_back_with_the_grade(client: Any, alice: ApiUser) ->
     assert card is not None and card["question"] == f"{PACK}/12" and not card["returning"]
 
 
-def test_graduated_cards_and_mock_interviews_do_not_come_back(
-    client: Any, alice: ApiUser
-) -> None:
+def test_graduated_cards_and_mock_interviews_do_not_come_back(client: Any, alice: ApiUser) -> None:
     sid = start(client, alice, kind="chain", question="12")["id"]
     assert _answer(client, alice, sid, EASY)["returns_in_session_at"] is None
     mock = start(client, alice, kind="chain", question="12", mode="mock")["id"]
