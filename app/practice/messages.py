@@ -49,10 +49,12 @@ EN: dict[str, str] = {
     ),
     "시작": "Start",
     "최근 세션": "Recent sessions",
-    "세션 중 키보드: Space 답 확인 · 1–4 채점 · U 되돌리기": (
-        "Keyboard in a session: Space reveals · 1–4 grade · U undoes"
+    "세션 중 키보드: Space 답 확인 · Space/Enter 좋음 · 1–4 채점 · U 되돌리기": (
+        "Keyboard in a session: Space reveals · Space/Enter Good · 1–4 grade · U undoes"
     ),
-    "Space 답 확인 · 1–4 채점 · U 되돌리기": "Space reveals · 1–4 grade · U undoes",
+    "Space 답 확인 · Space/Enter 좋음 · 1–4 채점 · U 되돌리기": (
+        "Space reveals · Space/Enter Good · 1–4 grade · U undoes"
+    ),
     "남은 시간": "Time left",
     "진행": "Progress",
     "꼬리 질문": "follow-up",

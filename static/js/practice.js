@@ -155,10 +155,14 @@
       return;
     }
     if (event.ctrlKey || event.metaKey || event.repeat) return;
+    const onControl = event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement;
     if (event.key === " " && !revealed() && card()?.dataset.question) {
-      if (event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement) return;
+      if (onControl) return;
       event.preventDefault();
       reveal();
+    } else if ((event.key === " " || event.key === "Enter") && revealed() && !onControl) {
+      event.preventDefault(); // as in Anki: Space or Enter after the answer means Good
+      grade(3);
     } else if (["1", "2", "3", "4"].includes(event.key) && revealed()) {
       event.preventDefault();
       grade(Number(event.key));

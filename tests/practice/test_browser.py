@@ -103,9 +103,47 @@ def test_session_fits_a_phone(live_server: str, phone_page, db: Session, seeded:
     page.locator("#grade-form").wait_for()
     buttons = page.locator(".grade")
     assert buttons.count() == 4 and all(buttons.nth(i).is_visible() for i in range(4))
-    box = buttons.nth(3).bounding_box()
-    assert box is not None and box["x"] + box["width"] <= 390 and box["height"] >= 44
+    # #16's answer is long: the page runs well past the screen, the grades stay in sight.
+    assert page.evaluate("document.documentElement.scrollHeight") > 1.5 * 844
+    for at in ("top", "middle"):
+        if at == "middle":
+            page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight / 2)")
+        for i in range(4):
+            box = buttons.nth(i).bounding_box()  # relative to the viewport
+            assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, (at, i)
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 44
+    head = page.locator(".practice-head").bounding_box()
+    assert head is not None and head["y"] >= -1 and head["y"] < 60  # the count stays on top
     assert _overflow(page) <= 1
+    buttons.nth(2).tap()  # Good, by thumb
+    page.wait_for_function(
+        "document.querySelector('#progress-count').textContent.trim().startsWith('2 /')"
+    )
+
+
+def test_space_and_enter_grade_good_after_the_reveal(
+    live_server: str,
+    page,  # noqa: ANN001
+    db: Session,
+    seeded: str,
+) -> None:
+    user = _log_in(page, db, live_server)
+    page.goto(f"{live_server}/practice")
+    page.select_option("#pack", seeded)
+    page.check('input[name="kind"][value="chain"]')
+    page.fill("#question", "13")
+    page.click(".start-form button[type=submit]")
+    page.wait_for_url("**/practice/sessions/*")
+    for key, count in (("Space", "2 / 5"), ("Enter", "3 / 6")):
+        page.keyboard.press("Space")  # reveal
+        page.locator("#grade-form").wait_for()
+        page.keyboard.press(key)
+        page.wait_for_function(
+            f"document.querySelector('#progress-count').textContent.trim() === '{count}'"
+        )
+    db.expire_all()
+    ratings = db.scalars(select(ReviewLog.rating).where(ReviewLog.user_id == user.id)).all()
+    assert list(ratings) == [3, 3]
 
 
 @pytest.fixture
