@@ -9,13 +9,15 @@ from fastapi import APIRouter, Body, Depends, Header, Path, Response, status
 from app.auth.deps import CurrentUser
 from app.content import lookups
 from app.content.lookups import QuestionRef
-from app.db import DbId, SessionDep
+from app.db import DbId, SessionDep, utcnow
+from app.errors import AppError
 from app.practice import saved, service, sessions
 from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import Note, UserAnswer
 from app.practice.schemas import (
     BookmarkRead,
     CardRead,
+    DebriefItem,
     NoteIn,
     NoteRead,
     RevealIn,
@@ -82,6 +84,20 @@ def next_card(session_id: DbId, user: CurrentUser, db: SessionDep) -> CardRead |
     """The current card with the interval each grade leads to; 204 when the session is over."""
     card = sessions.next_card(db, user, service.find_session(db, user, session_id))
     return card if card is not None else Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/sessions/{session_id}/debrief", response_model=list[DebriefItem], responses=_ERRORS)
+def read_debrief(session_id: DbId, user: CurrentUser, db: SessionDep) -> list[DebriefItem]:
+    """A mock interview once it is over (finished, or out of time): every question asked, what
+    was typed, the model answer and its key terms covered; ungraded ones can still be graded."""
+    quiz = service.find_session(db, user, session_id)
+    if quiz.mode != "mock" or sessions.session_status(quiz, utcnow()) == "active":
+        raise AppError(
+            "모의 면접이 끝난 뒤에 볼 수 있습니다. "
+            "(Only a mock interview that is over has a debrief.)",
+            409,
+        )
+    return sessions.debrief_items(db, user, quiz)
 
 
 @router.post("/sessions/{session_id}/reveal", response_model=RevealRead, responses=_ERRORS)

@@ -13,6 +13,11 @@ EN: dict[str, str] = {
     "답변 없는 질문": "Unanswered",
     "꼬리 질문 묶음": "Chain",
     "다시 보기": "Again",
+    "면접 돌아보기": "Debrief",
+    "질문마다 내 답변과 모범 답안을 비교해 보세요. 여기서 매기는 점수도 복습 일정에 반영됩니다.": (
+        "Compare your answer with the model answer, question by question. "
+        "Grades given here count in your review schedule too."
+    ),
     "복습": "Review",
     "벼락치기": "Cram",
     "모의 면접": "Mock interview",
@@ -44,9 +49,10 @@ EN: dict[str, str] = {
     "무작위 메인 질문과 꼬리 질문을 제한 시간 안에": (
         "a random main question and its follow-ups, against a clock"
     ),
-    "제한 시간(분, 모의 면접; 비우면 질문당 2분)": (
-        "Time limit (minutes, mock interview; empty: 2 per question)"
+    "모의 면접 전체 제한 시간(분). 비우면 질문 수 × 2분": (
+        "Mock interview: time for the whole interview (minutes). Empty: 2 minutes a question"
     ),
+    "남은 시간(전체)": "Time left (whole interview)",
     "시작": "Start",
     "최근 세션": "Recent sessions",
     "세션 중 키보드: Space 답 확인 · Space/Enter 좋음 · 1–4 채점 · U 되돌리기": (

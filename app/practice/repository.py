@@ -92,12 +92,17 @@ def get_session(session: Session, user_id: int, session_id: int) -> QuizSession 
     )
 
 
-def session_items(session: Session, session_id: int) -> Sequence[QuizSessionItem]:
-    return session.scalars(
+def session_items(
+    session: Session, session_id: int, *, with_questions: bool = False
+) -> Sequence[QuizSessionItem]:
+    query = (
         select(QuizSessionItem)
         .where(QuizSessionItem.session_id == session_id)
         .order_by(QuizSessionItem.position)
-    ).all()
+    )
+    if with_questions:
+        query = query.options(selectinload(QuizSessionItem.question))
+    return session.scalars(query).all()
 
 
 def current_item(

@@ -117,6 +117,22 @@ class RevealRead(BaseModel):
     previews: list[IntervalPreview] | None
 
 
+class DebriefItem(BaseModel):
+    """One question of a finished (or timed-out) mock interview."""
+
+    question: str
+    number: str
+    title: str
+    position: int
+    answer_text: str | None = Field(description="what was typed, kept even past the clock")
+    has_answer: bool
+    answer_html: str
+    own_answer_html: str | None
+    terms: list[TermRead]
+    covered: int
+    rating: int | None = Field(description="the grade given; null: not graded yet")
+
+
 class ReviewCreate(_Strict):
     question: str = Field(pattern=QUESTION_ID_PATTERN, examples=["deep-learning/12-3"])
     rating: int = Field(ge=1, le=4, description="1 Again, 2 Hard, 3 Good, 4 Easy")

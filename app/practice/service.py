@@ -120,7 +120,9 @@ def card_state(card: Card) -> CardStateRead:
     )
 
 
-def _session_item_to_grade(db: Session, quiz: QuizSession, question_id: int) -> QuizSessionItem:
+def _session_item_to_grade(
+    db: Session, quiz: QuizSession, question_id: int, now: datetime
+) -> QuizSessionItem:
     item = repo.item_for_question(db, quiz.id, question_id, graded=False)
     if item is None:
         if repo.item_for_question(db, quiz.id, question_id, graded=True) is not None:
@@ -129,7 +131,9 @@ def _session_item_to_grade(db: Session, quiz: QuizSession, question_id: int) -> 
                 409,
             )
         raise AppError("이 질문은 이 세션에 없습니다. (This question is not in the session.)", 409)
-    if item.revealed_at is None:
+    # A timed-out mock interview shows every model answer in its debrief: grade any of them.
+    debriefed = quiz.mode == "mock" and quiz.deadline_at is not None and quiz.deadline_at <= now
+    if item.revealed_at is None and not debriefed:
         raise AppError("먼저 모범 답안을 확인하세요. (Reveal the answer before grading.)", 409)
     return item
 
@@ -163,7 +167,7 @@ def grade(db: Session, user: User, body: ReviewCreate, now: datetime | None = No
     now = now or utcnow()
     ref = lookups.find_question(db, *lookups.parse_question_id(body.question))
     quiz = find_session(db, user, body.session) if body.session is not None else None
-    item = _session_item_to_grade(db, quiz, ref.id) if quiz is not None else None
+    item = _session_item_to_grade(db, quiz, ref.id, now) if quiz is not None else None
     mode = quiz.mode if quiz is not None else "review"
     answer_text = body.answer_text or (item.answer_text if item is not None else None)
     log = ReviewLog(

@@ -25,6 +25,7 @@ from app.practice.models import (
 from app.practice.schemas import (
     CardRead,
     CardStateRead,
+    DebriefItem,
     RevealRead,
     ScopeRead,
     SessionCreate,
@@ -205,6 +206,10 @@ def reveal(
     """Show the model answer of the current card, with the typed answer's key-term coverage."""
     now = now or utcnow()
     item = _open_item(db, quiz, now, lock=True)
+    late = quiz.mode == "mock" and session_status(quiz, now) == "expired"
+    if item is None and late and answer_text and answer_text.strip():
+        # The clock ran out mid-answer: what was typed is kept for the debrief.
+        item = repo.current_item(db, quiz.id, now, lock=True)
     if item is None:
         status = session_status(quiz, now)
         message = (
@@ -219,6 +224,32 @@ def reveal(
         item.answer_text = answer_text
     db.flush()
     return revealed_view(db, user, quiz, item, now)
+
+
+def debrief_items(db: Session, user: User, quiz: QuizSession) -> list[DebriefItem]:
+    """A mock interview, question by question: what was typed against the model answer."""
+    out = []
+    for item in repo.session_items(db, quiz.id, with_questions=True):
+        question = item.question
+        own = None if question.has_answer else repo.get_user_answer(db, user.id, question.id)
+        model = question.answer_markdown or (own.body_markdown if own else "")
+        found = terms.coverage(model, item.answer_text)
+        out.append(
+            DebriefItem(
+                question=f"{quiz.pack.slug}/{question.number}",
+                number=question.number,
+                title=question.title,
+                position=item.position,
+                answer_text=item.answer_text,
+                has_answer=question.has_answer,
+                answer_html=question.answer_html,
+                own_answer_html=own.body_html if own else None,
+                terms=[TermRead(text=t.text, kind=t.kind, covered=t.covered) for t in found],
+                covered=sum(1 for t in found if t.covered),
+                rating=item.rating,
+            )
+        )
+    return out
 
 
 def revealed_view(
@@ -253,6 +284,7 @@ class SessionPage:
     summary: SessionRead
     card: CardRead | None
     revealed: RevealRead | None
+    debrief: list[DebriefItem] | None = None
 
 
 def session_page(
@@ -266,7 +298,10 @@ def session_page(
         item = repo.current_item(db, quiz.id, now)
         assert item is not None
         revealed = revealed_view(db, user, quiz, item, now)
-    return SessionPage(summary=describe_session(db, quiz, now), card=card, revealed=revealed)
+    summary = describe_session(db, quiz, now)
+    over = quiz.mode == "mock" and summary.status != "active"
+    items = debrief_items(db, user, quiz) if over else None
+    return SessionPage(summary=summary, card=card, revealed=revealed, debrief=items)
 
 
 # --- the practice page ---

@@ -123,11 +123,21 @@
       if (s === 0) {
         clearInterval(timer);
         timer = null;
-        refresh().catch((error) => say(error.message));
+        timeUp().then(refresh).catch((error) => say(error.message));
       }
     };
     tick();
     timer = setInterval(tick, 1000);
+  }
+
+  // Out of time mid-answer: what was typed goes to the server (kept for the debrief) before
+  // the page turns to the debrief; a moment's wait lets the server's clock run out too.
+  async function timeUp() {
+    const text = root.querySelector("#answer-text")?.value.trim();
+    if (text && !revealed()) {
+      await api(`/sessions/${sessionId}/reveal`, { answer_text: text }).catch(() => null);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1200));
   }
 
   root.addEventListener("submit", (event) => {

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.content.models import Pack
-from app.practice.models import ReviewLog
+from app.practice.models import QuizSession, ReviewLog
 from tests.factories import make_user, make_web_session, unique_name
 
 pytestmark = pytest.mark.browser
@@ -110,7 +111,7 @@ def test_session_fits_a_phone(live_server: str, phone_page, db: Session, seeded:
             page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight / 2)")
         for i in range(4):
             box = buttons.nth(i).bounding_box()  # relative to the viewport
-            assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= 844, (at, i)
+            assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844, (at, i)
             assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["height"] >= 44
     head = page.locator(".practice-head").bounding_box()
     assert head is not None and head["y"] >= -1 and head["y"] < 60  # the count stays on top
@@ -168,3 +169,37 @@ def test_a_long_pack_title_wraps_on_a_phone(
     page.goto(f"{live_server}/practice")
     assert page.locator(".pack-card h2", has_text=long_title_pack.title).is_visible()
     assert _overflow(page) <= 1
+
+
+def test_a_mock_time_out_ends_in_a_debrief_with_what_was_typed(
+    live_server: str,
+    phone_page,  # noqa: ANN001
+    db: Session,
+    seeded: str,
+) -> None:
+    page = phone_page
+    _log_in(page, db, live_server)
+    page.goto(f"{live_server}/practice")
+    page.select_option("#pack", seeded)
+    page.check('input[name="kind"][value="chain"]')
+    page.check('input[name="mode"][value="mock"]')
+    page.fill("#question", "12")
+    page.click(".start-form button[type=submit]")
+    page.wait_for_url("**/practice/sessions/*")
+    session_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    # Four seconds left on the clock (the form's shortest is half a minute):
+    soon = datetime.now(UTC) + timedelta(seconds=4)
+    db.execute(update(QuizSession).where(QuizSession.id == session_id).values(deadline_at=soon))
+    db.commit()
+    page.reload()
+    typed = "ReLU는 기울기 소실이 적다"
+    page.fill("#answer-text", typed)
+    page.locator(".debrief").wait_for(timeout=15_000)  # the clock ran out mid-answer
+    first = page.locator(".debrief-item").first
+    assert typed in first.locator(".typed").inner_text()
+    assert page.locator(".debrief-item").count() == 5
+    first.locator(".debrief-grade-form .grade-3").click()
+    page.wait_for_load_state()
+    assert (
+        page.locator(".debrief-item").first.locator(".debrief-grade strong").inner_text() == "좋음"
+    )

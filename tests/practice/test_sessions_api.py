@@ -223,6 +223,13 @@ def test_mock_interview_runs_against_a_clock(client, db: Session, alice: ApiUser
     )
     late = client.post(f"/api/v1/sessions/{session['id']}/reveal", headers=alice.headers)
     assert late.status_code == 409 and "time" in late.json()["detail"].lower()
+    # ... but what was being typed when the clock ran out is kept, for the debrief.
+    typed = client.post(
+        f"/api/v1/sessions/{session['id']}/reveal",
+        json={"answer_text": "다 못 쓴 답"},
+        headers=alice.headers,
+    )
+    assert typed.status_code == 200 and typed.json()["answer_text"] == "다 못 쓴 답"
 
 
 def test_own_answer_notes_and_bookmarks(client, alice: ApiUser) -> None:  # noqa: ANN001
