@@ -25,7 +25,7 @@ from tests.demos.conftest import (
     wait_status,
 )
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.shared("mnist")]
 
 # Long enough to be caught in the middle, short enough to run again after a failover.
 MEDIUM = {**TINY, "train_subset": 20000}

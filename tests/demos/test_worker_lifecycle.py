@@ -33,7 +33,7 @@ from tests.demos.conftest import (
     wait_status,
 )
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.shared("mnist")]
 
 
 def _hand_back_now(worker: WorkerProcess) -> None:

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import MNIST_DIR, ROOT, subprocess_env
 
+pytestmark = pytest.mark.shared("mnist")
+
 
 def _mogi_train(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     settings = {"MOGI_MNIST_DIR": str(MNIST_DIR), "MOGI_MNIST_DOWNLOAD": "false",

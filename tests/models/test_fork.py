@@ -17,6 +17,8 @@ import multiprocessing, sys, torch
 from models.data import load_mnist
 from models.runner import run_experiment, warm_up
 
+pytestmark = pytest.mark.shared("mnist")
+
 torch.set_num_threads(2)
 data = load_mnist(sys.argv[1])
 warm_up()
