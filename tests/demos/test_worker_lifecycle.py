@@ -153,8 +153,8 @@ def _log(serve: subprocess.Popen[bytes]) -> str:
 @pytest.mark.parametrize(
     "how",
     [
-        pytest.param(signal.SIGTERM, id="sigterm", marks=pytest.mark.slow),
-        pytest.param(signal.SIGKILL, id="sigkill"),
+        pytest.param(signal.SIGTERM, id="sigterm"),
+        pytest.param(signal.SIGKILL, id="sigkill", marks=pytest.mark.slow),
     ],
 )
 def test_serve_with_worker_never_leaves_its_worker_behind(

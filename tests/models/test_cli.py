@@ -40,7 +40,6 @@ def test_train_prints_json_lines() -> None:
     assert "inference" not in result and "numpy" not in done.stderr.lower()
 
 
-@pytest.mark.slow
 def test_train_prints_readable_lines() -> None:
     done = _mogi_train("loss", "--set", "train_subset=1000", "--set", "loss=mse")
     assert done.returncode == 0, done.stderr
