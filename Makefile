@@ -68,9 +68,9 @@ test-slow: setup browser
 	MOGI_TEST_BACKEND=postgresql $(BIN)/pytest -m "slow and not browser" $(PYTEST_ARGS)
 
 coverage: setup
-	-$(BIN)/coverage combine -q 2>/dev/null
+	-@$(BIN)/coverage combine -q >/dev/null 2>&1  # pytest-cov may have combined them already
 	$(BIN)/coverage report > var/coverage/report.txt
-	@tail -1 var/coverage/report.txt | sed 's/^TOTAL/coverage of app\/ and models\/ (statements, missed, %):/'
+	@grep '^TOTAL' var/coverage/report.txt | sed 's/^TOTAL/coverage of app\/ and models\/ (statements, missed, %):/'
 
 lint: setup
 	$(BIN)/hadolint --failure-threshold warning Dockerfile
