@@ -68,8 +68,8 @@ test-slow: setup browser
 	MOGI_TEST_BACKEND=postgresql $(BIN)/pytest -m "slow and not browser" $(PYTEST_ARGS)
 
 coverage: setup
-	-@$(BIN)/coverage combine -q >/dev/null 2>&1  # pytest-cov may have combined them already
-	$(BIN)/coverage report > var/coverage/report.txt
+	@$(BIN)/coverage combine -q >/dev/null 2>&1 || true  # pytest-cov may have combined them already
+	$(BIN)/coverage report --precision=1 > var/coverage/report.txt
 	@grep '^TOTAL' var/coverage/report.txt | sed 's/^TOTAL/coverage of app\/ and models\/ (statements, missed, %):/'
 
 lint: setup
