@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import MNIST_DIR, ROOT, subprocess_env
 
+pytestmark = pytest.mark.shared("mnist")
+
 # Runs in a fresh interpreter: this test process has run multi-threaded ops already, which is
 # exactly what a forking parent must not do (libgomp's thread pool does not survive fork, and a
 # child of such a parent hangs at its first parallel op).
@@ -16,8 +18,6 @@ PARENT = """
 import multiprocessing, sys, torch
 from models.data import load_mnist
 from models.runner import run_experiment, warm_up
-
-pytestmark = pytest.mark.shared("mnist")
 
 torch.set_num_threads(2)
 data = load_mnist(sys.argv[1])
