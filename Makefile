@@ -11,8 +11,8 @@ TORCH_PIP_ARGS ?=
 PIP := $(BIN)/pip install -q --disable-pip-version-check
 export MOGI_MNIST_DIR ?= $(if $(wildcard ../shared/mnist),$(abspath ../shared/mnist),$(CURDIR)/var/mnist)
 
-.PHONY: setup migrate import run worker test test-sqlite test-postgresql coverage browser lint bench \
-	clean image-test lock
+.PHONY: setup migrate import run worker test test-sqlite test-postgresql test-slow coverage browser \
+	lint bench clean image-test lock
 
 setup: $(STAMP)
 
@@ -44,22 +44,33 @@ browser:
 
 # The suite runs twice: on SQLite, then on PostgreSQL (skipped, with the reason, when no server
 # answers). Browser tests look at pages, which do not depend on the database: SQLite run only.
-# Coverage of app/ and models/ over both runs (servers and workers included) is reported at
-# the end; the whole table is in var/coverage/report.txt.
+# Each run spreads the test files over every core (pytest-xdist; each file has its own database).
+# Tests marked `slow` (the longest fault, worker and browser tests) are left to `make test-slow`,
+# which CI runs too. Coverage of app/ and models/ over both runs (servers and workers included)
+# is reported at the end; the whole table is in var/coverage/report.txt.
+PYTEST_WORKERS ?= auto
+XDIST := -n $(PYTEST_WORKERS) --dist loadfile
 test: setup browser test-sqlite test-postgresql coverage
 
 test-sqlite: setup
 	rm -rf var/coverage && mkdir -p var/coverage
-	MOGI_TEST_BACKEND=sqlite $(BIN)/pytest --cov --cov-report= $(PYTEST_ARGS)
+	MOGI_TEST_BACKEND=sqlite $(BIN)/pytest $(XDIST) -m "not slow" --cov --cov-report= $(PYTEST_ARGS)
 
 test-postgresql: setup
 	mkdir -p var/coverage
-	MOGI_TEST_BACKEND=postgresql $(BIN)/pytest -m "not browser" --cov --cov-append --cov-report= $(PYTEST_ARGS)
+	MOGI_TEST_BACKEND=postgresql $(BIN)/pytest $(XDIST) -m "not slow and not browser" \
+		--cov --cov-append --cov-report= $(PYTEST_ARGS)
+
+# The `slow` tests, each on the backends it needs (browser ones on SQLite only). One at a time:
+# some fault tests time answers, which other tests beside them on the cores would slow down.
+test-slow: setup browser
+	MOGI_TEST_BACKEND=sqlite $(BIN)/pytest -m slow $(PYTEST_ARGS)
+	MOGI_TEST_BACKEND=postgresql $(BIN)/pytest -m "slow and not browser" $(PYTEST_ARGS)
 
 coverage: setup
-	-$(BIN)/coverage combine -q 2>/dev/null
-	$(BIN)/coverage report > var/coverage/report.txt
-	@tail -1 var/coverage/report.txt | sed 's/^TOTAL/coverage of app\/ and models\/ (statements, missed, %):/'
+	@$(BIN)/coverage combine -q >/dev/null 2>&1 || true  # pytest-cov may have combined them already
+	$(BIN)/coverage report --precision=1 > var/coverage/report.txt
+	@grep '^TOTAL' var/coverage/report.txt | sed 's/^TOTAL/coverage of app\/ and models\/ (statements, missed, %):/'
 
 lint: setup
 	$(BIN)/hadolint --failure-threshold warning Dockerfile

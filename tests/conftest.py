@@ -41,6 +41,25 @@ CHROMIUM_ARGS = [
 ]
 
 
+def need_shared(path: Path) -> Path:
+    """path, a file or folder of ../shared; without it the test is skipped saying what is
+    missing, or failed under CI=true, where ../shared is always laid out (a skip would hide it)."""
+    if not path.exists():
+        missing = f"{path} is missing: this test needs ../shared beside the checkout"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(missing)
+        pytest.skip(missing)
+    return path
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """`@pytest.mark.shared("mnist")`: the test needs ../shared/mnist (see need_shared)."""
+    for mark in item.iter_markers("shared"):
+        for name in mark.args:
+            need_shared(SHARED / name)
+
+
 def _pg_url(dbname: str) -> str:
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
     return f"{base}/{dbname}"

@@ -2,7 +2,8 @@
 database. Every answer is complete (a 503 the client can retry, never a 500 or a dropped
 connection), other requests keep flowing, and the server recovers by itself.
 
-Each test runs its own server on its own database, since it breaks that database.
+Each test runs its own server on its own database, since it breaks that database. The longest
+(and those that time answers, which a busy machine slows) are marked slow: `make test-slow`.
 """
 
 from __future__ import annotations
@@ -28,15 +29,13 @@ from tests.conftest import (
     BACKEND,
     PG_ADMIN_URL,
     ROOT,
-    _create_pg_database,
+    _copy_database,
     _drop_pg_database,
     _psycopg,
     free_port,
     subprocess_env,
 )
 from tests.factories import bearer, make_token, make_user, make_web_session
-
-pytestmark = pytest.mark.slow
 
 QUESTION = "/questions/deep-learning/12"
 
@@ -65,11 +64,8 @@ def _engine(url: str) -> Engine:
     return create_engine(url)
 
 
-def _prepare_database(url: str, data_dir: Path) -> tuple[str, str]:
-    """Migrate, import the shipped packs, make a user: its (API token, session cookie)."""
-    env = subprocess_env(MOGI_DATABASE_URL=url, MOGI_DATA_DIR=str(data_dir))
-    for command in (["migrate"], ["import"]):
-        subprocess.run([sys.executable, "-m", "app.cli", *command], cwd=ROOT, env=env, check=True)
+def _user_of(url: str) -> tuple[str, str]:
+    """A new user in the database at url: its (API token, session cookie)."""
     engine = _engine(url)
     with Session(engine) as db:
         user = make_user(db)
@@ -79,19 +75,16 @@ def _prepare_database(url: str, data_dir: Path) -> tuple[str, str]:
 
 
 @pytest.fixture
-def start_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
-    """Start servers on fresh databases of the run's backend; all stopped afterwards."""
+def start_server(tmp_path: Path, template_database: str) -> Iterator[Callable[..., Server]]:
+    """Start servers, each on a database of its own (migrated, the shipped packs imported: a
+    copy of the run's template); all stopped afterwards."""
     started: list[tuple[Server, str | None]] = []
 
     def start(wrap: Callable[[str], list[str]] | None = None, **env: str) -> Server:
         data_dir = tmp_path / f"data-{uuid.uuid4().hex[:6]}"
         data_dir.mkdir()
-        pg_name = None
-        if BACKEND == "postgresql":
-            pg_name, url = _create_pg_database()
-        else:
-            url = f"sqlite:///{(data_dir / 'mogi.db').as_posix()}"
-        token, cookie = _prepare_database(url, data_dir)
+        url, pg_name = _copy_database(template_database, data_dir)
+        token, cookie = _user_of(url)
         prefix = wrap(url.split("///", 1)[-1]) if wrap is not None else []
         port = free_port()
         log_path = tmp_path / f"server-{port}.log"
@@ -192,6 +185,7 @@ def _timed(call: Callable[[], httpx.Response]) -> tuple[float, httpx.Response]:
 # ---- a request waiting on a lock does not hold up the others ---------------------------------
 
 
+@pytest.mark.slow
 def test_requests_waiting_on_a_lock_do_not_hold_up_other_requests(
     start_server: Callable[..., Server],
 ) -> None:
@@ -267,6 +261,7 @@ def test_a_saturated_server_answers_503_at_once(start_server: Callable[..., Serv
 # ---- connections refused ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(BACKEND != "postgresql", reason="PostgreSQL refusing connections")
 def test_database_refusing_connections_gets_fast_503s_and_recovers(
     start_server: Callable[..., Server],
@@ -374,6 +369,7 @@ def test_read_only_sqlite_file_at_start_is_reported_and_recovers_without_restart
     assert "Traceback" not in server.log()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(BACKEND != "sqlite", reason="a full disk under a SQLite file")
 def test_disk_filling_up_mid_run_gets_503_and_recovers(
     start_server: Callable[..., Server],
@@ -419,6 +415,7 @@ def _wait_for(predicate: Callable[[], bool], what: str, timeout: float = 20.0) -
 # ---- no acknowledged grade is lost when the web process is killed ----------------------------
 
 
+@pytest.mark.slow
 def test_grades_acknowledged_before_a_kill_are_all_there(
     start_server: Callable[..., Server],
 ) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.content.importer import ImportResult, PackMeta, import_pack_file, import_pack_text
 from app.content.models import Pack, Question
-from tests.conftest import PACKS_DIR
+from tests.conftest import PACKS_DIR, need_shared
 
 REPOSITORY = "boostcamp-ai-tech-4/ai-tech-interview"
 COMMIT = "afca6fa5c790493112165181d0262377948f0253"
@@ -47,7 +47,7 @@ def packs(database_url: str, seeded: str) -> dict[str, str]:
     with session_factory()() as session:
         for name, slug in OLD_PACKS.items():
             meta = source_meta(slug, f"answers/{name}.md")
-            import_pack_file(session, PACKS_DIR / f"{name}.md", meta)
+            import_pack_file(session, need_shared(PACKS_DIR / f"{name}.md"), meta)
         session.commit()
     return {
         "seed": seeded,

@@ -176,6 +176,7 @@ def _pages_with_figures(client_base: str) -> list[str]:
     return urls
 
 
+@pytest.mark.slow
 def test_every_shipped_figure_shows_from_our_own_origin(
     page, log: RequestLog, tmp_path: Path
 ) -> None:  # noqa: ANN001, E501

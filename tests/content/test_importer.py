@@ -207,6 +207,7 @@ def test_one_bad_pack_in_a_folder_stops_them_all(
     assert table_counts(db) == before
 
 
+@pytest.mark.shared("seed")
 def test_import_errors_are_clear(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert import_command(str(tmp_path / "missing.md"), None) == 1
     assert "no such file or folder" in capsys.readouterr().err

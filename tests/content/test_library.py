@@ -16,6 +16,8 @@ from tests.conftest import SHARED
 from tests.content.conftest import ImportText, unique_slug
 from tests.factories import new_api_user
 
+pytestmark = pytest.mark.shared("library")
+
 LIBRARY = SHARED / "library"
 FILES = sorted(LIBRARY.glob("*/answers/*.md"))
 ENTRY = re.compile(r"^## #(\d+(?:-\d+)*)[ \t]*$")

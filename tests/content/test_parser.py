@@ -7,6 +7,8 @@ import pytest
 from app.content.parser import PackFormatError, ParsedPack, parse_pack
 from tests.conftest import PACKS_DIR, SEED_FILE
 
+pytestmark = pytest.mark.shared("seed", "packs")
+
 
 def _parse(path) -> ParsedPack:  # noqa: ANN001
     return parse_pack(path.read_text(encoding="utf-8"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -87,7 +86,6 @@ def test_rendered_html_is_always_safe(parts: list[str]) -> None:
     assert unsafe_parts(html) == []
 
 
-@pytest.mark.slow
 @PROPERTY_SETTINGS
 @given(lines)
 def test_import_is_safe_and_idempotent(db: Session, parts: list[str]) -> None:

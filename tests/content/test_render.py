@@ -11,6 +11,8 @@ from app.content.render import RenderContext, render_answer
 from tests.conftest import PACKS_DIR, SEED_FILE
 from tests.content.conftest import COMMIT, REPOSITORY, unsafe_parts
 
+pytestmark = pytest.mark.shared("seed", "packs")
+
 RAW = "https://raw.githubusercontent.com"
 SEED_CTX = RenderContext("deep-learning", REPOSITORY, COMMIT, "answers/deep-learning.md")
 REMOTE_CTX = RenderContext(

@@ -12,7 +12,12 @@ from sqlalchemy.orm import Session
 from tests.demos.conftest import StartWorker
 from tests.factories import make_user, make_web_session
 
-pytestmark = [pytest.mark.browser, pytest.mark.worker, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.worker,
+    pytest.mark.slow,
+    pytest.mark.shared("mnist"),
+]
 
 RUN_TIMEOUT_MS = 180_000
 

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import MNIST_DIR, ROOT
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.shared("mnist")]
 
 INFER_JS = ROOT / "static" / "js" / "demo-infer.js"
 TINY: dict[str, Any] = {"train_subset": 500, "epochs": 1, "seed": 7}

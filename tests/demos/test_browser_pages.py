@@ -205,7 +205,8 @@ def test_a_failed_run_says_why(page: Any, live_server: str, db: Session) -> None
     db.commit()
     page.goto(f"{live_server}/demos/runs/{job.id}?lang=en")
     page.wait_for_function("document.getElementById('demo-run').dataset.status === 'failed'")
-    assert page.is_visible("#run-problem")
+    # The page is served saying `failed` already: the script shows the problem a moment later.
+    page.wait_for_selector("#run-problem", state="visible")
     assert page.text_content("#run-problem h2") == "The run failed"
     assert "killed by signal 9" in page.text_content("#run-problem p")
     assert page.is_hidden("#run-loading") and page.is_hidden("#run-cancel")

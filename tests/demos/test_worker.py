@@ -24,7 +24,7 @@ from tests.demos.conftest import (
     wait_status,
 )
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.shared("mnist")]
 
 
 def test_run_finishes_with_real_accuracy(

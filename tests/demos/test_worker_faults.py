@@ -25,7 +25,7 @@ from tests.demos.conftest import (
     wait_status,
 )
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.shared("mnist")]
 
 # Long enough to be caught in the middle, short enough to run again after a failover.
 MEDIUM = {**TINY, "train_subset": 20000}
@@ -61,6 +61,7 @@ def finished_once(job_id: int) -> list[str]:
     return kinds
 
 
+@pytest.mark.slow
 def test_killed_worker_leaves_exactly_one_result_after_a_restart(
     client: TestClient, alice: ApiUser, start_worker: StartWorker
 ) -> None:
@@ -84,6 +85,7 @@ def test_killed_worker_leaves_exactly_one_result_after_a_restart(
     assert all(p["attempt"] == 2 for p in run["progress"])
 
 
+@pytest.mark.slow
 def test_two_workers_never_run_one_job_twice(
     client: TestClient, alice: ApiUser, start_worker: StartWorker, many_runs_allowed: None
 ) -> None:
@@ -100,6 +102,7 @@ def test_two_workers_never_run_one_job_twice(
     assert {any(worker_owner(w) in (o or "") for o in owners) for w in workers} == {True}
 
 
+@pytest.mark.slow
 def test_frozen_worker_loses_its_lease_and_its_late_writes(
     client: TestClient, alice: ApiUser, start_worker: StartWorker
 ) -> None:

@@ -33,7 +33,7 @@ from tests.demos.conftest import (
     wait_status,
 )
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.shared("mnist")]
 
 
 def _hand_back_now(worker: WorkerProcess) -> None:
@@ -51,6 +51,7 @@ def _wait_progress_of_attempt(client: TestClient, user: ApiUser, job_id: int, at
     )
 
 
+@pytest.mark.slow
 def test_two_graceful_hand_backs_and_a_crash_leave_the_job_runnable(
     client: TestClient, alice: ApiUser, start_worker: StartWorker
 ) -> None:
@@ -149,7 +150,13 @@ def _log(serve: subprocess.Popen[bytes]) -> str:
     return Path(serve.log_path).read_text(errors="replace")  # type: ignore[attr-defined]
 
 
-@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL], ids=["sigterm", "sigkill"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        pytest.param(signal.SIGTERM, id="sigterm"),
+        pytest.param(signal.SIGKILL, id="sigkill", marks=pytest.mark.slow),
+    ],
+)
 def test_serve_with_worker_never_leaves_its_worker_behind(
     serve_with_worker: subprocess.Popen[bytes], alice: ApiUser, how: signal.Signals
 ) -> None:

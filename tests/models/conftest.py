@@ -10,7 +10,7 @@ import pytest
 # cores shared with the rest of the suite gets many times slower. Set before torch loads.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from tests.conftest import MNIST_DIR
+from tests.conftest import MNIST_DIR, need_shared
 
 
 @pytest.fixture(scope="session")
@@ -18,9 +18,4 @@ def mnist():  # noqa: ANN201
     """The verified MNIST tensors (read once; about 0.4 s)."""
     from models.data import load_mnist
 
-    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
-        missing = f"MNIST is not in {MNIST_DIR} (the four IDX .gz files of ../shared/mnist)"
-        if os.environ.get("CI"):
-            pytest.fail(missing)  # CI always has ../shared: a skip there would hide a loss
-        pytest.skip(missing)
-    return load_mnist(MNIST_DIR)
+    return load_mnist(need_shared(MNIST_DIR))

@@ -11,6 +11,8 @@ import pytest
 
 from tests.conftest import MNIST_DIR, ROOT, subprocess_env
 
+pytestmark = pytest.mark.shared("mnist")
+
 
 def _mogi_train(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     settings = {"MOGI_MNIST_DIR": str(MNIST_DIR), "MOGI_MNIST_DOWNLOAD": "false",
@@ -38,7 +40,6 @@ def test_train_prints_json_lines() -> None:
     assert "inference" not in result and "numpy" not in done.stderr.lower()
 
 
-@pytest.mark.slow
 def test_train_prints_readable_lines() -> None:
     done = _mogi_train("loss", "--set", "train_subset=1000", "--set", "loss=mse")
     assert done.returncode == 0, done.stderr

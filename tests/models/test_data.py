@@ -12,6 +12,8 @@ import torch
 from models.data import FILES, MnistError, download_mnist, load_mnist, read_idx
 from tests.conftest import MNIST_DIR
 
+pytestmark = pytest.mark.shared("mnist")
+
 
 def test_loads_verified_tensors(mnist) -> None:  # noqa: ANN001
     assert mnist.train.images.shape == (60000, 1, 28, 28)

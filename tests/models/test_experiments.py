@@ -55,7 +55,6 @@ def test_every_experiment_is_covered_by_a_test() -> None:
     assert set(CUSTOM) | {slug for slug, _, _ in TINY} == set(EXPERIMENTS)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("slug", list(CUSTOM))
 def test_custom_experiment_runs_and_shows_its_point(mnist: Any, slug: str) -> None:
     result, events = _run(mnist, slug, CUSTOM[slug])

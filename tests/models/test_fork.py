@@ -9,6 +9,8 @@ import pytest
 
 from tests.conftest import MNIST_DIR, ROOT, subprocess_env
 
+pytestmark = pytest.mark.shared("mnist")
+
 # Runs in a fresh interpreter: this test process has run multi-threaded ops already, which is
 # exactly what a forking parent must not do (libgomp's thread pool does not survive fork, and a
 # child of such a parent hangs at its first parallel op).

@@ -46,7 +46,6 @@ def _run(mnist, slug: str, params: dict[str, Any], **kw: Any) -> tuple[dict, lis
     return result, events
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize(("slug", "params", "floor"), TINY, ids=[f"{s}-{i}" for i, (s, _, _) in
                                                                   enumerate(TINY)])  # fmt: skip
 def test_tiny_run_learns(mnist, slug: str, params: dict[str, Any], floor: float) -> None:  # noqa: ANN001
@@ -96,7 +95,6 @@ def _check_samples(result: dict[str, Any]) -> None:
         assert max(range(10), key=lambda d: sample["probabilities"][d]) == sample["prediction"]
 
 
-@pytest.mark.slow
 def test_inference_export_reproduces_the_samples(mnist) -> None:  # noqa: ANN001
     result, _ = _run(mnist, "normalization", {"train_subset": 1000, "depth": 2, "width": 32})
     for sample in result["samples"][:3]:
@@ -104,7 +102,6 @@ def test_inference_export_reproduces_the_samples(mnist) -> None:  # noqa: ANN001
         assert got == pytest.approx(sample["probabilities"], abs=2e-4)
 
 
-@pytest.mark.slow
 def test_same_seed_same_run(mnist) -> None:  # noqa: ANN001
     params = {"model": "mlp", "train_subset": 1000, "batch_size": 64, "epochs": 1}
     first, _ = _run(mnist, "architecture", params, threads=1)
@@ -115,7 +112,6 @@ def test_same_seed_same_run(mnist) -> None:  # noqa: ANN001
     assert other["inference"] != first["inference"]
 
 
-@pytest.mark.slow
 def test_experiment_extras(mnist) -> None:  # noqa: ANN001
     base = {"train_subset": 1000, "width": 32}
     zeros, _ = _run(mnist, "initialization", {**base, "init": "zeros"})
@@ -137,7 +133,6 @@ def test_experiment_extras(mnist) -> None:  # noqa: ANN001
     assert device["extra"]["throughput"][0]["images_per_s"] > 0
 
 
-@pytest.mark.slow
 def test_too_high_learning_rate_diverges_cleanly(mnist) -> None:  # noqa: ANN001
     result, events = _run(mnist, "batch-size", {"train_subset": 2000, "lr": 10.0})
     assert result["diverged"] is True

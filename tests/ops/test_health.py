@@ -9,6 +9,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from app.ops.heartbeat import STALE_AFTER_S, Beat, Heartbeat, judge, read_beat
 from tests.conftest import MNIST_DIR, free_port, subprocess_env
 from tests.ops.conftest import ROOT, mogi
@@ -55,6 +57,7 @@ def _wait_health(heartbeat: Path, expect_ok: bool, proc: subprocess.Popen[bytes]
     raise AssertionError(f"worker health never became {'ok' if expect_ok else 'waiting'}")
 
 
+@pytest.mark.shared("mnist")
 def test_worker_without_mnist_waits_naming_the_files_then_starts(
     database_url: str, tmp_path: Path
 ) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import MNIST_DIR, subprocess_env
 from tests.ops.conftest import ROOT, mogi, mogi_env
 
@@ -29,6 +31,7 @@ def test_production_without_a_secret_says_which_setting(fresh_url: str) -> None:
     assert "MOGI_SECRET_KEY" in done.stderr and "Traceback" not in done.stderr
 
 
+@pytest.mark.shared("mnist")
 def test_mnist_check_names_each_missing_file(tmp_path: Path) -> None:
     missing = _run("mnist", "check", "--dir", str(tmp_path), env=subprocess_env())
     assert missing.returncode == 1
