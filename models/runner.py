@@ -24,7 +24,7 @@ from models.data import MNIST_MEAN, MNIST_STD, Mnist
 from models.devicebench import device_name
 from models.export import export_inference
 from models.nets import Cnn, CnnConfig, Mlp, MlpConfig, count_params
-from models.threads import available_cpus, single_threaded
+from models.threads import ThreadTuner, auto_threads, available_cpus, single_threaded
 from models.train import (
     Dataset,
     Emit,
@@ -269,13 +269,15 @@ def run_experiment(
     data: Mnist,
     should_stop: ShouldStop | None = None,
     threads: int | None = None,
+    max_threads: int | None = None,
 ) -> dict[str, Any]:
-    """Validate `params`, run the experiment, and return the result (JSON-ready, deterministic
-    per seed on the CPU).
+    """Validate `params`, run the experiment, and return the result (JSON-ready; deterministic
+    per seed on the CPU for a given thread count).
 
     `emit` receives progress events (see models.train.fit). `should_stop()` is asked between
-    steps; answering True raises TrainingStopped. `threads`: torch CPU threads (default: the
-    cores this process may use). Every result has experiment, params, device, device_name,
+    steps; answering True raises TrainingStopped. `threads`: a fixed torch thread count; by
+    default the run measures its first steps on one thread and on `max_threads` (default: the
+    cores this process may use) and keeps the faster (models.threads). Every result has experiment, params, device, device_name,
     torch_version, threads, test_accuracy, test_loss, train_time_s, wall_time_s, params_count
     and extra; a classifier's also history, confusion_matrix, samples, layer_stats, steps,
     epochs_completed, diverged and inference; a custom one charts, tables, images and code.
@@ -285,11 +287,11 @@ def run_experiment(
     experiment = get_experiment(slug)
     values = experiment.params_model.model_validate(params or {})
     device = torch.device(device)
-    torch.set_num_threads(threads or available_cpus())
+    tuner = _thread_choice(device, threads, max_threads)
     torch.manual_seed(values.seed)
     context = Context(
         data=data, device=device, generator=torch.Generator().manual_seed(values.seed),
-        emit=emit, should_stop=should_stop, started=started,
+        emit=emit, should_stop=_ticking(should_stop, tuner), started=started,
     )  # fmt: skip
     own = experiment.run(values, context)
     result = {
@@ -299,10 +301,34 @@ def run_experiment(
         "device_name": device_name(device),
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
+        **({"thread_choice": tuner.summary()} if tuner is not None else {}),
         **own,
         "wall_time_s": round(time.perf_counter() - started, 3),
     }
     return json_safe(result)
+
+
+def _thread_choice(
+    device: torch.device, threads: int | None, most: int | None
+) -> ThreadTuner | None:
+    """A fixed thread count, or the tuner that measures (CPU runs only: a GPU run's host
+    threads only launch kernels)."""
+    if threads is not None or device.type != "cpu":
+        torch.set_num_threads(threads or most or available_cpus())
+        return None
+    return auto_threads(most)
+
+
+def _ticking(should_stop: ShouldStop | None, tuner: ThreadTuner | None) -> ShouldStop | None:
+    # Every loop asks whether to stop between two steps: the tuner's clock rides on that.
+    if tuner is None:
+        return should_stop
+
+    def ask() -> bool:
+        tuner.tick()
+        return should_stop is not None and should_stop()
+
+    return ask
 
 
 def json_safe(value: Any) -> Any:

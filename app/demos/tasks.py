@@ -51,21 +51,28 @@ def run_job(
     emit: Emit,
     should_stop: Callable[[], bool] | None = None,
     threads: int | None = None,
+    max_threads: int | None = None,
 ) -> dict[str, Any]:
-    """Train every variant in turn on the same data; progress events carry the variant index."""
+    """Train every variant (together where they can, else in turn) on the same data; progress
+    events carry the variant index and the share of the whole job done (`overall`).
+
+    `threads` fixes the torch thread count; by default each job measures which of one thread
+    and `max_threads` trains faster (models.threads)."""
     from models.runner import run_experiment
 
+    variants = spec.variants()
     results = []
-    for index, params in enumerate(spec.variants()):
+    for index, params in enumerate(variants):
         results.append(
             run_experiment(
                 spec.experiment,
                 params,
                 device=device,
-                emit=_tagged(emit, index),
+                emit=_tagged(emit, index, len(variants)),
                 data=data,
                 should_stop=should_stop,
                 threads=threads,
+                max_threads=max_threads,
             )
         )
     if spec.compare is None:
@@ -78,9 +85,12 @@ def run_job(
     return merged
 
 
-def _tagged(emit: Emit, index: int) -> Emit:
+def _tagged(emit: Emit, index: int, count: int) -> Emit:
     def emit_variant(event: dict[str, Any]) -> None:
-        emit({**event, "variant": index})
+        tagged = {**event, "variant": index}
+        if isinstance(event.get("progress"), int | float):  # variants train in turn
+            tagged["overall"] = round((index + event["progress"]) / count, 4)
+        emit(tagged)
 
     return emit_variant
 
