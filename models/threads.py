@@ -108,6 +108,7 @@ class ThreadTuner:
 
     def summary(self) -> dict[str, float | int | None]:
         """What was measured, for the run's result: median ms a step on each side."""
+
         def ms(values: list[float]) -> float | None:
             return round(1000 * statistics.median(values), 3) if values else None
 

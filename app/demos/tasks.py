@@ -58,11 +58,23 @@ def run_job(
 
     `threads` fixes the torch thread count; by default each job measures which of one thread
     and `max_threads` trains faster (models.threads)."""
-    from models.runner import run_experiment
+    from models.runner import run_comparison, run_experiment
 
     variants = spec.variants()
-    results = []
-    for index, params in enumerate(variants):
+    together = None
+    if spec.compare is not None:
+        together = run_comparison(
+            spec.experiment,
+            variants,
+            device=device,
+            emit_for=lambda index: _tagged(emit, index, 1, together=True),
+            data=data,
+            should_stop=should_stop,
+            threads=threads,
+            max_threads=max_threads,
+        )
+    results = together or []
+    for index, params in enumerate([] if together else variants):
         results.append(
             run_experiment(
                 spec.experiment,
@@ -85,11 +97,14 @@ def run_job(
     return merged
 
 
-def _tagged(emit: Emit, index: int, count: int) -> Emit:
+def _tagged(emit: Emit, index: int, count: int, *, together: bool = False) -> Emit:
     def emit_variant(event: dict[str, Any]) -> None:
         tagged = {**event, "variant": index}
-        if isinstance(event.get("progress"), int | float):  # variants train in turn
-            tagged["overall"] = round((index + event["progress"]) / count, 4)
+        if isinstance(event.get("progress"), int | float):
+            # Trained together, every variant is as far as the job; in turn, the earlier
+            # variants are done.
+            done = event["progress"] if together else (index + event["progress"]) / count
+            tagged["overall"] = round(done, 4)
         emit(tagged)
 
     return emit_variant
