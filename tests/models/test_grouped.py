@@ -24,9 +24,7 @@ def _together(mnist, slug: str, variants: list[dict[str, Any]]) -> tuple[list, d
     def emit_for(i: int):  # noqa: ANN202
         return events.setdefault(i, []).append
 
-    results = run_comparison(
-        slug, variants, device="cpu", emit_for=emit_for, data=mnist, threads=1
-    )
+    results = run_comparison(slug, variants, device="cpu", emit_for=emit_for, data=mnist, threads=1)
     assert results is not None
     return results, events
 
