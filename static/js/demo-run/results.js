@@ -220,6 +220,8 @@
   function renderConfusion(matrix) {
     const table = $("#confusion");
     table.replaceChildren();
+    const label = $("#confusion-label");  // the server's caption; the picker names it now
+    if (label) label.hidden = true;
     if (!matrix.length) return;
     const head = el("tr", {}, [el("th", { scope: "col", class: "corner", text: T.trueVsPred })]);
     for (let p = 0; p < matrix.length; p++) head.append(el("th", { scope: "col", text: String(p) }));
