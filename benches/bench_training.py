@@ -178,9 +178,10 @@ def measure_examples_epoch(data: Any, threads: int | None, steps: int) -> dict[s
 
 
 def measure_experiments(threads: int | None, data: Any) -> list[dict[str, Any]]:
-    """Every experiment's default run, as the form sends it (its comparison)."""
+    """Every experiment's default run as the form sends it (its comparison), through the
+    worker's own job function: variants that can train together do."""
+    from app.demos.tasks import JobSpec, run_job
     from models import catalog
-    from models.runner import run_experiment
     from models.threads import forget_decision
 
     rows = []
@@ -189,18 +190,25 @@ def measure_experiments(threads: int | None, data: Any) -> list[dict[str, Any]]:
         variants = catalog.compare_variants(slug)
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
-        train_s = 0.0
-        for params in variants:
-            result = run_experiment(
-                slug, params, device="cpu", emit=lambda _e: None, data=data, threads=threads
-            )
-            train_s += result.get("train_time_s") or result["wall_time_s"]
+        result = run_job(
+            JobSpec(slug, variants[0], variants), device="cpu", data=data,
+            emit=lambda _e: None, threads=threads,
+        )  # fmt: skip
+        runs = result["variants"]
+        together = bool(runs[0].get("trained_together"))
+        train_s = (
+            runs[0]["train_time_s"]
+            if together
+            else sum(r.get("train_time_s") or r["wall_time_s"] for r in runs)
+        )
         rows.append(
             {
                 "experiment": slug,
                 "variants": len(variants),
                 "compared": f"{experiment.compare_param}: "
                 + ", ".join(str(v[experiment.compare_param]) for v in variants),
+                "together": together,
+                "threads": sorted({r["threads"] for r in runs}),
                 "train_s": round(train_s, 2),
                 "wall_s": round(time.perf_counter() - started, 2),
                 "estimate_s": round(catalog.estimate_s(slug, variants), 1),
@@ -209,6 +217,34 @@ def measure_experiments(threads: int | None, data: Any) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def measure_grouping(threads: int | None, data: Any, slug: str = "activations") -> dict[str, Any]:
+    """The default comparison of `slug` trained together and in turn, back to back."""
+    from app.demos.tasks import JobSpec, run_job
+    from models import catalog
+    from models.runner import run_experiment
+    from models.threads import forget_decision
+
+    variants = catalog.compare_variants(slug)
+    forget_decision()
+    started = time.perf_counter()
+    run_job(JobSpec(slug, variants[0], variants), device="cpu", data=data,
+            emit=lambda _e: None, threads=threads)  # fmt: skip
+    together = time.perf_counter() - started
+    forget_decision()
+    started = time.perf_counter()
+    for params in variants:
+        run_experiment(slug, params, device="cpu", emit=lambda _e: None, data=data,
+                       threads=threads)  # fmt: skip
+    in_turn = time.perf_counter() - started
+    return {
+        "experiment": slug,
+        "variants": len(variants),
+        "together_wall_s": round(together, 2),
+        "in_turn_wall_s": round(in_turn, 2),
+        "load_avg": round(os.getloadavg()[0], 2),
+    }
 
 
 def main() -> int:
@@ -249,11 +285,13 @@ def main() -> int:
             for row in measure_recipe(model, args.runs, threads, data)]  # fmt: skip
     baseline = measure_examples_epoch(data, threads, args.baseline_steps)
     experiments = measure_experiments(threads, data) if args.experiments else []
+    grouping = measure_grouping(threads, data) if args.experiments else None
     report = {
         "cpu_model": _cpu_model(),
         "threads": threads or f"chosen per run (1 or {available_cpus()})",
         "baseline": baseline,
         "experiments": experiments,
+        "grouping": grouping,
         "machine": f"{device_name(torch.device('cpu'))}, {available_cpus()} usable cores",
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -332,15 +370,24 @@ def format_report(report: dict[str, Any]) -> str:
     if report["experiments"]:
         lines += [
             "",
-            "| experiment | default run | training s | wall s | estimate s | load avg | answers |",
-            "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+            "| experiment | default run | trained | threads | training s | wall s | estimate s "
+            "| load avg | answers |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for row in report["experiments"]:
+            how = "together" if row["together"] else "in turn"
+            threads_used = "/".join(str(t) for t in row["threads"])
             lines.append(
-                f"| {row['experiment']} | {row['compared']} | {row['train_s']:.1f} | "
-                f"{row['wall_s']:.1f} | {row['estimate_s']:.1f} | {row['load_avg']:.1f} | "
-                f"{row['questions']} |"
+                f"| {row['experiment']} | {row['compared']} | {how} | {threads_used} | "
+                f"{row['train_s']:.1f} | {row['wall_s']:.1f} | {row['estimate_s']:.1f} | "
+                f"{row['load_avg']:.1f} | {row['questions']} |"
             )
+    if report.get("grouping"):
+        g = report["grouping"]
+        lines.append(
+            f"\n{g['experiment']} ({g['variants']} variants), wall time: together "
+            f"{g['together_wall_s']} s, in turn {g['in_turn_wall_s']} s (load avg {g['load_avg']})"
+        )
     if report["gpu"]:
         lines.append(f"\nGPU: {report['gpu']}")
     return "\n".join(lines)
