@@ -9,6 +9,7 @@ from typing import Any
 
 from app.demos.charts import COLORS, ChartView, Series, chart
 from app.demos.labels import CURVE_LABELS, value_label
+from app.demos.pictures import png_data_uri
 from app.i18n import translate
 
 
@@ -43,6 +44,12 @@ class ConfusionView:
 
 
 @dataclass(frozen=True)
+class ImageGroup:
+    title: str
+    items: list[tuple[str, str]]  # (label, PNG data URI)
+
+
+@dataclass(frozen=True)
 class ResultView:
     """A finished run's results as text, rendered with the page so it reads before (and
     without) its scripts; the scripts then add the charts."""
@@ -53,6 +60,7 @@ class ResultView:
     confusions: list[ConfusionView] = field(default_factory=list)
     charts: list[ChartView] = field(default_factory=list)
     meta: list[tuple[str, str]] = field(default_factory=list)
+    images: list[ImageGroup] = field(default_factory=list)
 
 
 def _local(label: Any, lang: str) -> str:
@@ -131,7 +139,23 @@ def result_view(job: Any, lang: str) -> ResultView | None:
         ],
         charts=history_charts(runs, labels, lang) + custom_charts(runs, labels, lang),
         meta=_meta(job.result, runs, lang),
+        images=image_groups(runs, labels, lang),
     )
+
+
+def image_groups(runs: list[dict[str, Any]], labels: list[str], lang: str) -> list[ImageGroup]:
+    """The result's own images (an RBM's filters and samples), each variant's in turn."""
+    groups = []
+    for run, label in zip(runs, labels, strict=False):
+        for group in run.get("images") or []:
+            items = []
+            for item in group.get("items", []):
+                uri = png_data_uri(str(item.get("pixels", "")))
+                if uri is not None:
+                    items.append((str(item.get("label", "")), uri))
+            title = _local(group.get("title"), lang)
+            groups.append(ImageGroup(title=f"{label} · {title}" if label else title, items=items))
+    return groups
 
 
 def confusion_view(matrix: list[list[int]], label: str, lang: str) -> ConfusionView:

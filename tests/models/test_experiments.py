@@ -24,6 +24,7 @@ CUSTOM = {
     "one-shot": {"train_subset": 2000, "episodes": 5, "epochs": 1},
     "temperature": {"train_subset": 500, "epochs": 2, "width": 64},
     "define-by-run": {"timed_steps": 10},
+    "rbm": {"train_subset": 2000, "epochs": 2, "gibbs_steps": 50},
 }
 
 
@@ -153,6 +154,22 @@ def _define_by_run(_mnist: Any, result: dict[str, Any]) -> None:
     assert [row[0] for row in timings["rows"]] == ["eager", "traced"]
 
 
+def _rbm(_mnist: Any, result: dict[str, Any]) -> None:
+    import base64
+
+    rows = result["tables"][0]["rows"]
+    assert [r[0] for r in rows] == [1, 2]
+    # Contrastive divergence lowers the reconstruction error and the data's free energy.
+    assert rows[1][1] < rows[0][1] and rows[1][3] < rows[0][3]
+    filters, samples = result["images"]
+    assert len(filters["items"]) == len(samples["items"]) == 16
+    for item in filters["items"] + samples["items"]:
+        assert len(base64.b64decode(item["pixels"])) == 784
+    # A dreamed digit is mostly background with some ink, like MNIST, not noise at 50%.
+    ink = [sum(p > 127 for p in base64.b64decode(i["pixels"])) / 784 for i in samples["items"]]
+    assert 0.02 < sum(ink) / len(ink) < 0.35
+
+
 CHECKS = {
     "bias": _bias,
     "relu-curve": _relu_curve,
@@ -166,4 +183,5 @@ CHECKS = {
     "one-shot": _one_shot,
     "temperature": _temperature,
     "define-by-run": _define_by_run,
+    "rbm": _rbm,
 }
