@@ -25,6 +25,7 @@ CUSTOM = {
     "temperature": {"train_subset": 500, "epochs": 2, "width": 64},
     "define-by-run": {"timed_steps": 10},
     "rbm": {"train_subset": 2000, "epochs": 2, "gibbs_steps": 50},
+    "gan": {"steps": 300, "width": 64, "generator_bn": "all"},
 }
 
 
@@ -170,6 +171,20 @@ def _rbm(_mnist: Any, result: dict[str, Any]) -> None:
     assert 0.02 < sum(ink) / len(ink) < 0.35
 
 
+def _gan(mnist: Any, result: dict[str, Any]) -> None:
+    import base64
+
+    assert len(result["images"]) == 3  # samples at a third, two thirds and the end
+    for group in result["images"]:
+        assert [len(base64.b64decode(i["pixels"])) for i in group["items"]] == [784] * 12
+    real, made = result["tables"][0]["rows"]
+    without, _ = _run(mnist, "gan", {**CUSTOM["gan"], "generator_bn": "none"})
+    _, made_without = without["tables"][0]["rows"]
+    # BN on the generator's output keeps the background from reaching -1: the mean pixel of
+    # its images is much further from real MNIST's than without it.
+    assert abs(made[1] - real[1]) > 2 * abs(made_without[1] - real[1])
+
+
 CHECKS = {
     "bias": _bias,
     "relu-curve": _relu_curve,
@@ -184,4 +199,5 @@ CHECKS = {
     "temperature": _temperature,
     "define-by-run": _define_by_run,
     "rbm": _rbm,
+    "gan": _gan,
 }
