@@ -58,7 +58,7 @@ def run(p: GanParams, context: Context) -> dict[str, Any]:
         return [nn.Linear(n_in, n_out), *([nn.BatchNorm1d(n_out)] if bn else []), nn.ReLU()]
 
     hidden_bn = p.generator_bn in ("hidden", "all")
-    output = [nn.Linear(p.width, 784)]
+    output: list[nn.Module] = [nn.Linear(p.width, 784)]
     if p.generator_bn == "all":
         output.append(nn.BatchNorm1d(784))
     generator = nn.Sequential(
@@ -73,7 +73,7 @@ def run(p: GanParams, context: Context) -> dict[str, Any]:
     fixed = torch.randn(SHOWN, LATENT, generator=gen)  # the same z for every snapshot
 
     d_losses, g_losses, d_real, d_fake = [], [], [], []
-    snapshots = []
+    snapshots: list[tuple[int, torch.Tensor]] = []
     every = max(1, p.steps // 50)
     for step in range(1, p.steps + 1):
         context.check()
