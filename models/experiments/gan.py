@@ -31,7 +31,7 @@ class GanParams(Params):
 
 def cost(p: GanParams) -> float:
     macs = 2 * (LATENT * p.width // 2 + p.width // 2 * p.width + p.width * 784) + 784 * p.width
-    return 2.0 + p.steps * (3e-3 + 3 * p.batch_size * macs * 0.045e-9)
+    return 2.0 + p.steps * (2e-3 + 3 * p.batch_size * macs * 0.045e-9)
 
 
 def _pixels(image: torch.Tensor) -> str:

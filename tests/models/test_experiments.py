@@ -26,6 +26,7 @@ CUSTOM = {
     "define-by-run": {"timed_steps": 10},
     "rbm": {"train_subset": 2000, "epochs": 2, "gibbs_steps": 50},
     "gan": {"steps": 300, "width": 64, "generator_bn": "all"},
+    "data-parallel": {"width": 32, "steps": 30, "batch_size": 64, "train_subset": 1000},
 }
 
 
@@ -185,6 +186,20 @@ def _gan(mnist: Any, result: dict[str, Any]) -> None:
     assert abs(made[1] - real[1]) > 2 * abs(made_without[1] - real[1])
 
 
+def _data_parallel(_mnist: Any, result: dict[str, Any]) -> None:
+    single, parallel = result["tables"][0]["rows"]
+    # Two processes, each on half of every batch, end on the same weights as one process.
+    assert result["tables"][1]["rows"][0][0] < 1e-4
+    assert parallel[4] == pytest.approx(single[4], abs=0.002)  # the same test accuracy
+    assert (
+        single[1] > 0
+        and parallel[1] > 0
+        and parallel[3] == pytest.approx(single[1] / parallel[1], rel=1e-6)
+    )
+    one, two = (s["y"] for s in result["charts"][0]["series"])
+    assert two == pytest.approx(one, abs=1e-4)  # the same loss at every step
+
+
 CHECKS = {
     "bias": _bias,
     "relu-curve": _relu_curve,
@@ -200,4 +215,5 @@ CHECKS = {
     "define-by-run": _define_by_run,
     "rbm": _rbm,
     "gan": _gan,
+    "data-parallel": _data_parallel,
 }
