@@ -23,7 +23,7 @@ class GanParams(Params):
     generator_bn: Literal["none", "hidden", "all"] = param(
         "hidden", "생성기의 배치 정규화", "Batch norm in the generator"
     )
-    steps: Int = param(1200, "학습 스텝 수", "Training steps", ge=100, le=20000)
+    steps: Int = param(1000, "학습 스텝 수", "Training steps", ge=100, le=20000)
     batch_size: Int = f.batch_size(64)
     lr: Float = f.lr(0.001, 0.01)
     width: Int = f.width(128)
@@ -163,13 +163,17 @@ EXPERIMENT = Experiment(
     answers=(
         Answer(
             "16-3",
-            "BN이 은닉층에만 있거나(DCGAN 방식) 없으면 샘플이 획으로 모이고 '픽셀 통계'의 "
-            "평균이 실제 MNIST(-0.74)에 가까워집니다. 출력층에도 BN을 넣으면 tanh 앞의 값이 "
+            "BN이 은닉층에만 있으면(DCGAN 방식) 샘플이 획으로 모이고 '픽셀 통계'의 평균이 "
+            "실제 MNIST(-0.74)에 가까워집니다. BN이 없으면 생성기가 한두 가지 모양만 내는 "
+            "모드 붕괴가 쉽게 옵니다('이미지 사이 픽셀별 표준편차'가 0에 가까움). "
+            "출력층에도 BN을 넣으면 tanh 앞의 값이 "
             "배치마다 픽셀별로 평균 0, 분산 1로 맞춰져 배경이 -1로 가지 못합니다: 평균이 0 "
             "쪽으로 크게 벗어나고 샘플이 회색으로 번지거나 잡음이 됩니다. 그래서 생성기의 "
             "출력층(과 판별기의 입력층)에는 BN을 두지 않습니다.",
-            "With batch norm only in the hidden layers (DCGAN's recipe) or none, the samples "
-            "gather into strokes and the mean in 'pixel statistics' nears real MNIST's (-0.74). "
+            "With batch norm in the hidden layers (DCGAN's recipe) the samples gather into "
+            "strokes and the mean in 'pixel statistics' nears real MNIST's (-0.74); without any, "
+            "the generator easily collapses to one or two shapes (the 'per-pixel std across "
+            "images' near 0). "
             "With BN on the output layer too, the values before tanh are forced to mean 0 and "
             "variance 1 per pixel and batch, so the background cannot reach -1: the mean moves "
             "far towards 0 and the samples turn grey or to noise. Hence no BN on the "
