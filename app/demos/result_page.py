@@ -50,6 +50,13 @@ class ImageGroup:
 
 
 @dataclass(frozen=True)
+class SampleView:
+    uri: str  # the test digit as a PNG data URI
+    prediction: int
+    truth: str  # "(true 7)" when the guess is wrong, else ""
+
+
+@dataclass(frozen=True)
 class ResultView:
     """A finished run's results as text, rendered with the page so it reads before (and
     without) its scripts; the scripts then add the charts."""
@@ -61,6 +68,7 @@ class ResultView:
     charts: list[ChartView] = field(default_factory=list)
     meta: list[tuple[str, str]] = field(default_factory=list)
     images: list[ImageGroup] = field(default_factory=list)
+    samples: list[SampleView] = field(default_factory=list)  # the first variant's
 
 
 def _local(label: Any, lang: str) -> str:
@@ -140,7 +148,22 @@ def result_view(job: Any, lang: str) -> ResultView | None:
         charts=history_charts(runs, labels, lang) + custom_charts(runs, labels, lang),
         meta=_meta(job.result, runs, lang),
         images=image_groups(runs, labels, lang),
+        samples=sample_views(runs[0].get("samples") or [], lang) if classifier else [],
     )
+
+
+def sample_views(samples: list[dict[str, Any]], lang: str) -> list[SampleView]:
+    """Test digits with the model's guesses, mistakes first (as the scripts show them)."""
+    views = []
+    for sample in sorted(samples, key=lambda s: s.get("label") == s.get("prediction")):
+        uri = png_data_uri(str(sample.get("pixels", "")))
+        if uri is None:
+            continue
+        wrong = sample.get("label") != sample.get("prediction")
+        truth = translate("(정답 {n})", lang).replace("{n}", str(sample.get("label")))
+        views.append(SampleView(uri=uri, prediction=int(sample.get("prediction", -1)),
+                                truth=truth if wrong else ""))  # fmt: skip
+    return views
 
 
 def image_groups(runs: list[dict[str, Any]], labels: list[str], lang: str) -> list[ImageGroup]:

@@ -313,6 +313,10 @@ def test_a_finished_comparison_reads_on_a_phone_without_scripts(
         for i in range(2):
             box = charts.nth(i).bounding_box()
             assert box["width"] > 300 and box["x"] + box["width"] <= 390
+        # The first variant's test digits with its guesses, as images.
+        assert page.locator("#samples figure.digit img").count() == len(
+            result["variants"][0]["samples"]
+        )
         legend = page.text_content(".chart-legend")
         assert "Tanh" in legend and "train" in legend and "test" in legend
         overflow = page.evaluate(
