@@ -70,18 +70,22 @@ def measure_startup(directory: Path, runs: int) -> dict[str, float]:
     return {key: round(statistics.median(s[key] for s in samples), 2) for key in samples[0]}
 
 
-def measure_recipe(model: str, runs: int, threads: int, data: Any) -> list[dict[str, Any]]:
-    """`runs` runs of `architecture` with this model, each with its figures."""
+def measure_recipe(model: str, runs: int, threads: int | None, data: Any) -> list[dict[str, Any]]:
+    """`runs` runs of `architecture` with this model, each with its figures. `threads` None:
+    each run chooses its thread count by measuring, as a worker's job does."""
     from models.runner import run_experiment
+    from models.threads import forget_decision
 
     rows = []
     for _ in range(runs):
+        forget_decision()  # each run measures for itself, as each job's fresh child does
         load_before = os.getloadavg()[0]
         cpu_before = time.process_time()
         result = run_experiment(
             "architecture", {"model": model}, device="cpu", emit=lambda _e: None, data=data,
             threads=threads,
         )  # fmt: skip
+        choice = result.get("thread_choice") or {}
         rows.append(
             {
                 "model": model,
@@ -89,6 +93,7 @@ def measure_recipe(model: str, runs: int, threads: int, data: Any) -> list[dict[
                 "test_accuracy": result["test_accuracy"],
                 "cpu_s": round(time.process_time() - cpu_before, 2),
                 "threads": result["threads"],
+                "step_ms_by_threads": _step_ms(choice),
                 "params_count": result["params_count"],
                 "load_avg": round((load_before + os.getloadavg()[0]) / 2, 2),
             }
@@ -96,17 +101,30 @@ def measure_recipe(model: str, runs: int, threads: int, data: Any) -> list[dict[
     return rows
 
 
+def _step_ms(choice: dict[str, Any]) -> str:
+    """The tuner's measured median step, "1: a ms, N: b ms" (empty when threads were fixed)."""
+    if not choice:
+        return ""
+    return f"1: {choice['step_ms_one']} ms, {choice['most']}: {choice['step_ms_most']} ms"
+
+
 RATIO_GOALS = {"cnn": 12.0, "mlp": 30.0}
 EXAMPLES_EPOCH_STEPS = 938  # 60,000 images in batches of 64
 
 
-def measure_examples_epoch(data: Any, threads: int, steps: int) -> dict[str, Any]:
-    """Seconds of one epoch of the pytorch/examples MNIST recipe, from `steps` timed steps."""
+def measure_examples_epoch(data: Any, threads: int | None, steps: int) -> dict[str, Any]:
+    """Seconds of one epoch of the pytorch/examples MNIST recipe, from `steps` timed steps.
+
+    It gets the same chance as ours: with `threads` None its steps alternate, in chunks of 10,
+    between one thread and every core, and the epoch is timed at the faster of the two."""
     import torch
     from torch import nn
     from torch.nn import functional as F
 
-    torch.set_num_threads(threads)
+    from models.threads import available_cpus
+
+    most = threads or available_cpus()
+    choices = [most] if threads is not None or most == 1 else [1, most]
     torch.manual_seed(1)
 
     class Net(nn.Module):  # pytorch/examples mnist/main.py, as published
@@ -131,46 +149,66 @@ def measure_examples_epoch(data: Any, threads: int, steps: int) -> dict[str, Any
     images, labels = data.train.images, data.train.labels
     order = torch.randperm(len(labels))
     steps = min(steps, EXAMPLES_EPOCH_STEPS)
-    timed = 0.0
-    for step in range(steps + 3):  # 3 untimed warm-up steps
+    timed = {n: 0.0 for n in choices}
+    counted = {n: 0 for n in choices}
+    for step in range(len(choices) * steps + 3):  # 3 untimed warm-up steps
+        n = choices[(step // 10) % len(choices)]
+        if torch.get_num_threads() != n:
+            torch.set_num_threads(n)
         index = order[(step % EXAMPLES_EPOCH_STEPS) * 64 : (step % EXAMPLES_EPOCH_STEPS + 1) * 64]
         started = time.perf_counter()
         optimizer.zero_grad()
         loss = F.nll_loss(model(images[index]), labels[index])
         loss.backward()
         optimizer.step()
-        if step >= 3:
-            timed += time.perf_counter() - started
+        if step >= 3 and step % 10 != 0:  # the first step after a switch is not counted
+            timed[n] += time.perf_counter() - started
+            counted[n] += 1
+    step_s = {n: timed[n] / max(1, counted[n]) for n in choices}
+    best = min(step_s, key=lambda n: step_s[n])
     return {
-        "steps_timed": steps,
-        "epoch_s": round(timed / steps * EXAMPLES_EPOCH_STEPS, 2),
-        "step_ms": round(1000 * timed / steps, 2),
+        "steps_timed": counted[best],
+        "threads": best,
+        "step_ms_by_threads": ", ".join(f"{n}: {1000 * v:.1f} ms" for n, v in step_s.items()),
+        "epoch_s_by_threads": {n: round(v * EXAMPLES_EPOCH_STEPS, 2) for n, v in step_s.items()},
+        "epoch_s": round(step_s[best] * EXAMPLES_EPOCH_STEPS, 2),
+        "step_ms": round(1000 * step_s[best], 2),
         "load_avg": round(os.getloadavg()[0], 2),
     }
 
 
-def measure_experiments(threads: int, data: Any) -> list[dict[str, Any]]:
-    """Every experiment's default run, as the form sends it (its comparison)."""
+def measure_experiments(threads: int | None, data: Any) -> list[dict[str, Any]]:
+    """Every experiment's default run as the form sends it (its comparison), through the
+    worker's own job function: variants that can train together do."""
+    from app.demos.tasks import JobSpec, run_job
     from models import catalog
-    from models.runner import run_experiment
+    from models.threads import forget_decision
 
     rows = []
     for slug, experiment in catalog.EXPERIMENTS.items():
+        forget_decision()  # each job measures for itself in its own child
         variants = catalog.compare_variants(slug)
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
-        train_s = 0.0
-        for params in variants:
-            result = run_experiment(
-                slug, params, device="cpu", emit=lambda _e: None, data=data, threads=threads
-            )
-            train_s += result.get("train_time_s") or result["wall_time_s"]
+        result = run_job(
+            JobSpec(slug, variants[0], variants), device="cpu", data=data,
+            emit=lambda _e: None, threads=threads,
+        )  # fmt: skip
+        runs = result["variants"]
+        together = bool(runs[0].get("trained_together"))
+        train_s = (
+            runs[0]["train_time_s"]
+            if together
+            else sum(r.get("train_time_s") or r["wall_time_s"] for r in runs)
+        )
         rows.append(
             {
                 "experiment": slug,
                 "variants": len(variants),
                 "compared": f"{experiment.compare_param}: "
                 + ", ".join(str(v[experiment.compare_param]) for v in variants),
+                "together": together,
+                "threads": sorted({r["threads"] for r in runs}),
                 "train_s": round(train_s, 2),
                 "wall_s": round(time.perf_counter() - started, 2),
                 "estimate_s": round(catalog.estimate_s(slug, variants), 1),
@@ -181,11 +219,44 @@ def measure_experiments(threads: int, data: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def measure_grouping(threads: int | None, data: Any, slug: str = "activations") -> dict[str, Any]:
+    """The default comparison of `slug` trained together and in turn, back to back."""
+    from app.demos.tasks import JobSpec, run_job
+    from models import catalog
+    from models.runner import run_experiment
+    from models.threads import forget_decision
+
+    variants = catalog.compare_variants(slug)
+    forget_decision()
+    started = time.perf_counter()
+    run_job(JobSpec(slug, variants[0], variants), device="cpu", data=data,
+            emit=lambda _e: None, threads=threads)  # fmt: skip
+    together = time.perf_counter() - started
+    forget_decision()
+    started = time.perf_counter()
+    for params in variants:
+        run_experiment(slug, params, device="cpu", emit=lambda _e: None, data=data,
+                       threads=threads)  # fmt: skip
+    in_turn = time.perf_counter() - started
+    return {
+        "experiment": slug,
+        "variants": len(variants),
+        "together_wall_s": round(together, 2),
+        "in_turn_wall_s": round(in_turn, 2),
+        "load_avg": round(os.getloadavg()[0], 2),
+    }
+
+
 def main() -> int:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--threads", type=int, default=None, help="default: all usable cores")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="a fixed torch thread count (default: each run measures 1 against every core)",
+    )
     parser.add_argument("--models", default="cnn,mlp")
     parser.add_argument("--json", action="store_true")
     parser.add_argument(
@@ -209,16 +280,18 @@ def main() -> int:
 
     data = load_mnist(directory)
     warm_up()
-    threads = args.threads or available_cpus()
+    threads = args.threads
     rows = [row for model in args.models.split(",")
             for row in measure_recipe(model, args.runs, threads, data)]  # fmt: skip
     baseline = measure_examples_epoch(data, threads, args.baseline_steps)
     experiments = measure_experiments(threads, data) if args.experiments else []
+    grouping = measure_grouping(threads, data) if args.experiments else None
     report = {
-        "cpu_model": platform.processor() or _cpu_model(),
-        "threads": threads,
+        "cpu_model": _cpu_model(),
+        "threads": threads or f"chosen per run (1 or {available_cpus()})",
         "baseline": baseline,
         "experiments": experiments,
+        "grouping": grouping,
         "machine": f"{device_name(torch.device('cpu'))}, {available_cpus()} usable cores",
         "python": platform.python_version(),
         "torch": torch.__version__,
@@ -232,13 +305,22 @@ def main() -> int:
 
 
 def _cpu_model() -> str:
+    """The CPU's name, vendor, family and model numbers (a VM's name can be generic), and
+    the vector extensions that matter to torch's CPU kernels."""
+    fields: dict[str, str] = {}
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
+            key, _, value = line.partition(":")
+            fields.setdefault(key.strip(), value.strip())
     except OSError:
-        pass
-    return platform.machine()
+        return platform.processor() or platform.machine()
+    flags = set(fields.get("flags", "").split())
+    vector = [f for f in ("avx2", "avx512f", "amx_tile") if f in flags]
+    return (
+        f"{fields.get('model name', platform.machine())} ({fields.get('vendor_id', '?')}, "
+        f"family {fields.get('cpu family', '?')} model {fields.get('model', '?')}; "
+        f"{' '.join(vector) or 'no AVX2'})"
+    )
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -250,14 +332,16 @@ def format_report(report: dict[str, Any]) -> str:
         f"cold start: import torch {report['startup']['import_torch_s']} s, "
         f"load MNIST {report['startup']['load_mnist_s']} s",
         "",
-        "| model | params | threads | training s | test accuracy | CPU s | load avg | goal |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| model | params | threads (measured step) | training s | test accuracy | CPU s "
+        "| load avg | goal |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | --- |",
     ]
     for row in report["runs"]:
         accuracy_goal, time_goal = GOALS.get(row["model"], (0.0, float("inf")))
         met = row["test_accuracy"] >= accuracy_goal and row["train_time_s"] <= time_goal
         lines.append(
-            f"| {row['model']} | {row['params_count']:,} | {row['threads']} | "
+            f"| {row['model']} | {row['params_count']:,} | {row['threads']}"
+            f"{' (' + row['step_ms_by_threads'] + ')' if row['step_ms_by_threads'] else ''} | "
             f"{row['train_time_s']:.2f} | {100 * row['test_accuracy']:.2f}% | {row['cpu_s']:.2f} | "
             f"{row['load_avg']:.1f} | {'met' if met else 'missed'} "
             f"(>= {100 * accuracy_goal:.0f}% in <= {time_goal:g} s) |"
@@ -265,11 +349,14 @@ def format_report(report: dict[str, Any]) -> str:
     base = report["baseline"]
     lines += [
         "",
-        f"pytorch/examples MNIST recipe: {base['step_ms']} ms a step ({base['steps_timed']} "
-        f"steps timed), one epoch = {base['epoch_s']} s; load avg {base['load_avg']}",
+        f"pytorch/examples MNIST recipe: {base['step_ms']} ms a step on {base['threads']} "
+        f"thread(s) ({base['step_ms_by_threads']}; {base['steps_timed']} steps timed), "
+        f"one epoch = {base['epoch_s']} s; load avg {base['load_avg']}",
         "",
-        "| model | median training s | times faster than that epoch | goal |",
-        "| --- | ---: | ---: | --- |",
+        "| model | median training s | times faster than that epoch | goal | "
+        + " | ".join(f"vs its epoch on {n} thread(s)" for n in base["epoch_s_by_threads"])
+        + " |",
+        "| --- | ---: | ---: | --- |" + " ---: |" * len(base["epoch_s_by_threads"]),
     ]
     for model, goal in RATIO_GOALS.items():
         times = [r["train_time_s"] for r in report["runs"] if r["model"] == model]
@@ -277,20 +364,30 @@ def format_report(report: dict[str, Any]) -> str:
             continue
         median = statistics.median(times)
         ratio = base["epoch_s"] / median
-        lines.append(f"| {model} | {median:.2f} | {ratio:.1f}x | "
-                     f"{'met' if ratio >= goal else 'missed'} (>= {goal:g}x) |")  # fmt: skip
+        each = " | ".join(f"{v / median:.1f}x" for v in base["epoch_s_by_threads"].values())
+        verdict = f"{'met' if ratio >= goal else 'missed'} (>= {goal:g}x)"
+        lines.append(f"| {model} | {median:.2f} | {ratio:.1f}x | {verdict} | {each} |")
     if report["experiments"]:
         lines += [
             "",
-            "| experiment | default run | training s | wall s | estimate s | load avg | answers |",
-            "| --- | --- | ---: | ---: | ---: | ---: | --- |",
+            "| experiment | default run | trained | threads | training s | wall s | estimate s "
+            "| load avg | answers |",
+            "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
         ]
         for row in report["experiments"]:
+            how = "together" if row["together"] else "in turn"
+            threads_used = "/".join(str(t) for t in row["threads"])
             lines.append(
-                f"| {row['experiment']} | {row['compared']} | {row['train_s']:.1f} | "
-                f"{row['wall_s']:.1f} | {row['estimate_s']:.1f} | {row['load_avg']:.1f} | "
-                f"{row['questions']} |"
+                f"| {row['experiment']} | {row['compared']} | {how} | {threads_used} | "
+                f"{row['train_s']:.1f} | {row['wall_s']:.1f} | {row['estimate_s']:.1f} | "
+                f"{row['load_avg']:.1f} | {row['questions']} |"
             )
+    if report.get("grouping"):
+        g = report["grouping"]
+        lines.append(
+            f"\n{g['experiment']} ({g['variants']} variants), wall time: together "
+            f"{g['together_wall_s']} s, in turn {g['in_turn_wall_s']} s (load avg {g['load_avg']})"
+        )
     if report["gpu"]:
         lines.append(f"\nGPU: {report['gpu']}")
     return "\n".join(lines)

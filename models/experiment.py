@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 if TYPE_CHECKING:  # the worker's side; never imported by the web process
-    from models.runner import Context
+    from models.context import Context, Plan
 
 PACK = "deep-learning"
 _NULL = {"", "auto", "none", "null"}
@@ -83,6 +83,7 @@ class Answer:
 
 
 RunFn = Callable[[Any, "Context"], dict[str, Any]]
+PlanFn = Callable[[Any, "Context"], "Plan"]
 CostFn = Callable[[Any], float]
 
 
@@ -94,6 +95,8 @@ class Experiment:
     measured per-step costs in models.cost; the API refuses runs whose estimate does not fit
     MOGI_JOB_TIME_LIMIT_S. `budget_param` is the integer parameter the refusal suggests
     lowering. `run(params, context)` trains (in the worker) and returns the result's own keys.
+    `plan(params, context)`, when a run is just a `Plan` handed to `Context.train`, lets the
+    variants of a comparison train together as one grouped model (models.grouped).
     """
 
     slug: str
@@ -109,6 +112,7 @@ class Experiment:
     cost: CostFn
     budget_param: str
     run: RunFn
+    plan: PlanFn | None = None
 
     @property
     def questions(self) -> tuple[str, ...]:

@@ -1,10 +1,12 @@
-"""Run one experiment of the catalogue, and the training pieces its run function builds on.
+"""Run one experiment of the catalogue (or the variants of a comparison), and the training
+pieces its run function builds on.
 
-The worker calls `run_experiment` in a child process that already holds torch and MNIST;
-`mogi train` calls it in the foreground. An experiment's run function (models.experiments.*)
-gets a `Context` and either builds a `Plan` (a model, its data and how to train it) and hands it
-to `Context.train`, which gives the standard classifier result, or measures something of its own
-and returns `charts` and `tables` (see `custom_result`). The result is plain JSON (no NaN).
+The worker calls `run_comparison` / `run_experiment` in a child process that already holds torch
+and MNIST; `mogi train` calls `run_experiment` in the foreground. An experiment's run function
+(models.experiments.*) gets a `Context` (models.context) and either builds a `Plan` (a model, its
+data and how to train it) and hands it to `Context.train`, which gives the standard classifier
+result, or measures something of its own and returns `charts` and `tables` (see
+`custom_result`). The result is plain JSON (no NaN).
 """
 
 from __future__ import annotations
@@ -13,48 +15,45 @@ import copy
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
 from torch import nn
 
 from models.catalog import get_experiment
-from models.data import MNIST_MEAN, MNIST_STD, Mnist
-from models.devicebench import device_name
-from models.export import export_inference
-from models.nets import Cnn, CnnConfig, Mlp, MlpConfig, count_params
-from models.threads import available_cpus, single_threaded
-from models.train import (
-    Dataset,
-    Emit,
-    FitResult,
-    LossFn,
-    ShouldStop,
-    TrainConfig,
-    TrainingStopped,
-    confusion_matrix,
-    evaluate,
-    finite,
-    fit,
-    layer_stats,
-    sample_grid,
+from models.context import (
+    PROBE_SIZE,
+    STANDARD_SCALE,
+    STANDARD_SHIFT,
+    Context,
+    Plan,
+    custom_result,
+    text,
 )
+from models.data import Mnist
+from models.devicebench import device_name
+from models.experiment import Experiment, Params
+from models.grouped import groupable, train_together
+from models.nets import Cnn, CnnConfig, Mlp, MlpConfig
+from models.stats import layer_stats
+from models.threads import ThreadTuner, auto_threads, available_cpus, single_threaded
+from models.train import Dataset, Emit, LossFn, ShouldStop, TrainConfig, TrainingStopped, evaluate
 
 __all__ = [
+    "STANDARD_SCALE",
+    "STANDARD_SHIFT",
     "Context",
     "DeviceError",
     "Plan",
     "TrainingStopped",
+    "custom_result",
+    "device_name",
     "resolve_device",
+    "run_comparison",
     "run_experiment",
+    "text",
     "warm_up",
 ]
-
-PROBE_SIZE = 1000
-VALIDATION_SIZE = 2000
-STANDARD_SCALE = 1.0 / (255.0 * MNIST_STD)
-STANDARD_SHIFT = -MNIST_MEAN / MNIST_STD
 
 
 class DeviceError(RuntimeError):
@@ -103,163 +102,6 @@ def warm_up() -> None:
             optimizer.step()
 
 
-@dataclass
-class Plan:
-    """What a classifier experiment trains, on which data, and what it adds to the result."""
-
-    model: nn.Module
-    config: TrainConfig
-    train: Dataset
-    test: Dataset
-    input_scale: float = STANDARD_SCALE
-    input_shift: float = STANDARD_SHIFT
-    validation: Dataset | None = None
-    monitors: dict[str, LossFn] | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-    # Runs after training with the trained model; returns more `extra` entries.
-    after: Callable[[nn.Module], dict[str, Any]] | None = None
-
-
-@dataclass
-class Context:
-    """What a run function gets besides its parameters: data, device, randomness, progress."""
-
-    data: Mnist
-    device: torch.device
-    generator: torch.Generator
-    emit: Emit
-    should_stop: ShouldStop | None = None
-    started: float = field(default_factory=time.perf_counter)
-
-    # ---- data ----------------------------------------------------------------------------
-
-    def subset(self, size: int) -> torch.Tensor | None:
-        """A seeded random subset of the training set's indices, or None for all of it."""
-        n = len(self.data.train)
-        return None if size >= n else torch.randperm(n, generator=self.generator)[:size]
-
-    def train_set(self, size: int = 60_000) -> Dataset:
-        """Standardised training images (a seeded subset of `size`) on the device."""
-        index = self.subset(size)
-        images, labels = self.data.train.images, self.data.train.labels
-        if index is not None:
-            images, labels = images[index], labels[index]
-        return Dataset(images.to(self.device), labels.to(self.device))
-
-    def test_set(self, size: int | None = None) -> Dataset:
-        """Standardised test images (the first `size`, or all) on the device."""
-        images, labels = self.data.test.images, self.data.test.labels
-        if size is not None:
-            images, labels = images[:size], labels[:size]
-        return Dataset(images.to(self.device), labels.to(self.device))
-
-    # ---- progress ------------------------------------------------------------------------
-
-    def check(self) -> None:
-        """Raise TrainingStopped when the job was cancelled or ran out of time."""
-        if self.should_stop is not None and self.should_stop():
-            raise TrainingStopped
-
-    def progress(self, done: float, total: float, **values: Any) -> None:
-        """A progress event for a run that does not go through `train`: `done` of `total`."""
-        self.check()
-        fraction = min(1.0, done / max(total, 1e-9))
-        self.emit({
-            "type": "progress", "step": int(done),
-            "progress": round(fraction, 4),
-            "elapsed_s": round(time.perf_counter() - self.started, 3),
-            **{k: finite(v) if isinstance(v, float) else v for k, v in values.items()},
-        })  # fmt: skip
-
-    # ---- training ------------------------------------------------------------------------
-
-    def train(self, plan: Plan) -> dict[str, Any]:
-        """Train `plan` and return the standard classifier result (curves, confusion matrix,
-        sample digits, per-layer statistics, the weights for the drawing pad)."""
-        plan.model.to(self.device)
-        if plan.config.channels_last:
-            plan.model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-        fitted = fit(
-            plan.model, plan.train, plan.test, plan.config,
-            emit=self.emit, generator=self.generator, should_stop=self.should_stop,
-            validation=plan.validation, monitors=plan.monitors,
-        )  # fmt: skip
-        extra = dict(plan.extra)
-        if plan.config.early_stopping_patience is not None:
-            extra["best_epoch"] = fitted.best_epoch
-            extra["stopped_early_at"] = fitted.stopped_early_at
-        if plan.after is not None:
-            extra.update(plan.after(plan.model))
-        result = self._classifier_result(plan, fitted)
-        result["extra"] = extra
-        return result
-
-    def _classifier_result(self, plan: Plan, fitted: FitResult) -> dict[str, Any]:
-        scored = evaluate(plan.model, plan.test, with_outputs=True,
-                          channels_last=plan.config.channels_last)  # fmt: skip
-        probe = plan.test.inputs[:PROBE_SIZE]
-        assert scored.predictions is not None
-        return {
-            "test_accuracy": finite(scored.accuracy),
-            "test_loss": finite(scored.loss),
-            "train_time_s": round(fitted.train_time_s, 3),
-            "params_count": count_params(plan.model),
-            "epochs_completed": fitted.epochs_completed,
-            "steps": fitted.steps,
-            "diverged": fitted.diverged,
-            "history": fitted.history,
-            "confusion_matrix": confusion_matrix(plan.test.labels, scored.predictions),
-            "samples": sample_grid(
-                self.data.test.pixels[: len(plan.test)], plan.test.labels, scored
-            ),  # fmt: skip
-            "layer_stats": layer_stats(
-                plan.model, probe, fitted, channels_last=plan.config.channels_last
-            ),  # fmt: skip
-            "inference": export_inference(
-                plan.model.cpu(), scale=plan.input_scale, shift=plan.input_shift
-            ),
-        }
-
-
-def custom_result(
-    *,
-    charts: Sequence[dict[str, Any]] = (),
-    tables: Sequence[dict[str, Any]] = (),
-    images: Sequence[dict[str, Any]] = (),
-    code: dict[str, Any] | None = None,
-    test_accuracy: float | None = None,
-    train_time_s: float = 0.0,
-    params_count: int | None = None,
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """The result of an experiment that measures something other than one classifier.
-
-    charts: [{"title": {"ko", "en"}, "x": {"ko", "en"}, "y": {"ko", "en"}, "log_y": bool,
-              "series": [{"name": str | {"ko", "en"}, "x": [...], "y": [...],
-                          "style": "line" | "dashed" | "points"}]}]
-    tables: [{"title": {"ko", "en"}, "columns": [{"ko", "en"}...], "rows": [[...]...],
-              "percent": [column indexes shown as percentages]}]
-    images: [{"title": {"ko", "en"}, "items": [{"label": str, "pixels": base64 28x28 bytes}]}]
-    code: {"title", "source", "lines", "marked": [line numbers]}
-    """
-    return {
-        "test_accuracy": None if test_accuracy is None else finite(test_accuracy),
-        "test_loss": None,
-        "train_time_s": round(train_time_s, 3),
-        "params_count": params_count,
-        "charts": list(charts),
-        "tables": list(tables),
-        "images": list(images),
-        "code": code,
-        "extra": extra or {},
-    }
-
-
-def text(ko: str, en: str) -> dict[str, str]:
-    """A label in both languages, for charts and tables."""
-    return {"ko": ko, "en": en}
-
-
 def run_experiment(
     slug: str,
     params: dict[str, Any] | None,
@@ -269,40 +111,132 @@ def run_experiment(
     data: Mnist,
     should_stop: ShouldStop | None = None,
     threads: int | None = None,
+    max_threads: int | None = None,
 ) -> dict[str, Any]:
-    """Validate `params`, run the experiment, and return the result (JSON-ready, deterministic
-    per seed on the CPU).
+    """Validate `params`, run the experiment, and return the result (JSON-ready; deterministic
+    per seed on the CPU for a given thread count).
 
     `emit` receives progress events (see models.train.fit). `should_stop()` is asked between
-    steps; answering True raises TrainingStopped. `threads`: torch CPU threads (default: the
-    cores this process may use). Every result has experiment, params, device, device_name,
-    torch_version, threads, test_accuracy, test_loss, train_time_s, wall_time_s, params_count
-    and extra; a classifier's also history, confusion_matrix, samples, layer_stats, steps,
-    epochs_completed, diverged and inference; a custom one charts, tables, images and code.
-    ParamError / UnknownExperiment come from the catalogue, before any work.
+    steps; answering True raises TrainingStopped. `threads`: a fixed torch thread count; by
+    default the run measures its first steps on one thread and on `max_threads` (default: the
+    cores this process may use) and keeps the faster (models.threads).
+
+    Every result has experiment, params, device, device_name, torch_version, threads,
+    test_accuracy, test_loss, train_time_s, wall_time_s, params_count and extra; a classifier's
+    also history, confusion_matrix, samples, layer_stats, steps, epochs_completed, diverged and
+    inference; a custom one charts, tables, images and code. ParamError / UnknownExperiment come
+    from the catalogue, before any work.
     """
     started = time.perf_counter()
     experiment = get_experiment(slug)
     values = experiment.params_model.model_validate(params or {})
     device = torch.device(device)
-    torch.set_num_threads(threads or available_cpus())
-    torch.manual_seed(values.seed)
-    context = Context(
+    tuner = _thread_choice(device, threads, max_threads)
+    stop = _ticking(should_stop, tuner)
+    context = _context(values, data, device, emit, stop, started)
+    own = experiment.run(values, context)
+    return _result(experiment, values, device, tuner, own, started)
+
+
+def run_comparison(
+    slug: str,
+    variants: Sequence[dict[str, Any]],
+    *,
+    device: torch.device | str,
+    emit_for: Callable[[int], Emit],
+    data: Mnist,
+    should_stop: ShouldStop | None = None,
+    threads: int | None = None,
+    max_threads: int | None = None,
+) -> list[dict[str, Any]] | None:
+    """The variants of a comparison trained together as one grouped model (models.grouped),
+    each with the result `run_experiment` would give it; None when they cannot train together
+    (the experiment declares no `plan`, or the plans differ in shape, data or batches), and the
+    caller trains them in turn. `emit_for(i)` receives variant i's events."""
+    started = time.perf_counter()
+    experiment = get_experiment(slug)
+    if experiment.plan is None or len(variants) < 2:
+        return None
+    values = [experiment.params_model.model_validate(p) for p in variants]
+    device = torch.device(device)
+    tuner = _thread_choice(device, threads, max_threads)
+    stop = _ticking(should_stop, tuner)
+    contexts, plans = [], []
+    for v, value in enumerate(values):
+        context = _context(value, data, device, emit_for(v), stop, started)
+        plan = experiment.plan(value, context)
+        context.prepare(plan)
+        contexts.append(context)
+        plans.append(plan)
+    if not groupable(plans, [c.generator for c in contexts]):
+        return None
+    fitted = train_together(plans, [c.emit for c in contexts], contexts[0].generator, stop)
+    results = []
+    for value, context, plan, fit_result in zip(values, contexts, plans, fitted, strict=True):
+        own = context.finish(plan, fit_result)
+        own["trained_together"] = len(plans)
+        results.append(_result(experiment, value, device, tuner, own, started))
+    return results
+
+
+def _context(
+    values: Params,
+    data: Mnist,
+    device: torch.device,
+    emit: Emit,
+    should_stop: ShouldStop | None,
+    started: float,
+) -> Context:
+    torch.manual_seed(values.seed)  # the model's initial weights
+    return Context(
         data=data, device=device, generator=torch.Generator().manual_seed(values.seed),
         emit=emit, should_stop=should_stop, started=started,
     )  # fmt: skip
-    own = experiment.run(values, context)
+
+
+def _result(
+    experiment: Experiment,
+    values: Params,
+    device: torch.device,
+    tuner: ThreadTuner | None,
+    own: dict[str, Any],
+    started: float,
+) -> dict[str, Any]:
     result = {
-        "experiment": slug,
+        "experiment": experiment.slug,
         "params": values.model_dump(),
         "device": str(device),
         "device_name": device_name(device),
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
+        **({"thread_choice": tuner.summary()} if tuner is not None else {}),
         **own,
         "wall_time_s": round(time.perf_counter() - started, 3),
     }
     return json_safe(result)
+
+
+def _thread_choice(
+    device: torch.device, threads: int | None, most: int | None
+) -> ThreadTuner | None:
+    """A fixed thread count, or the tuner that measures (CPU runs only: a GPU run's host
+    threads only launch kernels)."""
+    if threads is not None or device.type != "cpu":
+        torch.set_num_threads(threads or most or available_cpus())
+        return None
+    return auto_threads(most)
+
+
+def _ticking(should_stop: ShouldStop | None, tuner: ThreadTuner | None) -> ShouldStop | None:
+    # Every loop asks whether to stop between two steps: the tuner's clock rides on that.
+    if tuner is None:
+        return should_stop
+
+    def ask() -> bool:
+        tuner.tick()
+        return should_stop is not None and should_stop()
+
+    return ask
 
 
 def json_safe(value: Any) -> Any:
@@ -371,7 +305,7 @@ def quick_train(
     """A plain training loop for experiments that train many small models: no events of its
     own (the caller reports progress), cancellable between steps. Returns the loss of each
     step (floats, read once at the end)."""
-    from models.train import make_optimizer
+    from models.optim import make_optimizer
 
     config = TrainConfig(epochs=1, batch_size=batch_size, optimizer=optimizer, lr=lr)
     opt = make_optimizer(model, config)

@@ -228,4 +228,8 @@ EN: dict[str, str] = {
     "옵티마이저 상태": "optimiser state",
     "측정": "measured",
     "CUDA 스텝 최대 사용량": "CUDA peak per step",
+    # a finished run, rendered on the server
+    "CPU 스레드": "CPU threads",
+    "함께 학습": "Trained together",
+    "{n}개 설정을 한 모델로 묶어 동시에": "{n} settings at once, as one grouped model",
 }

@@ -51,21 +51,40 @@ def run_job(
     emit: Emit,
     should_stop: Callable[[], bool] | None = None,
     threads: int | None = None,
+    max_threads: int | None = None,
 ) -> dict[str, Any]:
-    """Train every variant in turn on the same data; progress events carry the variant index."""
-    from models.runner import run_experiment
+    """Train every variant (together where they can, else in turn) on the same data; progress
+    events carry the variant index and the share of the whole job done (`overall`).
 
-    results = []
-    for index, params in enumerate(spec.variants()):
+    `threads` fixes the torch thread count; by default each job measures which of one thread
+    and `max_threads` trains faster (models.threads)."""
+    from models.runner import run_comparison, run_experiment
+
+    variants = spec.variants()
+    together = None
+    if spec.compare is not None:
+        together = run_comparison(
+            spec.experiment,
+            variants,
+            device=device,
+            emit_for=lambda index: _tagged(emit, index, 1, together=True),
+            data=data,
+            should_stop=should_stop,
+            threads=threads,
+            max_threads=max_threads,
+        )
+    results = together or []
+    for index, params in enumerate([] if together else variants):
         results.append(
             run_experiment(
                 spec.experiment,
                 params,
                 device=device,
-                emit=_tagged(emit, index),
+                emit=_tagged(emit, index, len(variants)),
                 data=data,
                 should_stop=should_stop,
                 threads=threads,
+                max_threads=max_threads,
             )
         )
     if spec.compare is None:
@@ -78,9 +97,15 @@ def run_job(
     return merged
 
 
-def _tagged(emit: Emit, index: int) -> Emit:
+def _tagged(emit: Emit, index: int, count: int, *, together: bool = False) -> Emit:
     def emit_variant(event: dict[str, Any]) -> None:
-        emit({**event, "variant": index})
+        tagged = {**event, "variant": index}
+        if isinstance(event.get("progress"), int | float):
+            # Trained together, every variant is as far as the job; in turn, the earlier
+            # variants are done.
+            done = event["progress"] if together else (index + event["progress"]) / count
+            tagged["overall"] = round(done, 4)
+        emit(tagged)
 
     return emit_variant
 

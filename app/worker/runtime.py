@@ -40,7 +40,7 @@ class WarmRuntime:
     device_kind: str
     torch_version: str
     data: Any
-    threads: int
+    threads: int  # the most torch threads a job may use; it measures whether more than 1 pays
 
     @classmethod
     def load(cls, settings: Settings, concurrency: int) -> WarmRuntime:
@@ -182,7 +182,7 @@ def _child_main(
         conn.send(("event", event))
 
     try:
-        result = run_job(spec, device=device, data=data, emit=emit, threads=threads)
+        result = run_job(spec, device=device, data=data, emit=emit, max_threads=threads)
     except Exception as exc:  # reported to the job as its error; the child ends either way
         log.exception("training failed")
         conn.send(("error", f"{type(exc).__name__}: {exc}"))

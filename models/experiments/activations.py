@@ -9,7 +9,7 @@ from models.experiment import Answer, Experiment, Float, Int, Params, param
 from models.experiments import _fields as f
 
 if TYPE_CHECKING:
-    from models.runner import Context
+    from models.context import Context, Plan
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 
@@ -30,7 +30,7 @@ def cost(p: ActivationParams) -> float:
     return mlp_train_s((p.width,) * p.depth, p.train_subset, p.epochs, p.batch_size)
 
 
-def run(p: ActivationParams, context: Context) -> dict[str, Any]:
+def make_plan(p: ActivationParams, context: Context) -> Plan:
     """A deep MLP with plain SGD, so vanishing gradients are not hidden by adaptive steps.
 
     Each activation gets its customary initialisation (He for ReLU-like, Xavier for sigmoid and
@@ -44,7 +44,11 @@ def run(p: ActivationParams, context: Context) -> dict[str, Any]:
     config = TrainConfig(epochs=p.epochs, batch_size=p.batch_size, optimizer="sgd", lr=p.lr)
     plan = standard_plan(model, config, context, p.train_subset)
     plan.extra["initial_layer_stats"] = initial_stats(model, plan.test)
-    return context.train(plan)
+    return plan
+
+
+def run(p: ActivationParams, context: Context) -> dict[str, Any]:
+    return context.train(make_plan(p, context))
 
 
 EXPERIMENT = Experiment(
@@ -90,4 +94,5 @@ EXPERIMENT = Experiment(
     cost=cost,
     budget_param="train_subset",
     run=run,
+    plan=make_plan,
 )

@@ -10,7 +10,7 @@ from models.experiment import Answer, Experiment, Float, Int, Params
 from models.experiments import _fields as f
 
 if TYPE_CHECKING:
-    from models.runner import Context
+    from models.context import Context, Plan
 
 
 class BatchParams(Params):
@@ -26,7 +26,7 @@ def cost(p: BatchParams) -> float:
     return mlp_train_s((p.width,) * p.depth, p.train_subset, p.epochs, p.batch_size)
 
 
-def run(p: BatchParams, context: Context) -> dict[str, Any]:
+def make_plan(p: BatchParams, context: Context) -> Plan:
     """Plain SGD: the rate and batch size are all there is."""
     from models.runner import mlp, standard_plan
     from models.train import TrainConfig
@@ -37,7 +37,11 @@ def run(p: BatchParams, context: Context) -> dict[str, Any]:
     )
     plan = standard_plan(mlp((p.width,) * p.depth), config, context, p.train_subset)
     plan.extra["steps_per_epoch"] = math.ceil(len(plan.train) / p.batch_size)
-    return context.train(plan)
+    return plan
+
+
+def run(p: BatchParams, context: Context) -> dict[str, Any]:
+    return context.train(make_plan(p, context))
 
 
 EXPERIMENT = Experiment(
@@ -75,4 +79,5 @@ EXPERIMENT = Experiment(
     cost=cost,
     budget_param="train_subset",
     run=run,
+    plan=make_plan,
 )

@@ -9,7 +9,7 @@ from models.experiment import Answer, Experiment, Float, Int, Params, param
 from models.experiments import _fields as f
 
 if TYPE_CHECKING:
-    from models.runner import Context
+    from models.context import Context, Plan
 
 
 class InitParams(Params):
@@ -29,7 +29,7 @@ def cost(p: InitParams) -> float:
     return mlp_train_s((p.width,) * p.depth, p.train_subset, p.epochs, p.batch_size)
 
 
-def run(p: InitParams, context: Context) -> dict[str, Any]:
+def make_plan(p: InitParams, context: Context) -> Plan:
     """The same deep MLP, re-initialised by the chosen scheme, trained with plain SGD."""
     from models.runner import initial_stats, mlp, standard_plan
     from models.train import TrainConfig
@@ -38,7 +38,11 @@ def run(p: InitParams, context: Context) -> dict[str, Any]:
     config = TrainConfig(epochs=p.epochs, batch_size=p.batch_size, optimizer="sgd", lr=p.lr)
     plan = standard_plan(model, config, context, p.train_subset)
     plan.extra["initial_layer_stats"] = initial_stats(model, plan.test)
-    return context.train(plan)
+    return plan
+
+
+def run(p: InitParams, context: Context) -> dict[str, Any]:
+    return context.train(make_plan(p, context))
 
 
 EXPERIMENT = Experiment(
@@ -71,4 +75,5 @@ EXPERIMENT = Experiment(
     cost=cost,
     budget_param="train_subset",
     run=run,
+    plan=make_plan,
 )

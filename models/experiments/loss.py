@@ -9,7 +9,7 @@ from models.experiment import Answer, Experiment, Float, Int, Params, param
 from models.experiments import _fields as f
 
 if TYPE_CHECKING:
-    from models.runner import Context
+    from models.context import Context, Plan
 
 
 class LossParams(Params):
@@ -27,12 +27,13 @@ def cost(p: LossParams) -> float:
     return mlp_train_s((p.width,) * (p.depth + 1), p.train_subset, p.epochs, p.batch_size)
 
 
-def run(p: LossParams, context: Context) -> dict[str, Any]:
+def make_plan(p: LossParams, context: Context) -> Plan:
     """Train on one loss and record all three on every batch."""
     from torch import nn
 
+    from models.optim import bce_loss, mse_loss
     from models.runner import mlp, standard_plan
-    from models.train import TrainConfig, bce_loss, mse_loss
+    from models.train import TrainConfig
 
     config = TrainConfig(
         epochs=p.epochs, batch_size=p.batch_size, optimizer="adam", lr=p.lr, loss=p.loss
@@ -43,7 +44,11 @@ def run(p: LossParams, context: Context) -> dict[str, Any]:
         "bce": bce_loss,
         "mse": mse_loss,
     }
-    return context.train(plan)
+    return plan
+
+
+def run(p: LossParams, context: Context) -> dict[str, Any]:
+    return context.train(make_plan(p, context))
 
 
 EXPERIMENT = Experiment(
@@ -81,4 +86,5 @@ EXPERIMENT = Experiment(
     cost=cost,
     budget_param="train_subset",
     run=run,
+    plan=make_plan,
 )

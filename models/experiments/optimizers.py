@@ -9,7 +9,7 @@ from models.experiment import Answer, Experiment, Float, Int, OptionalFloat, Par
 from models.experiments import _fields as f
 
 if TYPE_CHECKING:
-    from models.runner import Context
+    from models.context import Context, Plan
 
 # Each optimiser's customary learning rate, used when the user leaves `lr` empty.
 USUAL_LR = {
@@ -39,7 +39,7 @@ def cost(p: OptimizerParams) -> float:
     return mlp_train_s((p.width,) * p.depth, p.train_subset, p.epochs, p.batch_size)
 
 
-def run(p: OptimizerParams, context: Context) -> dict[str, Any]:
+def make_plan(p: OptimizerParams, context: Context) -> Plan:
     """A ReLU MLP; only the optimiser (and its usual rate, unless given) changes."""
     from models.runner import mlp, standard_plan
     from models.train import TrainConfig
@@ -50,7 +50,11 @@ def run(p: OptimizerParams, context: Context) -> dict[str, Any]:
     )
     plan = standard_plan(mlp((p.width,) * p.depth), config, context, p.train_subset)
     plan.extra["lr"] = lr
-    return context.train(plan)
+    return plan
+
+
+def run(p: OptimizerParams, context: Context) -> dict[str, Any]:
+    return context.train(make_plan(p, context))
 
 
 EXPERIMENT = Experiment(
@@ -95,4 +99,5 @@ EXPERIMENT = Experiment(
     cost=cost,
     budget_param="train_subset",
     run=run,
+    plan=make_plan,
 )

@@ -9,7 +9,7 @@ from models.experiment import Answer, Experiment, Float, Int, Params, param
 from models.experiments import _fields as f
 
 if TYPE_CHECKING:
-    from models.runner import Context
+    from models.context import Context, Plan
 
 VALIDATION_SIZE = 2000
 
@@ -38,7 +38,7 @@ def cost(p: OverfitParams) -> float:
     )
 
 
-def run(p: OverfitParams, context: Context) -> dict[str, Any]:
+def make_plan(p: OverfitParams, context: Context) -> Plan:
     """A wide MLP on a small subset; validation images come from the unused training images."""
     import torch
 
@@ -66,7 +66,11 @@ def run(p: OverfitParams, context: Context) -> dict[str, Any]:
     model = mlp((p.width,) * p.depth, dropout=p.dropout)
     plan = Plan(model, config, train, context.test_set(), validation=validation)
     plan.extra["validation_size"] = len(validation)
-    return context.train(plan)
+    return plan
+
+
+def run(p: OverfitParams, context: Context) -> dict[str, Any]:
+    return context.train(make_plan(p, context))
 
 
 EXPERIMENT = Experiment(
@@ -115,4 +119,5 @@ EXPERIMENT = Experiment(
     cost=cost,
     budget_param="epochs",
     run=run,
+    plan=make_plan,
 )

@@ -214,6 +214,7 @@ def test_compare_runs_share_one_chart(
         ("relu-curve", {"steps": 300}, True),
         ("from-scratch", {"train_subset": 1000}, False),
         ("debugging", {"steps": 40}, True),
+        ("rbm", {"train_subset": 1000, "epochs": 1, "gibbs_steps": 50}, True),
     ],
 )
 def test_new_experiments_show_their_measurements(
@@ -257,5 +258,10 @@ def test_new_experiments_show_their_measurements(
             page.locator("#custom .code-line.marked").count()
             == results[0]["code"]["backprop_lines"]
         )
+    if slug == "rbm":  # its filters and dreamed digits, drawn as the run finished...
+        images = sum(len(g["items"]) for r in results for g in r["images"])
+        assert page.locator("#custom .image-grid canvas").count() == images == 2 * 2 * 16
+        page.reload()  # ...and by the server when the page is opened again
+        assert page.locator("#custom-images .image-grid img").count() == images
     if compare:
         assert page.locator("#summary-body tr").count() == len(results) > 1

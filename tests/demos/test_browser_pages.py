@@ -265,3 +265,66 @@ def test_a_run_with_no_worker_alive_says_it_waits_for_one(
         "(document.getElementById('run-progress').textContent || '').includes('No worker')"
     )
     assert page.is_visible("#run-progress")
+
+
+def test_a_finished_comparison_reads_on_a_phone_without_scripts(
+    browser: Any, live_server: str, db: Session
+) -> None:
+    """390 px with JavaScript off: a real finished comparison still shows its results table,
+    every variant's whole confusion matrix and its curves, all within the screen's width."""
+    from app.demos.tasks import JobSpec, run_job, without_inference
+    from models import catalog
+    from models.data import load_mnist
+    from tests.conftest import MNIST_DIR
+
+    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"MNIST is not in {MNIST_DIR}")
+    variants = catalog.compare_variants(
+        "activations", {"train_subset": 1000, "depth": 2, "width": 16, "epochs": 2},
+        ["tanh", "relu"],
+    )  # fmt: skip
+    result = run_job(
+        JobSpec("activations", variants[0], variants), device="cpu",
+        data=load_mnist(MNIST_DIR), emit=lambda _e: None,
+    )  # fmt: skip
+    context = browser.new_context(
+        locale="ko-KR", viewport={"width": 390, "height": 844}, is_mobile=True,
+        java_script_enabled=False, bypass_csp=True,
+    )  # fmt: skip
+    page = context.new_page()
+    try:
+        user = make_user(db)
+        cookie = make_web_session(db, user)
+        page.context.add_cookies([{"name": "mogi_session", "value": cookie, "url": live_server}])
+        job = service.create_job(db, user.id, DemoCreate(experiment="activations"))
+        job.params, job.compare = variants[0], variants
+        job.status, job.result = "finished", without_inference(result)
+        db.commit()
+        page.goto(f"{live_server}/demos/runs/{job.id}?lang=en")
+        assert page.locator("#summary-body tr").count() == 2
+        assert "Tanh" in page.text_content("#summary-body")
+        tables = page.locator("table.confusion")
+        assert tables.count() == 2  # the second from <noscript>, for readers without scripts
+        for i in range(2):
+            box = tables.nth(i).bounding_box()
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+            assert tables.nth(i).locator("tbody td").count() == 100
+        charts = page.locator("svg.chart-svg")
+        assert charts.count() == 2
+        for i in range(2):
+            box = charts.nth(i).bounding_box()
+            assert box["width"] > 300 and box["x"] + box["width"] <= 390
+        # The first variant's test digits with its guesses, as images.
+        assert page.locator("#samples figure.digit img").count() == len(
+            result["variants"][0]["samples"]
+        )
+        legend = page.text_content(".chart-legend")
+        assert "Tanh" in legend and "train" in legend and "test" in legend
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0
+        text = page.text_content("#run-result")
+        assert "None" not in text and "False" not in text and "{" not in text
+    finally:
+        context.close()

@@ -4,6 +4,7 @@ question page's panel, and who may see what."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 from typing import Any
 
@@ -250,13 +251,11 @@ def test_question_page_links_its_experiments(client: TestClient, seeded: str) ->
     # What to look at in the result for this very question.
     look = exp.look(public_id, "ko")
     assert look and look[:12] in r.text
-    # A question no experiment illustrates gets no panel.
+    # A question no experiment illustrates gets no panel: every one of the seed pack's has an
+    # experiment now, so one from another shipped pack.
     illustrated = {q for e in list(EXPERIMENTS.values()) for q in e.questions}
-    plain = next(
-        f"{seeded}/{n}"
-        for n in ("1", "2", "3", "7", "9", "10", "11")
-        if f"{seeded}/{n}" not in illustrated
-    )
+    plain = "algorithm/1"
+    assert plain not in illustrated
     r = client.get(f"/questions/{plain}")
     assert r.status_code == 200
     assert "직접 실험해 보기" not in r.text
@@ -314,3 +313,63 @@ def test_a_finished_runs_results_are_on_the_page_itself(client: TestClient, db: 
     assert "output at x = 0" in r.text and "<td>90.36%</td>" in r.text
     # The settings line reads as a person writes them.
     assert "Use biases: off" in r.text and "None" not in r.text and "False" not in r.text
+
+
+@pytest.fixture(scope="module")
+def real_comparison() -> dict[str, Any]:
+    """A real (tiny) 2-way activations comparison on MNIST, as the worker stores it."""
+    from app.demos.tasks import JobSpec, run_job, without_inference
+    from models.data import load_mnist
+    from tests.conftest import MNIST_DIR
+
+    if not (MNIST_DIR / "train-images-idx3-ubyte.gz").is_file():
+        pytest.skip(f"MNIST is not in {MNIST_DIR}")
+    variants = catalog.compare_variants(
+        "activations",
+        {"train_subset": 1000, "depth": 2, "width": 16, "epochs": 2},
+        ["sigmoid", "relu"],
+    )
+    spec = JobSpec("activations", variants[0], variants)
+    result = run_job(spec, device="cpu", data=load_mnist(MNIST_DIR), emit=lambda _e: None)
+    return {"variants": variants, "result": without_inference(result)}
+
+
+def test_a_finished_comparison_is_rendered_whole_on_the_server(
+    client: TestClient, db: Session, real_comparison: dict[str, Any]
+) -> None:
+    """Results table, each variant's confusion matrix and the curves (SVG) are in the page as
+    sent, labelled as a person reads them, train and test in different line styles."""
+    user = logged_in(client, db)
+    job = queue_run(db, user, "activations")
+    job.params, job.compare = real_comparison["variants"][0], real_comparison["variants"]
+    job.status, job.result = "finished", real_comparison["result"]
+    db.commit()
+    r = client.get(f"/demos/runs/{job.id}?lang=en")
+    assert r.status_code == 200
+    runs = real_comparison["result"]["variants"]
+    page = Elements(r.text)
+    assert "hidden" not in page.by_id("run-result")
+    assert "hidden" not in page.by_id("classifier-result")
+    assert "hidden" in page.by_id("charts-empty")
+    # The summary: one row per variant, named by its value.
+    for run, name in zip(runs, ("Sigmoid", "ReLU"), strict=True):
+        assert f'<th scope="row">{name}</th><td>{100 * run["test_accuracy"]:.2f}%</td>' in r.text
+    # The first variant's confusion matrix in the table the scripts would fill, the other's
+    # for readers without scripts.
+    counts = re.findall(
+        r'<td class="(?:diag|off)[^"]*" style="[^"]*" title="[^"]*">(\d+)</td>', r.text
+    )
+    assert [int(n) for n in counts] == [n for run in runs for row in run["confusion_matrix"]
+                                        for n in row]  # fmt: skip
+    assert "<noscript>" in r.text and r.text.count('class="confusion-label"') == 2
+    # The curves: loss and accuracy, a line per variant and curve, test as dotted points.
+    svgs = [a for tag, a in page.tags if tag == "svg" and a.get("class") == "chart-svg"]
+    assert [s["aria-label"] for s in svgs] == ["Loss", "Accuracy (%)"]
+    lines = [a for tag, a in page.tags if tag == "polyline"]
+    assert len(lines) == 2 * 2 * 2  # charts x variants x (train, test)
+    dashes = {a.get("stroke-dasharray") for a in lines}
+    assert dashes == {None, "2 3"}  # train solid, test dotted
+    legend = " ".join(page.text)
+    assert "Sigmoid" in legend and "train" in legend and "test" in legend
+    assert "Trained together" in r.text
+    assert "None" not in r.text.replace("noscript", "") and "False" not in r.text

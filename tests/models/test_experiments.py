@@ -24,6 +24,9 @@ CUSTOM = {
     "one-shot": {"train_subset": 2000, "episodes": 5, "epochs": 1},
     "temperature": {"train_subset": 500, "epochs": 2, "width": 64},
     "define-by-run": {"timed_steps": 10},
+    "rbm": {"train_subset": 2000, "epochs": 2, "gibbs_steps": 50},
+    "gan": {"steps": 300, "width": 64, "generator_bn": "all"},
+    "data-parallel": {"width": 32, "steps": 30, "batch_size": 64, "train_subset": 1000},
 }
 
 
@@ -152,6 +155,50 @@ def _define_by_run(_mnist: Any, result: dict[str, Any]) -> None:
     assert [row[0] for row in timings["rows"]] == ["eager", "traced"]
 
 
+def _rbm(_mnist: Any, result: dict[str, Any]) -> None:
+    import base64
+
+    rows = result["tables"][0]["rows"]
+    assert [r[0] for r in rows] == [1, 2]
+    # Contrastive divergence lowers the reconstruction error and the data's free energy.
+    assert rows[1][1] < rows[0][1] and rows[1][3] < rows[0][3]
+    filters, samples = result["images"]
+    assert len(filters["items"]) == len(samples["items"]) == 16
+    for item in filters["items"] + samples["items"]:
+        assert len(base64.b64decode(item["pixels"])) == 784
+    # A dreamed digit is mostly background with some ink, like MNIST, not noise at 50%.
+    ink = [sum(p > 127 for p in base64.b64decode(i["pixels"])) / 784 for i in samples["items"]]
+    assert 0.02 < sum(ink) / len(ink) < 0.35
+
+
+def _gan(mnist: Any, result: dict[str, Any]) -> None:
+    import base64
+
+    assert len(result["images"]) == 3  # samples at a third, two thirds and the end
+    for group in result["images"]:
+        assert [len(base64.b64decode(i["pixels"])) for i in group["items"]] == [784] * 12
+    real, made = result["tables"][0]["rows"]
+    without, _ = _run(mnist, "gan", {**CUSTOM["gan"], "generator_bn": "none"})
+    _, made_without = without["tables"][0]["rows"]
+    # BN on the generator's output keeps the background from reaching -1: the mean pixel of
+    # its images is much further from real MNIST's than without it.
+    assert abs(made[1] - real[1]) > 2 * abs(made_without[1] - real[1])
+
+
+def _data_parallel(_mnist: Any, result: dict[str, Any]) -> None:
+    single, parallel = result["tables"][0]["rows"]
+    # Two processes, each on half of every batch, end on the same weights as one process.
+    assert result["tables"][1]["rows"][0][0] < 1e-4
+    assert parallel[4] == pytest.approx(single[4], abs=0.002)  # the same test accuracy
+    assert (
+        single[1] > 0
+        and parallel[1] > 0
+        and parallel[3] == pytest.approx(single[1] / parallel[1], rel=1e-6)
+    )
+    one, two = (s["y"] for s in result["charts"][0]["series"])
+    assert two == pytest.approx(one, abs=1e-4)  # the same loss at every step
+
+
 CHECKS = {
     "bias": _bias,
     "relu-curve": _relu_curve,
@@ -165,4 +212,7 @@ CHECKS = {
     "one-shot": _one_shot,
     "temperature": _temperature,
     "define-by-run": _define_by_run,
+    "rbm": _rbm,
+    "gan": _gan,
+    "data-parallel": _data_parallel,
 }

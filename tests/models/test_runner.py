@@ -35,6 +35,7 @@ RESULT_KEYS = {
     "experiment", "params", "device", "device_name", "torch_version", "threads", "test_accuracy",
     "test_loss", "train_time_s", "wall_time_s", "params_count", "epochs_completed", "steps",
     "diverged", "history", "confusion_matrix", "samples", "layer_stats", "extra", "inference",
+    "thread_choice",  # no thread count was given: the run measured which to use
 }  # fmt: skip
 EVENT_KEYS = {"type", "epoch", "step", "elapsed_s", "loss", "train_accuracy", "test_accuracy",
               "test_loss", "lr", "grad_norms", "progress"}  # fmt: skip

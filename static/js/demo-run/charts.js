@@ -139,6 +139,9 @@
     if (typeof uPlot === "undefined" || !state.variants.length) return;
     // Empty axes say nothing: the charts appear with their first point.
     $("#charts").hidden = state.points.size === 0;
+    // The server's drawing of a finished run gives way to the interactive charts.
+    const drawn = $("#charts-static");
+    if (drawn && state.points.size > 0) drawn.hidden = true;
     $("#charts-empty").hidden = state.points.size > 0;
     if (!state.points.size) {
       $("#charts").dataset.points = "0";

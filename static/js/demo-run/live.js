@@ -77,11 +77,13 @@
     }, 5000);
   }
 
-  /** Record how much of the whole run an event says is done (variants train in turn). */
+  /** Record how much of the whole run an event says is done. */
   function noteProgress(event) {
     if (!event || typeof event.progress !== "number") return;
+    // `overall` is the share of the whole job (variants may train together or in turn).
     const count = Math.max(1, state.variants.length);
-    const overall = ((event.variant || 0) + event.progress) / count;
+    const overall = typeof event.overall === "number"
+      ? event.overall : ((event.variant || 0) + event.progress) / count;
     if (state.done === undefined || overall > state.done) state.done = overall;
   }
 

@@ -75,7 +75,24 @@
       });
     });
     runs.forEach((r, v) => { if (r.code) box.append(codeBlock(r.code, many ? v : null)); });
-    $("#custom-section").hidden = !box.childElementCount;
+    // Images (an RBM's filters and samples): the server drew them for a finished page; a run
+    // that finished while watched draws them here.
+    if (!$("#custom-images")) {
+      runs.forEach((r, v) => (r.images || []).forEach((group) => box.append(imageGroup(group, many ? v : null))));
+    }
+    $("#custom-section").hidden = !box.childElementCount && !$("#custom-images");
+  }
+
+  function imageGroup(group, v) {
+    const title = R.local(group.title);
+    const prefix = v === null ? "" : ((state.variants[v] || {}).label || "") + " · ";
+    const grid = el("div", { class: "image-grid" });
+    for (const item of group.items || []) {
+      const canvas = el("canvas", { width: "28", height: "28", "aria-label": title + ": " + item.label });
+      MogiInfer.paintDigit(canvas, MogiInfer.samplePixels(item.pixels));
+      grid.append(el("figure", {}, [canvas, el("figcaption", { text: String(item.label) })]));
+    }
+    return el("div", { class: "custom-images" }, [el("h3", { text: prefix + title }), grid]);
   }
 
   function variantHeading(v, title) {
@@ -220,6 +237,8 @@
   function renderConfusion(matrix) {
     const table = $("#confusion");
     table.replaceChildren();
+    const label = $("#confusion-label");  // the server's caption; the picker names it now
+    if (label) label.hidden = true;
     if (!matrix.length) return;
     const head = el("tr", {}, [el("th", { scope: "col", class: "corner", text: T.trueVsPred })]);
     for (let p = 0; p < matrix.length; p++) head.append(el("th", { scope: "col", text: String(p) }));
