@@ -24,7 +24,13 @@ _NO_SYNC = {"synchronize_session": False}
 
 
 def lock_user(session: Session, user_id: int) -> None:
-    """Serialise one user's enqueues (PostgreSQL row lock; SQLite's write lock already does)."""
+    """Serialise one user's enqueues, so that the count of their active jobs that follows
+    cannot be passed by two requests at once."""
+    if session.get_bind().dialect.name == "sqlite":
+        # The driver opens a transaction only at the first write: a no-op write takes the
+        # database's write lock now, before the count, instead of at the insert after it.
+        session.execute(update(User).where(User.id == user_id).values(id=User.id))
+        return
     # NO KEY UPDATE: inserts elsewhere that reference the user (KEY SHARE) need not wait.
     session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
 
