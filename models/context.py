@@ -197,3 +197,29 @@ def custom_result(
 def text(ko: str, en: str) -> dict[str, str]:
     """A label in both languages, for charts and tables."""
     return {"ko": ko, "en": en}
+
+
+def fit_chart(
+    title: dict[str, str], xs: Any, target: Any, fitted: Any, fit_name: dict[str, str]
+) -> dict[str, Any]:
+    """A 1-D target curve (dashed) and a network's fit of it (a line), for a chart."""
+    x_values = [round(v, 4) for v in xs.flatten().tolist()]
+    return {
+        "title": title,
+        "x": text("x", "x"),
+        "y": text("y", "y"),
+        "series": [
+            {
+                "name": text("목표", "target"),
+                "x": x_values,
+                "y": [round(v, 4) for v in target.flatten().tolist()],
+                "style": "dashed",
+            },
+            {
+                "name": fit_name,
+                "x": x_values,
+                "y": [round(v, 4) for v in fitted.flatten().tolist()],
+                "style": "line",
+            },
+        ],
+    }

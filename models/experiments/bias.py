@@ -31,6 +31,7 @@ def run(p: BiasParams, context: Context) -> dict[str, Any]:
     """A 1-D curve fitted with and without biases, then MNIST with and without them."""
     import torch
 
+    from models.context import fit_chart
     from models.runner import accuracy, custom_result, mlp, quick_train, text
     from models.train import Dataset
 
@@ -73,26 +74,13 @@ def run(p: BiasParams, context: Context) -> dict[str, Any]:
     )
     context.progress(1, 1)
     score = accuracy(model, test)
-    x_values = [round(v, 4) for v in xs.flatten().tolist()]
-    chart = {
-        "title": text("y = sin(x) + 높이 맞추기", "Fitting y = sin(x) + height"),
-        "x": text("x", "x"),
-        "y": text("y", "y"),
-        "series": [
-            {
-                "name": text("목표", "target"),
-                "x": x_values,
-                "y": [round(v, 4) for v in ys.flatten().tolist()],
-                "style": "dashed",
-            },
-            {
-                "name": text("신경망", "network"),
-                "x": x_values,
-                "y": [round(v, 4) for v in fitted.flatten().tolist()],
-                "style": "line",
-            },
-        ],
-    }
+    chart = fit_chart(
+        text("y = sin(x) + 높이 맞추기", "Fitting y = sin(x) + height"),
+        xs,
+        ys,
+        fitted,
+        text("신경망", "network"),
+    )
     table = {
         "title": text("결과", "Results"),
         "columns": [

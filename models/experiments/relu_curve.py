@@ -26,6 +26,7 @@ def run(p: CurveParams, context: Context) -> dict[str, Any]:
     """One hidden layer of k ReLUs, fitted by full-batch Adam to 256 points."""
     import torch
 
+    from models.context import fit_chart
     from models.runner import custom_result, text
 
     xs = torch.linspace(-3, 3, 256).unsqueeze(1)
@@ -54,26 +55,13 @@ def run(p: CurveParams, context: Context) -> dict[str, Any]:
         fitted = net(xs)
         w, b = first.weight[:, 0], first.bias
         kinks = sorted(float(v) for v in (-b / w)[(w != 0) & ((-b / w).abs() <= 3)])
-    x_values = [round(v, 4) for v in xs.flatten().tolist()]
-    curve = {
-        "title": text(f"ReLU {p.units}개로 근사한 곡선", f"The curve from {p.units} ReLU units"),
-        "x": text("x", "x"),
-        "y": text("y", "y"),
-        "series": [
-            {
-                "name": text("목표", "target"),
-                "x": x_values,
-                "y": [round(v, 4) for v in ys.flatten().tolist()],
-                "style": "dashed",
-            },
-            {
-                "name": text("근사", "fit"),
-                "x": x_values,
-                "y": [round(v, 4) for v in fitted.flatten().tolist()],
-                "style": "line",
-            },
-        ],
-    }
+    curve = fit_chart(
+        text(f"ReLU {p.units}개로 근사한 곡선", f"The curve from {p.units} ReLU units"),
+        xs,
+        ys,
+        fitted,
+        text("근사", "fit"),
+    )
     every = max(1, len(losses) // 200)
     loss_chart = {
         "title": text("평균 제곱 오차", "Mean squared error"),

@@ -17,6 +17,18 @@ from tests.factories import make_user, make_web_session, unique_name
 pytestmark = pytest.mark.browser
 
 
+def _start_chain(page, base: str, pack: str, number: str, mode: str = "review") -> None:  # noqa: ANN001
+    """Start a chain session from the practice page's form, as a person would."""
+    page.goto(f"{base}/practice")
+    # Other tests of the run may have added packs that sort first: choose ours.
+    page.select_option("#pack", pack)
+    page.check('input[name="kind"][value="chain"]')
+    page.check(f'.start-form input[type=radio][name="mode"][value="{mode}"]')
+    page.fill("#question", number)
+    page.click(".start-form button[type=submit]")
+    page.wait_for_url("**/practice/sessions/*")
+
+
 def _log_in(page, db: Session, base: str):  # noqa: ANN001, ANN202
     user = make_user(db)
     page.context.add_cookies(
@@ -40,13 +52,7 @@ def test_keyboard_session(live_server: str, page, db: Session, seeded: str) -> N
     user = _log_in(page, db, live_server)
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.goto(f"{live_server}/practice")
-    # Other tests of the run may have added packs that sort first: choose ours.
-    page.select_option("#pack", seeded)
-    page.check('input[name="kind"][value="chain"]')
-    page.fill("#question", "13")
-    page.click(".start-form button[type=submit]")
-    page.wait_for_url("**/practice/sessions/*")
+    _start_chain(page, live_server, seeded, "13")
     count = page.locator("#progress-count")
     assert count.inner_text() == "1 / 4"
 
@@ -94,12 +100,7 @@ def test_keyboard_session(live_server: str, page, db: Session, seeded: str) -> N
 def test_session_fits_a_phone(live_server: str, phone_page, db: Session, seeded: str) -> None:  # noqa: ANN001
     page = phone_page
     _log_in(page, db, live_server)
-    page.goto(f"{live_server}/practice")
-    page.select_option("#pack", seeded)
-    page.check('input[name="kind"][value="chain"]')
-    page.fill("#question", "16")
-    page.click(".start-form button[type=submit]")
-    page.wait_for_url("**/practice/sessions/*")
+    _start_chain(page, live_server, seeded, "16")
     page.click("#reveal-button")
     page.locator("#grade-form").wait_for()
     buttons = page.locator(".grade")
@@ -129,12 +130,7 @@ def test_space_and_enter_grade_good_after_the_reveal(
     seeded: str,
 ) -> None:
     user = _log_in(page, db, live_server)
-    page.goto(f"{live_server}/practice")
-    page.select_option("#pack", seeded)
-    page.check('input[name="kind"][value="chain"]')
-    page.fill("#question", "13")
-    page.click(".start-form button[type=submit]")
-    page.wait_for_url("**/practice/sessions/*")
+    _start_chain(page, live_server, seeded, "13")
     for key, count in (("Space", "2 / 5"), ("Enter", "3 / 6")):
         page.keyboard.press("Space")  # reveal
         page.locator("#grade-form").wait_for()
@@ -179,13 +175,7 @@ def test_a_mock_time_out_ends_in_a_debrief_with_what_was_typed(
 ) -> None:
     page = phone_page
     _log_in(page, db, live_server)
-    page.goto(f"{live_server}/practice")
-    page.select_option("#pack", seeded)
-    page.check('input[name="kind"][value="chain"]')
-    page.check('input[name="mode"][value="mock"]')
-    page.fill("#question", "12")
-    page.click(".start-form button[type=submit]")
-    page.wait_for_url("**/practice/sessions/*")
+    _start_chain(page, live_server, seeded, "12", mode="mock")
     session_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     # Four seconds left on the clock (the form's shortest is half a minute):
     soon = datetime.now(UTC) + timedelta(seconds=4)
