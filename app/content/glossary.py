@@ -13,6 +13,9 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+GLOSSARY_FILE = "glossary.toml"
+"""The curated glossary's file name in the content folder."""
+
 # Korean-English pairs the content defines: "오버피팅(overfitting)", "**Dropout(드롭아웃)**".
 _PAREN_KO_EN = re.compile(
     r"([가-힣][가-힣 ]{0,15}?[가-힣])\s*\(\s*([A-Za-z][A-Za-z0-9 .\-]{1,40}?)\s*\)"

@@ -23,10 +23,16 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.content import repository, search
 from app.content.figures import asset_url, find_figures, write_figures
-from app.content.glossary import extract_glossary
+from app.content.glossary import GLOSSARY_FILE, extract_glossary
 from app.content.matching import match_entries
 from app.content.models import Pack, Question, QuestionAlias, Reference
-from app.content.packmeta import PackImportError, PackMeta, read_meta, sibling_pack_paths
+from app.content.packmeta import (
+    PackImportError,
+    PackMeta,
+    kept_meta,
+    read_meta,
+    sibling_pack_paths,
+)
 from app.content.parser import PackFormatError, ParsedEntry, parse_pack
 from app.content.render import (
     RENDER_VERSION,
@@ -36,6 +42,7 @@ from app.content.render import (
     render_answer,
 )
 from app.content.service import cache
+from app.content.term_choice import key_terms_of_pack
 from app.db import utcnow
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
@@ -95,6 +102,7 @@ class _Rendered:
     title_terms: str
     body_terms: str
     references: list[tuple[str, str]]
+    key_terms: list[dict[str, object]] = field(default_factory=list)
 
 
 def import_pack_file(
@@ -148,7 +156,7 @@ def import_pack_text(
         raise PackImportError(f"{origin}: line {exc.line}: {exc.message}") from exc
     pack = repository.get_pack(session, meta.slug)
     if pack is not None and not meta.from_sidecar:
-        meta = _kept_meta(pack, meta)  # no sidecar this time: keep title, source and licence
+        meta = kept_meta(pack, meta)  # no sidecar this time: keep title, source and licence
     remote = get_settings().remote_image_base
     own = {meta.source_path, *meta.source_aliases}
     links = {
@@ -175,6 +183,12 @@ def import_pack_text(
         ids = {q.number: q.id for q in existing}
         return ImportResult(meta.slug, unchanged_pack=True, question_ids=ids)
     rendered = [_render(entry, ctx) for entry in parsed.entries]
+    answers = [
+        (i.entry.answer_markdown if i.entry.has_answer else "", i.body_terms) for i in rendered
+    ]
+    glossary = get_settings().content_dir / GLOSSARY_FILE
+    for item, terms in zip(rendered, key_terms_of_pack(answers, text, glossary), strict=True):
+        item.key_terms = terms
     if dry_run:
         rows = (
             list(repository.questions_of_pack(session, pack.id, with_references=True))
@@ -187,22 +201,6 @@ def import_pack_text(
     result.figures = write_figures(session, pack, figures)
     cache.clear()  # this process serves the new content at once; others within CACHE_TTL_S
     return result
-
-
-def _kept_meta(pack: Pack, meta: PackMeta) -> PackMeta:
-    return PackMeta(
-        slug=meta.slug,
-        title=pack.title,
-        title_en=pack.title_en,
-        source_repository=pack.source_repository,
-        source_commit=pack.source_commit,
-        source_path=pack.source_path,
-        license=pack.license,
-        copyright=pack.copyright,
-        position=pack.position,
-        source_aliases=tuple(pack.source_aliases or ()),
-        from_sidecar=False,
-    )
 
 
 def _content_hash(text: str, meta: PackMeta, remote_image_base: str, ctx: RenderContext) -> str:
@@ -222,7 +220,7 @@ def _content_hash(text: str, meta: PackMeta, remote_image_base: str, ctx: Render
     return hashlib.sha256(head.encode() + b"\0" + text.encode()).hexdigest()
 
 
-SEARCH_VERSION = "2"
+SEARCH_VERSION = "3"  # 3: key terms chosen at import
 
 
 def _render(entry: ParsedEntry, ctx: RenderContext) -> _Rendered:
@@ -384,6 +382,7 @@ def _apply(question: Question, position: int, item: _Rendered) -> bool:
         "search_text": item.search_text,
         "title_terms": item.title_terms,
         "body_terms": item.body_terms,
+        "key_terms": item.key_terms,
     }
     changed = any(getattr(question, k) != v for k, v in values.items())
     refs = item.references

@@ -6,6 +6,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.content.models import Pack
+
 
 class PackImportError(Exception):
     """A pack that cannot be imported; the message names the file (and line)."""
@@ -73,3 +75,20 @@ def sibling_pack_paths(folder: Path) -> dict[str, str]:
             if repo_path:
                 found.setdefault(repo_path, meta.slug)
     return found
+
+
+def kept_meta(pack: Pack, meta: PackMeta) -> PackMeta:
+    """meta, with what the stored pack says in place of what a missing sidecar left out."""
+    return PackMeta(
+        slug=meta.slug,
+        title=pack.title,
+        title_en=pack.title_en,
+        source_repository=pack.source_repository,
+        source_commit=pack.source_commit,
+        source_path=pack.source_path,
+        license=pack.license,
+        copyright=pack.copyright,
+        position=pack.position,
+        source_aliases=tuple(pack.source_aliases or ()),
+        from_sidecar=False,
+    )

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.content import repository
-from app.content.glossary import normalize, read_curated_glossary
+from app.content.glossary import GLOSSARY_FILE, normalize, read_curated_glossary
 from app.content.models import Pack, PackAsset, Question
 from app.content.render import GITHUB, plain_text
 from app.content.schemas import (
@@ -41,7 +41,6 @@ from app.errors import AppError, NotFound
 T = TypeVar("T")
 CACHE_TTL_S = 1.0
 SNIPPET_CHARS = 60
-GLOSSARY_FILE = "glossary.toml"
 
 
 class Moved(AppError):

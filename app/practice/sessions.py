@@ -12,12 +12,12 @@ from markupsafe import escape
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.content import keyterms as terms
 from app.content import lookups
 from app.content.models import Pack, Question
 from app.db import utcnow
 from app.errors import AppError, NotFound
 from app.practice import repository as repo
-from app.practice import terms
 from app.practice.models import (
     QuizSession,
     QuizSessionItem,
@@ -233,7 +233,7 @@ def debrief_items(db: Session, user: User, quiz: QuizSession) -> list[DebriefIte
         question = item.question
         own = None if question.has_answer else repo.get_user_answer(db, user.id, question.id)
         model = question.answer_markdown or (own.body_markdown if own else "")
-        found = terms.coverage(model, item.answer_text)
+        found = terms.coverage(model, item.answer_text, question.key_terms)
         out.append(
             DebriefItem(
                 question=f"{quiz.pack.slug}/{question.number}",
@@ -259,7 +259,9 @@ def revealed_view(
     question = item.question
     own = repo.get_user_answer(db, user.id, question.id)
     coverage = terms.coverage(
-        question.answer_markdown or (own.body_markdown if own else ""), item.answer_text
+        question.answer_markdown or (own.body_markdown if own else ""),
+        item.answer_text,
+        question.key_terms,
     )
     card = repo.get_card(db, user.id, question.id)
     return RevealRead(

@@ -58,7 +58,7 @@ def test_review_session_reveal_grade_undo(client, db: Session, alice: ApiUser) -
     )
     assert "딥러닝" in shown["answer_html"]
     covered = {t["text"]: t["covered"] for t in shown["terms"]}
-    assert covered["딥러닝"] is True and covered["인공지능"] is False
+    assert covered["딥러닝"] is True and covered["AI"] is False  # AI: 인공지능 in Korean
 
     graded = grade(client, alice, card["question"], 3, session["id"], duration_ms=4200)
     assert graded.status_code == 201, graded.text

@@ -6,14 +6,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.content.models import Pack, Question
-from app.practice.terms import (
+from app.content.keyterms import (
     content_words,
     coverage,
     extract_key_terms,
     stem_english,
     stem_korean,
 )
+from app.content.models import Pack, Question
 from tests.practice.conftest import PACK
 
 

@@ -1,6 +1,12 @@
-"""Key-term coverage: which of a model answer's key terms a typed answer mentions.
+"""Key terms of an answer, and which of them a typed answer mentions.
 
-Key terms are the answer's bold spans, inline code spans and heading words. A term is covered
+`mogi import` chooses each answer's terms (app.content.term_choice): its bold and code spans
+(never a figure's caption or an aside's label), the terms it defines ("오버피팅(overfitting)"), the
+glossary's terms it uses, and, while fewer than MIN_TERMS, its most telling nouns by TF-IDF over
+the pack (Kiwi's analysis, the one search uses). Each term carries its other spellings from the
+glossary, so "AI" covers 인공지능. Own answers, written by users, get their marked terms only.
+
+A term is covered
 when the typed answer contains enough of its words, compared after Unicode NFC, case folding,
 light English stemming and stripping Korean particles and endings, with spacing ignored for
 Korean (인공신경망 and 인공 신경망 are the same term).
@@ -12,33 +18,39 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+MIN_TERMS = 4
+"""An answer with fewer marked terms gets its most telling nouns up to this many."""
+MAX_TERMS = 10
 MAX_TERM_WORDS = 8
 """A bold sentence is emphasis, not a key term: longer spans are skipped."""
 COVERED_SHARE = 0.6
 """Share of a multi-word term's words the answer must contain."""
 
 _WORD = re.compile(r"[0-9a-z]+|[\uac00-\ud7a3]+")
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+HANGUL = re.compile(r"[\uac00-\ud7a3]")
 _PARENS = re.compile(r"^(?P<main>[^()]+?)\s*\((?P<alt>[^()]+)\)\s*(?P<rest>[^()]*)$")
 _HTML_STRONG = re.compile(r"<(strong|b)>(.*?)</\1>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _DEFINITION = re.compile(r"(?<=[\uac00-\ud7a3)])(이)?란$")  # 딥러닝이란 -> 딥러닝
-_ASIDE = re.compile(r"^\s*(추가\s*내용|참고|note)\s*\)\s*", re.IGNORECASE)  # "추가내용) ..."
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+_ASIDE = re.compile(
+    r"^\s*(추가\s*내용|추가\s*자료|참고|note)\s*\)\s*", re.IGNORECASE
+)  # "추가내용) ..."
+COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
-def _words(text: str) -> tuple[str, ...]:
+def split_words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
 # Longest first, so 으로는 goes before 으로 and 로.
 _KO_SUFFIXES = tuple(
     sorted(
-        _words(
+        split_words(
             """
             이라고도 이라고는 이라고 라고도 라고 이라는 라는 이라면 라면 이란 란 에서는 에서도 에서
             에게서 에게 으로써 로써 으로서 로서 으로는 로는 으로도 로도 으로 로 은 는 이 가 을 를 의
@@ -52,8 +64,8 @@ _KO_SUFFIXES = tuple(
         reverse=True,
     )
 )
-_STOPWORDS = frozenset(
-    _words(
+STOPWORDS = frozenset(
+    split_words(
         """
         a an the of and or to in on at is are be for with by as it its that this these those from
         vs via into than then there their what why how when which who
@@ -121,16 +133,16 @@ def content_words(text: str) -> tuple[str, ...]:
     """Stems of the meaningful words of text, in order."""
     out = []
     for word in _WORD.findall(normalise(text)):
-        stem = stem_korean(word) if _HANGUL.match(word) else stem_english(word)
-        if word in _STOPWORDS or stem in _STOPWORDS or not stem:
+        stem = stem_korean(word) if HANGUL.match(word) else stem_english(word)
+        if word in STOPWORDS or stem in STOPWORDS or not stem:
             continue
-        if len(stem) == 1 and not _HANGUL.match(stem) and not stem.isdigit():
+        if len(stem) == 1 and not HANGUL.match(stem) and not stem.isdigit():
             continue
         out.append(stem)
     return tuple(out)
 
 
-def _forms(text: str) -> tuple[tuple[str, ...], ...]:
+def term_forms(text: str) -> tuple[tuple[str, ...], ...]:
     """The term's word stems, and those of a parenthesised alternative: 정규화(Normalization)."""
     forms = [content_words(text)]
     match = _PARENS.match(text.strip())
@@ -165,7 +177,7 @@ def _parser() -> MarkdownIt:
 
 def _spans(markdown: str) -> list[tuple[str, str]]:
     """(text, kind) of every bold span, code span and heading of markdown, in order."""
-    tokens = _parser().parse(_COMMENT.sub(" ", markdown))
+    tokens = _parser().parse(COMMENT.sub(" ", markdown))
     spans: list[tuple[str, str]] = []
     in_heading = False
     for tok in tokens:
@@ -174,11 +186,12 @@ def _spans(markdown: str) -> list[tuple[str, str]]:
         elif tok.type == "heading_close":
             in_heading = False
         elif tok.type == "html_block":
+            if "<img" in tok.content.lower():
+                continue  # bold text beside a figure is its caption, not a term
             spans += [(_TAG.sub("", m[1]), "bold") for m in _HTML_STRONG.findall(tok.content)]
         elif tok.type == "inline" and tok.children is not None:
             if in_heading:
-                plain = _TAG.sub("", tok.content).replace("*", "").replace("`", "")
-                spans.append((plain, "heading"))
+                continue  # a heading titles a part of the answer ("추가자료", "장점"): no term
             spans += _inline_spans(tok.children, tok.content)
     return spans
 
@@ -224,7 +237,7 @@ def extract_key_terms(markdown: str) -> list[KeyTerm]:
             candidates = _bold_terms(text) if kind == "bold" else [text]
         for candidate in candidates:
             clean = _DEFINITION.sub("", " ".join(candidate.split()).strip(" :.-"))
-            forms = _forms(clean)
+            forms = term_forms(clean)
             if not forms or all(len(f) > MAX_TERM_WORDS for f in forms) or forms in seen:
                 continue
             if all(word.isdigit() for form in forms for word in form):
@@ -243,7 +256,7 @@ class TypedAnswer:
         self.compact = re.sub(r"[^0-9a-z\uac00-\ud7a3]+", "", normalise(text))
 
     def has(self, stem: str) -> bool:
-        if _HANGUL.search(stem):
+        if HANGUL.search(stem):
             return stem in self.compact  # tolerate spacing and endings on the answer's side
         return stem in self.stems or (len(stem) >= 4 and stem in self.compact)
 
@@ -254,14 +267,29 @@ class TypedAnswer:
         return found / len(form) >= COVERED_SHARE
 
 
-def coverage(model_markdown: str, typed: str | None) -> list[TermCoverage]:
-    """Each key term of the model answer, covered or missed by the typed answer."""
+def stored_terms(rows: list[dict[str, Any]]) -> list[KeyTerm]:
+    """The terms `mogi import` chose for an answer, ready for matching."""
+    out = []
+    for row in rows:
+        forms = list(term_forms(row["text"]))
+        forms += [f for alt in row.get("alts", []) if (f := content_words(alt)) and f not in forms]
+        if forms:
+            out.append(KeyTerm(text=row["text"], kind=row["kind"], forms=tuple(forms)))
+    return out
+
+
+def coverage(
+    model_markdown: str, typed: str | None, stored: list[dict[str, Any]] | None = None
+) -> list[TermCoverage]:
+    """Each key term of the model answer (as chosen at import, else as marked in it), covered
+    or missed by the typed answer."""
     answer = TypedAnswer(typed or "")
+    chosen = stored_terms(stored) if stored else extract_key_terms(model_markdown)
     return [
         TermCoverage(
             text=term.text,
             kind=term.kind,
             covered=bool(typed) and any(answer.covers(form) for form in term.forms),
         )
-        for term in extract_key_terms(model_markdown)
+        for term in chosen
     ]
