@@ -207,15 +207,19 @@ def _current_gate() -> _Gate:
 
 
 @asynccontextmanager
-async def admission() -> AsyncIterator[None]:
-    """Hold one of the process's database slots; 503 (busy) when none frees up in time."""
+async def admission(patience_s: float | None = None) -> AsyncIterator[None]:
+    """Hold one of the process's database slots; 503 (busy) when none frees up in time
+    (db_queue_timeout_s, or patience_s when the caller has something else to offer)."""
     settings = get_settings()
     gate = _current_gate()
     if gate.slots.locked() and gate.waiting >= settings.db_queue_max:
         raise DatabaseUnavailable("busy")
+    wait_s = settings.db_queue_timeout_s
+    if patience_s is not None:
+        wait_s = min(wait_s, patience_s)
     gate.waiting += 1
     try:
-        await asyncio.wait_for(gate.slots.acquire(), timeout=settings.db_queue_timeout_s)
+        await asyncio.wait_for(gate.slots.acquire(), timeout=wait_s)
     except TimeoutError:
         raise DatabaseUnavailable("busy") from None
     finally:
@@ -226,18 +230,26 @@ async def admission() -> AsyncIterator[None]:
         gate.slots.release()
 
 
+# How long a request that already holds an answer (content read a second ago) waits for a
+# database slot to check it is still current, before it answers with what it has: a page as
+# last read beats a page seconds late while grades queue for the slots.
+FALLBACK_PATIENCE_S = 0.25
+
+
 async def run_db_or(fallback: Callable[[], T | None], fn: Callable[..., T], *args: Any) -> T:
     """run_db(fn, *args); when the database is busy or away, fallback() instead if it has an
     answer (content read earlier, say), else the fault as usual."""
+    known = fallback()
     try:
-        return await run_db(fn, *args)
+        patience_s = None if known is None else FALLBACK_PATIENCE_S
+        async with admission(patience_s):
+            return await run_in_threadpool(_run_in_session, fn, *args)
     except (DatabaseUnavailable, SQLAlchemyError) as exc:
         if isinstance(exc, SQLAlchemyError) and database_fault(exc) is None:
             raise
-        found = fallback()
-        if found is None:
+        if known is None:
             raise
-        return found
+        return known
 
 
 def _close(session: Session, commit: bool) -> None:
