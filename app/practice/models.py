@@ -200,3 +200,48 @@ class GradeRequest(Base):
     body_hash: Mapped[str] = mapped_column(String(64))
     response: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class CardStatus(Base):
+    """What a user did to a card outside grading: suspended (never shown until unsuspended),
+    buried (left out until the next day starts), flagged (to look at again). A row only
+    for questions a user has touched this way; it outlives the FSRS card, which a new
+    question does not have yet."""
+
+    __tablename__ = "card_status"
+    __table_args__ = (UniqueConstraint("user_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey(_USER_FK, ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey(_QUESTION_FK, ondelete="CASCADE"), index=True
+    )
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
+    buried_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    question: Mapped[Question] = _question()
+
+
+class PracticeSettings(Base):
+    """A user's review settings; no row means the defaults (PracticeSettings.defaults())."""
+
+    __tablename__ = "practice_settings"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey(_USER_FK, ondelete="CASCADE"), primary_key=True
+    )
+    desired_retention: Mapped[float] = mapped_column(Float, default=0.9)
+    # Per pack and per day (the day starts at DAY_STARTS_AT_HOUR in time_zone).
+    new_per_day: Mapped[int] = mapped_column(Integer, default=20)
+    reviews_per_day: Mapped[int] = mapped_column(Integer, default=200)
+    # Seconds: FSRS's own defaults (1 and 10 minutes; 10 minutes after a lapse).
+    learning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: [60, 600])
+    relearning_steps: Mapped[list[int]] = mapped_column(JSON, default=lambda: [600])
+    time_zone: Mapped[str] = mapped_column(String(64), default="Asia/Seoul")
+    # Whether grades given in a mock interview move the FSRS schedule.
+    mock_schedules: Mapped[bool] = mapped_column(Boolean, default=True)
+    # FSRS weights from the user's own review log (None: the library's defaults).
+    fsrs_parameters: Mapped[list[float] | None] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
