@@ -12,6 +12,7 @@ from app.content.lookups import QuestionRef
 from app.db import DbId, SessionDep, utcnow
 from app.errors import AppError
 from app.practice import saved, service, sessions
+from app.practice import settings as review_settings
 from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import Note, UserAnswer
 from app.practice.schemas import (
@@ -26,6 +27,8 @@ from app.practice.schemas import (
     ReviewRead,
     SessionCreate,
     SessionRead,
+    SettingsRead,
+    SettingsUpdate,
     UndoIn,
     UndoRead,
     UserAnswerIn,
@@ -139,6 +142,36 @@ def undo_review(
 ) -> UndoRead:
     """Undo the last grade (of a session, if given): the card is restored exactly."""
     return service.undo_last(db, user, body.session if body else None)
+
+
+def _settings_read(settings: review_settings.ReviewSettings) -> SettingsRead:
+    return SettingsRead(
+        desired_retention=settings.desired_retention,
+        new_per_day=settings.new_per_day,
+        reviews_per_day=settings.reviews_per_day,
+        learning_steps=list(settings.learning_steps),
+        learning_steps_text=review_settings.format_steps(settings.learning_steps),
+        relearning_steps=list(settings.relearning_steps),
+        relearning_steps_text=review_settings.format_steps(settings.relearning_steps),
+        time_zone=settings.time_zone,
+        day_starts_at_hour=review_settings.DAY_STARTS_AT_HOUR,
+        mock_schedules=settings.mock_schedules,
+        fsrs_parameters=list(settings.fsrs_parameters) if settings.fsrs_parameters else None,
+    )
+
+
+@router.get("/settings", response_model=SettingsRead, responses=_ERRORS)
+def read_settings(user: CurrentUser, db: SessionDep) -> SettingsRead:
+    """Your review settings (the defaults until you change one)."""
+    return _settings_read(review_settings.settings_for(db, user.id))
+
+
+@router.put("/settings", response_model=SettingsRead, responses=_ERRORS)
+def put_settings(body: SettingsUpdate, user: CurrentUser, db: SessionDep) -> SettingsRead:
+    """Change your review settings; fields left out keep their value. Retention and steps
+    apply from your next grade, limits at once (per pack, per day from 04:00 your time)."""
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return _settings_read(review_settings.update_settings(db, user.id, changes))
 
 
 @router.get(BOOKMARK, response_model=BookmarkRead, responses=_ERRORS)

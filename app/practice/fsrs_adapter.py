@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from app.practice.models import Card
+from app.practice.settings import DEFAULTS, ReviewSettings
 
-DESIRED_RETENTION = 0.9
+log = logging.getLogger("mogi.practice")
+
+DESIRED_RETENTION = DEFAULTS.desired_retention
 
 
 class CardFields(Protocol):
@@ -26,9 +30,21 @@ class CardFields(Protocol):
     last_review: datetime | None
 
 
-def scheduler(enable_fuzzing: bool = True) -> Scheduler:
-    """Mogi's FSRS scheduler: default weights and steps, 90% desired retention."""
-    return Scheduler(desired_retention=DESIRED_RETENTION, enable_fuzzing=enable_fuzzing)
+def scheduler(enable_fuzzing: bool = True, settings: ReviewSettings = DEFAULTS) -> Scheduler:
+    """The FSRS scheduler of a user's settings: their desired retention, learning and
+    relearning steps, and their fitted weights when they have some (else fsrs's own)."""
+    options: dict[str, Any] = {
+        "desired_retention": settings.desired_retention,
+        "learning_steps": [timedelta(seconds=s) for s in settings.learning_steps],
+        "relearning_steps": [timedelta(seconds=s) for s in settings.relearning_steps],
+        "enable_fuzzing": enable_fuzzing,
+    }
+    if settings.fsrs_parameters is not None:
+        try:
+            return Scheduler(parameters=settings.fsrs_parameters, **options)
+        except ValueError as exc:  # weights fsrs refuses (a count or range it does not take)
+            log.warning("stored FSRS weights refused, using the defaults: %s", exc)
+    return Scheduler(**options)
 
 
 def new_fsrs_card(now: datetime) -> FsrsCard:

@@ -110,4 +110,83 @@ EN: dict[str, str] = {
         "This entry has no model answer. Write your own (Markdown) and practice shows it instead."
     ),
     "내 답변 저장": "Save my answer",
+    # Review settings and daily limits.
+    "연습 설정": "Practice settings",
+    "목표 기억률, 하루 한도, 학습 단계": "retention, daily limits, learning steps",
+    "연습으로 돌아가기": "Back to practice",
+    "설정을 저장했습니다.": "Settings saved.",
+    "아래 표시한 값을 고쳐 주세요.": "Please correct the values marked below.",
+    "복습 일정": "Review schedule",
+    "목표 기억률 (%)": "Desired retention (%)",
+    "카드가 다시 나올 때 기억하고 있을 확률, 70–99. 높을수록 더 자주 복습합니다.": (
+        "The chance you still remember a card when it comes up, 70–99. "
+        "Higher means more frequent reviews."
+    ),
+    "학습 단계": "Learning steps",
+    "새 질문을 다시 보여 줄 간격. 예: 1m 10m (s 초, m 분, h 시간, d 일). "
+    "비우면 처음부터 복습 카드가 됩니다.": (
+        "When a new question comes back while you learn it, e.g. 1m 10m "
+        "(s seconds, m minutes, h hours, d days). Empty: it goes straight to review."
+    ),
+    "재학습 단계": "Relearning steps",
+    "잊어버린 카드를 다시 보여 줄 간격. 예: 10m": ("When a card you forgot comes back, e.g. 10m"),
+    "FSRS 가중치: 내 복습 기록에 맞춘 값을 씁니다.": (
+        "FSRS weights: fitted to your own review history."
+    ),
+    "FSRS 가중치: 기본값을 씁니다.": "FSRS weights: the defaults.",
+    "하루 한도 (질문 묶음마다)": "Daily limits (per pack)",
+    "하루 새 질문 수": "New cards per day",
+    "0–9999. 0이면 새 질문을 내지 않습니다.": "0–9999. 0 means no new cards.",
+    "하루 복습 수": "Reviews per day",
+    "0–9999. 한도를 넘는 복습은 다음 날로 넘어갑니다.": (
+        "0–9999. Reviews past the limit wait for the next day."
+    ),
+    "시간대": "Time zone",
+    "하루와 한도는 이 시간대의 {hour}:00에 새로 시작합니다. 예: Asia/Seoul": (
+        "The day and its limits start anew at {hour}:00 in this time zone, e.g. Asia/Seoul"
+    ),
+    "모의 면접 채점을 복습 일정에 반영": "Mock interview grades count in the review schedule",
+    "끄면 모의 면접의 채점은 기록만 되고 카드 일정은 그대로입니다.": (
+        "When off, mock interview grades are logged and the cards' schedule is left alone."
+    ),
+    "설정 저장": "Save settings",
+    "{low}에서 {high} 사이의 숫자를 입력하세요.": "Enter a number from {low} to {high}.",
+    "{low}에서 {high} 사이의 정수를 입력하세요.": "Enter a whole number from {low} to {high}.",
+    "알 수 없는 시간대입니다: '{zone}'. Asia/Seoul, Europe/Berlin 같은 IANA 이름을 입력하세요.": (
+        "Unknown time zone '{zone}'. Enter an IANA name such as Asia/Seoul or Europe/Berlin."
+    ),
+    "간격을 알아볼 수 없습니다: '{token}'. 예: 1m 10m, 1h, 1d": (
+        "Cannot read the step '{token}'. Write steps like 1m 10m, 1h, 1d."
+    ),
+    "간격은 {most}개까지 입력할 수 있습니다.": "At most {most} steps.",
+    "간격은 1초에서 {longest} 사이여야 합니다: '{step}'": (
+        "Each step must be from 1 second to {longest}: '{step}'."
+    ),
+    "오늘 남은 한도: 새 질문 {new}개 · 복습 {reviews}개": (
+        "Left today: {new} new · {reviews} reviews"
+    ),
+    "오늘의 새 질문 한도({n}개)에 도달했습니다. 내일 더 배울 수 있습니다.": (
+        "Today's limit of {n} new cards is reached. You can learn more tomorrow."
+    ),
+    "오늘의 복습 한도({n}개) 때문에 {rest}개는 내일로 넘어갑니다.": (
+        "Today's limit of {n} reviews holds {rest} back until tomorrow."
+    ),
+    "오늘 이 질문 묶음의 새 질문 한도({limit}개)를 다 채웠습니다.": (
+        "Today's limit of {limit} new cards for this pack is reached."
+    ),
+    "오늘 이 질문 묶음의 복습 한도({limit}개)를 다 채웠습니다.": (
+        "Today's limit of {limit} reviews for this pack is reached."
+    ),
+    "이 모의 면접의 채점은 복습 일정에 반영됩니다.": (
+        "Grades in this mock interview count in your review schedule."
+    ),
+    "이 모의 면접의 채점은 기록만 되고 복습 일정에는 반영되지 않습니다.": (
+        "Grades in this mock interview are logged but do not change your review schedule."
+    ),
+    "설정에서 바꾸기": "Change in settings",
+    "질문마다 내 답변과 모범 답안을 비교해 보세요. 여기서 매기는 점수는 기록만 되고 "
+    "복습 일정에는 반영되지 않습니다.": (
+        "Compare your answer with the model answer, question by question. "
+        "Grades given here are logged but do not change your review schedule."
+    ),
 }

@@ -1,4 +1,8 @@
-"""All SQL of the practice feature."""
+"""All SQL of the practice feature.
+
+One module past 400 lines: the house keeps a feature's queries together (repository.py), so a
+change to a table shows every query that reads it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import case, delete, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
@@ -17,6 +21,7 @@ from app.practice.models import (
     Card,
     GradeRequest,
     Note,
+    PracticeSettings,
     QuizSession,
     QuizSessionItem,
     ReviewLog,
@@ -270,6 +275,60 @@ def get_card_by_id(session: Session, card_id: int) -> Card | None:
 def delete_row(session: Session, row: object) -> None:
     session.delete(row)
     session.flush()
+
+
+# --- review settings and what was graded today ---
+
+
+def get_practice_settings(session: Session, user_id: int) -> PracticeSettings | None:
+    return session.get(PracticeSettings, user_id)
+
+
+def get_or_create_practice_settings(
+    session: Session, user_id: int, values: dict[str, Any]
+) -> PracticeSettings:
+    """The user's settings row (locked on PostgreSQL), made from values if none.
+
+    ON CONFLICT DO NOTHING: two first saves racing both succeed, the later one wins."""
+    make_insert = pg_insert if _lock(session) else sqlite_insert
+    session.execute(
+        make_insert(PracticeSettings)
+        .values(user_id=user_id, **values)
+        .on_conflict_do_nothing(index_elements=["user_id"])
+    )
+    query = select(PracticeSettings).where(PracticeSettings.user_id == user_id)
+    if _lock(session):
+        query = query.with_for_update()
+    row = session.scalar(query.execution_options(populate_existing=True))
+    assert row is not None
+    return row
+
+
+def graded_since(session: Session, user_id: int, since: datetime) -> list[tuple[int, int, bool]]:
+    """(pack id, question id, graded before since) for each question the user graded on the
+    schedule (not cram) since then: the ones never graded before were new that day."""
+    today = (
+        select(ReviewLog.question_id)
+        .where(
+            ReviewLog.user_id == user_id,
+            ReviewLog.scheduled.is_(True),
+            ReviewLog.reviewed_at >= since,
+        )
+        .distinct()
+        .subquery()
+    )
+    earlier = exists().where(
+        ReviewLog.user_id == user_id,
+        ReviewLog.scheduled.is_(True),
+        ReviewLog.question_id == today.c.question_id,
+        ReviewLog.reviewed_at < since,
+    )
+    rows = session.execute(
+        select(Question.pack_id, Question.id, earlier).join(
+            today, today.c.question_id == Question.id
+        )
+    ).all()
+    return [(int(pack_id), int(qid), bool(before)) for pack_id, qid, before in rows]
 
 
 # --- bookmarks, notes, own answers ---

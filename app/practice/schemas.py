@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.db import DbId
 from app.practice.models import MAX_TEXT_CHARS
+from app.practice.settings import (
+    PER_DAY_MAX,
+    RETENTION_MAX,
+    RETENTION_MIN,
+    check_steps,
+    check_time_zone,
+    parse_steps,
+)
 
 ScopeKind = Literal["all", "due", "new", "bookmarked", "unanswered", "chain"]
 Mode = Literal["review", "cram", "mock"]
 SessionStatus = Literal["active", "finished", "expired"]
 
+StepsIn = list[int] | Annotated[str, StringConstraints(max_length=200)]
 QUESTION_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*/[0-9]+(?:-[0-9]+)*$"
 
 
@@ -208,3 +224,71 @@ class UserAnswerRead(BaseModel):
     body_markdown: str
     body_html: str
     updated_at: datetime
+
+
+class SettingsUpdate(_Strict):
+    """Review settings to change; a field left out keeps its value."""
+
+    desired_retention: float | None = Field(
+        default=None,
+        ge=RETENTION_MIN,
+        le=RETENTION_MAX,
+        description="The probability of recall FSRS schedules each review for (0.70-0.99).",
+        examples=[0.9],
+    )
+    new_per_day: int | None = Field(
+        default=None, ge=0, le=PER_DAY_MAX, description="New cards per pack per day."
+    )
+    reviews_per_day: int | None = Field(
+        default=None, ge=0, le=PER_DAY_MAX, description="Reviews per pack per day."
+    )
+    learning_steps: StepsIn | None = Field(
+        default=None,
+        description="Steps of a card being learned: seconds ([60, 600]) or text ('1m 10m'; "
+        "s, m, h, d; a bare number is minutes). Empty: straight to review.",
+        examples=["1m 10m"],
+    )
+    relearning_steps: StepsIn | None = Field(
+        default=None,
+        description="Steps after a forgotten review, like learning_steps.",
+        examples=["10m"],
+    )
+    time_zone: str | None = Field(
+        default=None,
+        max_length=64,
+        description="IANA time zone; the day (and its limits) starts at 04:00 there.",
+        examples=["Asia/Seoul"],
+    )
+    mock_schedules: bool | None = Field(
+        default=None, description="Whether grades in a mock interview move the FSRS schedule."
+    )
+
+    @field_validator("learning_steps", "relearning_steps")
+    @classmethod
+    def _steps(cls, value: list[int] | str | None, info: ValidationInfo) -> list[int] | None:
+        if value is None:
+            return None
+        field = info.field_name or "steps"
+        steps = parse_steps(field, value) if isinstance(value, str) else check_steps(field, value)
+        return list(steps)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return None if value is None else check_time_zone(value)
+
+
+class SettingsRead(BaseModel):
+    desired_retention: float
+    new_per_day: int
+    reviews_per_day: int
+    learning_steps: list[int] = Field(description="seconds")
+    learning_steps_text: str = Field(examples=["1m 10m"])
+    relearning_steps: list[int] = Field(description="seconds")
+    relearning_steps_text: str = Field(examples=["10m"])
+    time_zone: str
+    day_starts_at_hour: int = Field(description="local hour the day and its limits start")
+    mock_schedules: bool
+    fsrs_parameters: list[float] | None = Field(
+        description="FSRS weights fitted to your reviews; null: the library's defaults"
+    )

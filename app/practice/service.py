@@ -36,13 +36,11 @@ from app.practice.schemas import (
     ReviewRead,
     UndoRead,
 )
+from app.practice.settings import DEFAULTS, ReviewSettings, settings_for
 
 RATING_NAMES = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 STATE_NAMES = {1: "learning", 2: "review", 3: "relearning"}
 MOCK_SECONDS_PER_QUESTION = 120
-# A learning or relearning step this close comes back in the same sitting (FSRS's default
-# steps are 1 and 10 minutes); a later one waits for a due session.
-SESSION_STEP_S = 60 * 60
 CRAM_AGAIN_S = 60  # cramming schedules nothing; a forgotten card simply comes back soon
 
 
@@ -83,9 +81,11 @@ def format_interval(seconds: float, lang: str = "ko") -> str:
     return f"{days / 365:.1f}".rstrip("0").rstrip(".") + ("년" if ko else "y")
 
 
-def interval_previews(card: Card | None, now: datetime) -> list[IntervalPreview]:
+def interval_previews(
+    card: Card | None, now: datetime, settings: ReviewSettings = DEFAULTS
+) -> list[IntervalPreview]:
     """What each grade would schedule, computed by fsrs on a copy (never fuzzed, like Anki)."""
-    sched = scheduler(enable_fuzzing=False)
+    sched = scheduler(enable_fuzzing=False, settings=settings)
     current = to_fsrs_card(card) if card is not None else new_fsrs_card(now)
     out = []
     for rating in (1, 2, 3, 4):
@@ -139,9 +139,10 @@ def _session_item_to_grade(
 
 
 def _schedule(
-    db: Session, user: User, question_id: int, rating: int, now: datetime
+    db: Session, user: User, log: ReviewLog, settings: ReviewSettings
 ) -> tuple[Card, str | None]:
     """Apply one grade to the user's card with fsrs; returns the card and its state before."""
+    now = log.reviewed_at
     new = new_fsrs_card(now)
     values = {
         "state": new.state.value,
@@ -151,20 +152,23 @@ def _schedule(
         "lapses": 0,
         "created_at": now,
     }
-    card, created = repo.get_or_create_card(db, user.id, question_id, values)
+    card, created = repo.get_or_create_card(db, user.id, log.question_id, values)
     before = None if created else snapshot(card)
     was_review = card.state == State.Review.value
-    after, _ = scheduler(fuzzing_enabled()).review_card(to_fsrs_card(card), Rating(rating), now)
+    sched = scheduler(fuzzing_enabled(), settings)
+    after, _ = sched.review_card(to_fsrs_card(card), Rating(log.rating), now)
     apply_fsrs_card(card, after)
     card.reps = (card.reps or 0) + 1
-    if was_review and rating == Rating.Again.value:
+    if was_review and log.rating == Rating.Again.value:
         card.lapses = (card.lapses or 0) + 1
     return card, before
 
 
 def grade(db: Session, user: User, body: ReviewCreate, now: datetime | None = None) -> ReviewRead:
-    """Record a grade: a review log row, and (except in cram) the card rescheduled by fsrs."""
+    """Record a grade: a review log row, and the card rescheduled by fsrs (not in cram, nor in
+    a mock interview when the user's settings keep mock grades off the schedule)."""
     now = now or utcnow()
+    settings = settings_for(db, user.id)
     ref = lookups.find_question(db, *lookups.parse_question_id(body.question))
     quiz = find_session(db, user, body.session) if body.session is not None else None
     item = _session_item_to_grade(db, quiz, ref.id, now) if quiz is not None else None
@@ -179,25 +183,37 @@ def grade(db: Session, user: User, body: ReviewCreate, now: datetime | None = No
         answer_text=answer_text,
         session_id=quiz.id if quiz is not None else None,
         mode=mode,
-        scheduled=mode != "cram",
+        scheduled=schedules(mode, settings),
     )
-    card = _apply_grade(db, user, log)
+    card = _apply_grade(db, user, log, settings)
     repo.add_review(db, log)
     if quiz is None or item is None:
         return _review_read(log, ref, card, None, None)
-    returns_at = _bring_back(db, quiz, item.question_id, card, body.rating, now)
+    returns_at = _bring_back(db, quiz, item.question_id, card, body.rating, now, settings)
     done = _close_item(db, quiz, item, body, now)
     return _review_read(log, ref, card, done, returns_at)
 
 
+def schedules(mode: str, settings: ReviewSettings) -> bool:
+    """Whether a grade given in mode moves the card's schedule."""
+    return mode == "review" or (mode == "mock" and settings.mock_schedules)
+
+
 def _bring_back(
-    db: Session, quiz: QuizSession, question_id: int, card: Card | None, rating: int, now: datetime
+    db: Session,
+    quiz: QuizSession,
+    question_id: int,
+    card: Card | None,
+    rating: int,
+    now: datetime,
+    settings: ReviewSettings,
 ) -> datetime | None:
-    """Queue the card again in this session when its next learning step is near, as Anki
-    does; cram brings back what was forgotten a minute later. Returns when it comes back."""
+    """Queue the card again in this session when its next learning step is near (one of the
+    user's steps shorter than a day), as Anki does; cram brings back what was forgotten a
+    minute later. Returns when it comes back."""
     if quiz.mode == "review" and card is not None:
         learning = card.state in (State.Learning.value, State.Relearning.value)
-        if not learning or (card.due - now).total_seconds() > SESSION_STEP_S:
+        if not learning or (card.due - now).total_seconds() > settings.in_session_step_s:
             return None
         repo.add_item(db, quiz.id, question_id, card.due)
         return card.due
@@ -208,13 +224,13 @@ def _bring_back(
     return None
 
 
-def _apply_grade(db: Session, user: User, log: ReviewLog) -> Card | None:
-    """Reschedule the card (not in cram) and copy its new state onto the log row."""
+def _apply_grade(db: Session, user: User, log: ReviewLog, settings: ReviewSettings) -> Card | None:
+    """Reschedule the card (if the grade schedules) and copy its new state onto the log row."""
     if not log.scheduled:
         card = repo.get_card(db, user.id, log.question_id)
         log.card_id = card.id if card is not None else None
         return card
-    card, log.card_before = _schedule(db, user, log.question_id, log.rating, log.reviewed_at)
+    card, log.card_before = _schedule(db, user, log, settings)
     db.flush()
     log.card_id, log.state, log.stability = card.id, card.state, card.stability
     log.difficulty, log.due = card.difficulty, card.due

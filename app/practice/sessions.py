@@ -17,8 +17,11 @@ from app.content import lookups
 from app.content.models import Pack, Question
 from app.db import utcnow
 from app.errors import AppError, NotFound
+from app.i18n import translate
+from app.practice import limits
 from app.practice import repository as repo
 from app.practice.models import (
+    Card,
     QuizSession,
     QuizSessionItem,
 )
@@ -26,6 +29,7 @@ from app.practice.schemas import (
     CardRead,
     CardStateRead,
     DebriefItem,
+    IntervalPreview,
     RevealRead,
     ScopeRead,
     SessionCreate,
@@ -37,7 +41,9 @@ from app.practice.service import (
     RATING_NAMES,
     card_state,
     interval_previews,
+    schedules,
 )
+from app.practice.settings import settings_for
 
 # --- sessions ---
 
@@ -98,6 +104,8 @@ def start_session(
         questions = _chain(db, pack, body.scope.question)
     else:
         questions = _scope_questions(db, user, pack, body.scope.kind, now)
+        if body.mode == "review":
+            questions = _within_daily_limits(db, user, pack, body.scope.kind, questions, now)
     if not questions:
         raise AppError(
             "이 범위에는 지금 연습할 질문이 없습니다. (Nothing to practise in this scope now.)",
@@ -117,6 +125,36 @@ def start_session(
         quiz.deadline_at = now + timedelta(seconds=quiz.time_limit_s)
     repo.add_session(db, quiz, [q.id for q in questions])
     return quiz
+
+
+def _within_daily_limits(
+    db: Session, user: User, pack: Pack, kind: str, questions: list[Question], now: datetime
+) -> list[Question]:
+    """A "learn new" or "review due" scope cut to what the pack's daily limits still allow;
+    409 when they allow nothing more today."""
+    if kind not in ("new", "due") or not questions:
+        return questions
+    settings = settings_for(db, user.id)
+    allowance = limits.daily_limits(db, user.id, settings, now).pack(pack.id)
+    if kind == "new":
+        allowed = limits.limit_new(questions, allowance)
+        limit, text = (
+            settings.new_per_day,
+            "오늘 이 질문 묶음의 새 질문 한도({limit}개)를 다 채웠습니다.",
+        )
+    else:
+        allowed = limits.limit_due(questions, allowance)
+        limit, text = (
+            settings.reviews_per_day,
+            "오늘 이 질문 묶음의 복습 한도({limit}개)를 다 채웠습니다.",
+        )
+    if not allowed:
+        raise AppError(
+            f"{translate(text, 'ko', limit=limit)} ({translate(text, 'en', limit=limit)})",
+            409,
+            extra={"reason": "daily_limit"},
+        )
+    return allowed
 
 
 def _seconds_left(quiz: QuizSession, now: datetime) -> int | None:
@@ -172,6 +210,14 @@ def _open_item(
     return repo.current_item(db, quiz.id, now, lock=lock)
 
 
+def _previews(
+    db: Session, user: User, quiz: QuizSession, card: Card | None, now: datetime
+) -> list[IntervalPreview] | None:
+    """The interval each grade leads to; None where grades leave the schedule alone."""
+    settings = settings_for(db, user.id)
+    return interval_previews(card, now, settings) if schedules(quiz.mode, settings) else None
+
+
 def next_card(
     db: Session, user: User, quiz: QuizSession, now: datetime | None = None
 ) -> CardRead | None:
@@ -195,7 +241,7 @@ def next_card(
         revealed=item.revealed_at is not None,
         answer_text=item.answer_text,
         has_answer=question.has_answer,
-        previews=None if quiz.mode == "cram" else interval_previews(card, now),
+        previews=_previews(db, user, quiz, card, now),
         seconds_left=_seconds_left(quiz, now),
     )
 
@@ -275,7 +321,7 @@ def revealed_view(
         answer_text=item.answer_text,
         terms=[TermRead(text=t.text, kind=t.kind, covered=t.covered) for t in coverage],
         covered=sum(1 for t in coverage if t.covered),
-        previews=None if quiz.mode == "cram" else interval_previews(card, now),
+        previews=_previews(db, user, quiz, card, now),
     )
 
 
@@ -311,6 +357,9 @@ def session_page(
 
 @dataclass(frozen=True)
 class PackSummary:
+    """A pack on the practice page. due and new are what today's limits let a session draw;
+    due_waiting and new_waiting what there is without them."""
+
     slug: str
     title: str
     total: int
@@ -318,28 +367,53 @@ class PackSummary:
     new: int
     bookmarked: int
     unanswered: int
+    due_waiting: int = 0
+    new_waiting: int = 0
+    allowance: limits.DailyAllowance | None = None
+
+    @property
+    def new_limit_reached(self) -> bool:
+        return self.allowance is not None and self.new_waiting > 0 and self.new == 0
+
+    @property
+    def review_limit_reached(self) -> bool:
+        return self.allowance is not None and self.due_waiting > self.due
 
 
 def practice_overview(db: Session, user: User, now: datetime | None = None) -> list[PackSummary]:
-    """Each pack with what there is to practise in it now."""
+    """Each pack with what there is to practise in it now, within today's limits."""
     now = now or utcnow()
     counts = repo.pack_counts(db, user.id, now)
+    today = limits.daily_limits(db, user.id, settings_for(db, user.id), now)
     out = []
     for pack in lookups.all_packs(db):
         questions: Sequence[Question] = lookups.live_questions(db, pack)
         c = counts.get(pack.id, {"total": 0, "due": 0, "new": 0})
+        allowance = today.pack(pack.id)
         out.append(
             PackSummary(
                 slug=pack.slug,
                 title=pack.title,
                 total=c["total"],
-                due=c["due"],
-                new=c["new"],
+                due=_due_within_limit(db, user, c["due"], allowance, now),
+                new=min(c["new"], allowance.new_left),
                 bookmarked=len(repo.bookmarked_ids(db, user.id, pack.id)),
                 unanswered=sum(1 for q in questions if not q.has_answer),
+                due_waiting=c["due"],
+                new_waiting=c["new"],
+                allowance=allowance,
             )
         )
     return out
+
+
+def _due_within_limit(
+    db: Session, user: User, due: int, allowance: limits.DailyAllowance, now: datetime
+) -> int:
+    """How many of a pack's due cards a "review due" session would draw (limits.limit_due)."""
+    cards = repo.user_cards_by_question(db, user.id, sorted(allowance.new_today))
+    learning = min(due, sum(1 for card in cards.values() if card.due <= now))
+    return learning + min(due - learning, allowance.reviews_left)
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,10 @@ def test_session_flow_with_forms(client, db: Session, seeded: str) -> None:  # n
         re.search(r'class="stat-new">(\d+)<', seed_card),
         re.search(r'class="stat-due">(\d+)<', seed_card),
     )
-    assert new and due and int(new[1]) >= 47 and int(due[1]) == 0  # a new user: all new, none due
+    # A new user: none due; all new, of which today's limit (20 a pack) is offered.
+    assert new and due and int(new[1]) == 20 and int(due[1]) == 0
+    waiting = re.search(r'class="stat-new">20<span[^>]*> / (\d+)<', seed_card)
+    assert waiting and int(waiting[1]) >= 47
     english = client.get("/practice?lang=en")
     assert "Start a session" in english.text and "Review due (0)" in english.text
 
