@@ -49,6 +49,8 @@ EXPECTED_LOGIN_PAGES = {
     ("POST", "/practice/questions/{pack}/{number}/bookmark"),
     ("POST", "/practice/questions/{pack}/{number}/note"),
     ("POST", "/practice/questions/{pack}/{number}/my-answer"),
+    ("GET", "/practice/settings"),
+    ("POST", "/practice/settings"),
     ("GET", "/progress"),
     ("GET", "/progress/questions/{pack}/{number}"),
     ("POST", "/progress/import"),
