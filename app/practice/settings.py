@@ -118,6 +118,29 @@ def update_settings(db: Session, user_id: int, changes: Mapping[str, Any]) -> Re
     return settings_for(db, user_id)
 
 
+def stored_settings(db: Session, user_id: int) -> tuple[ReviewSettings, datetime] | None:
+    """The user's own settings and when they last changed (for an export); None: defaults."""
+    row = repo.get_practice_settings(db, user_id)
+    return None if row is None else (settings_for(db, user_id), row.updated_at)
+
+
+def restore_settings(
+    db: Session, user_id: int, settings: ReviewSettings, updated_at: datetime
+) -> str:
+    """Take settings from an export unless the user's own changed later: added, updated or
+    unchanged."""
+    current = repo.get_practice_settings(db, user_id)
+    if current is not None and current.updated_at >= updated_at:
+        return "unchanged"
+    values = {f.name: _column_value(getattr(settings, f.name)) for f in fields(ReviewSettings)}
+    row = repo.get_or_create_practice_settings(db, user_id, values)
+    for name, value in values.items():
+        setattr(row, name, value)
+    row.updated_at = updated_at
+    db.flush()
+    return "added" if current is None else "updated"
+
+
 def _column_value(value: Any) -> Any:
     return list(value) if isinstance(value, tuple | list) else value
 

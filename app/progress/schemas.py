@@ -10,6 +10,13 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.practice.models import MAX_TEXT_CHARS
 from app.practice.schemas import Mode, ScopeKind
+from app.practice.settings import (
+    PER_DAY_MAX,
+    RETENTION_MAX,
+    RETENTION_MIN,
+    check_steps,
+    check_time_zone,
+)
 
 EXPORT_FORMAT = "mogi-export"
 EXPORT_VERSION = 1
@@ -242,6 +249,24 @@ class ExportSession(_Strict):
     items: list[ExportSessionItem] = []
 
 
+def _steps(field: str) -> AfterValidator:
+    return AfterValidator(lambda steps: list(check_steps(field, steps)))
+
+
+class ExportSettings(_Strict):
+    """The review settings, checked as the settings API checks them."""
+
+    desired_retention: float = Field(ge=RETENTION_MIN, le=RETENTION_MAX)
+    new_per_day: int = Field(ge=0, le=PER_DAY_MAX)
+    reviews_per_day: int = Field(ge=0, le=PER_DAY_MAX)
+    learning_steps: Annotated[list[int], _steps("learning_steps")]
+    relearning_steps: Annotated[list[int], _steps("relearning_steps")]
+    time_zone: Annotated[str, Field(max_length=64), AfterValidator(check_time_zone)]
+    mock_schedules: bool
+    fsrs_parameters: list[float] | None = Field(default=None, max_length=64)
+    updated_at: AwareDatetime
+
+
 class ExportUser(_Strict):
     username: str
 
@@ -259,6 +284,7 @@ class ExportDocument(_Strict):
     bookmarks: list[ExportBookmark] = []
     answers: list[ExportAnswer] = []
     sessions: list[ExportSession] = []
+    settings: ExportSettings | None = None
 
 
 class ImportCounts(BaseModel):
@@ -274,6 +300,7 @@ class ImportResult(BaseModel):
     bookmarks: ImportCounts
     answers: ImportCounts
     sessions: ImportCounts
+    settings: ImportCounts = Field(default_factory=ImportCounts)
     skipped_questions: list[str] = Field(
         description="questions not on this instance whose rows were left out (skip_unknown=true)"
     )

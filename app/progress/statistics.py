@@ -18,6 +18,7 @@ from app.practice.models import (
     Card,
     ReviewLog,
 )
+from app.practice.settings import settings_for
 from app.progress import repository as repo
 from app.progress.schemas import (
     DayCount,
@@ -202,7 +203,8 @@ def _mastery(row: Any, now: datetime, sched: Any) -> QuestionMastery:
 
 
 def _question_mastery(session: Session, scope: _Scope) -> list[QuestionMastery]:
-    sched = fsrs_adapter.scheduler(enable_fuzzing=False)
+    # Recall decays by the user's own FSRS weights when they have fitted ones.
+    sched = fsrs_adapter.scheduler(False, settings_for(session, scope.user_id))
     rows = repo.card_rows(session, scope.user_id, scope.pack)
     return [_mastery(row, scope.now, sched) for row in rows]
 
@@ -252,7 +254,8 @@ def get_question_history(
     if card is not None:
         last = reviews[-1].rating if reviews else None
         row = _CardView(card, question.pack, question.number, question.title, last)
-        mastery = _mastery(row, (now or utcnow()), fsrs_adapter.scheduler(False))
+        sched = fsrs_adapter.scheduler(False, settings_for(session, user.id))
+        mastery = _mastery(row, (now or utcnow()), sched)
     return QuestionHistoryRead(
         question=f"{question.pack}/{question.number}",
         pack=question.pack,

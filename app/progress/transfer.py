@@ -22,6 +22,7 @@ from app.auth.models import User
 from app.content import lookups
 from app.db import utcnow
 from app.errors import AppError
+from app.practice import settings as review_settings
 from app.practice.models import (
     Bookmark,
     Card,
@@ -44,6 +45,7 @@ from app.progress.schemas import (
     ExportReview,
     ExportSession,
     ExportSessionItem,
+    ExportSettings,
     ExportUser,
     ImportCounts,
     ImportResult,
@@ -80,7 +82,46 @@ def build_export(session: Session, user: User, now: datetime | None = None) -> E
             for a, p, n in repo.export_answers(session, user.id)
         ],
         sessions=sessions,
+        settings=_export_settings(session, user.id),
     )
+
+
+def _export_settings(session: Session, user_id: int) -> ExportSettings | None:
+    stored = review_settings.stored_settings(session, user_id)
+    if stored is None:
+        return None
+    settings, updated_at = stored
+    weights = settings.fsrs_parameters
+    return ExportSettings(
+        desired_retention=settings.desired_retention,
+        new_per_day=settings.new_per_day,
+        reviews_per_day=settings.reviews_per_day,
+        learning_steps=list(settings.learning_steps),
+        relearning_steps=list(settings.relearning_steps),
+        time_zone=settings.time_zone,
+        mock_schedules=settings.mock_schedules,
+        fsrs_parameters=list(weights) if weights is not None else None,
+        updated_at=updated_at,
+    )
+
+
+def _import_settings(session: Session, user_id: int, row: ExportSettings | None) -> ImportCounts:
+    """The exported settings, unless the user's own changed later."""
+    if row is None:
+        return ImportCounts()
+    weights = row.fsrs_parameters
+    settings = review_settings.ReviewSettings(
+        desired_retention=row.desired_retention,
+        new_per_day=row.new_per_day,
+        reviews_per_day=row.reviews_per_day,
+        learning_steps=tuple(row.learning_steps),
+        relearning_steps=tuple(row.relearning_steps),
+        time_zone=row.time_zone,
+        mock_schedules=row.mock_schedules,
+        fsrs_parameters=tuple(weights) if weights is not None else None,
+    )
+    outcome = review_settings.restore_settings(session, user_id, settings, row.updated_at)
+    return ImportCounts(**{outcome: 1})
 
 
 def _export_card(card: Card, ref: str) -> ExportCard:
@@ -283,6 +324,7 @@ def import_export(
         bookmarks=_import_bookmarks(session, user.id, doc.bookmarks, resolved),
         answers=_import_answers(session, user.id, doc.answers, resolved),
         sessions=sessions,
+        settings=_import_settings(session, user.id, doc.settings),
         skipped_questions=resolved.skipped,
     )
 

@@ -479,3 +479,34 @@ def test_import_form_refuses_a_huge_upload(client: Any, db: Session, bob: ApiUse
     response = client.post("/progress/import", files=files, data={"csrf_token": csrf})
     assert response.status_code == 413
     assert _review_count(db, bob) == 0
+
+
+def test_review_settings_travel_with_the_export(client: Any, db: Session, seeded: str) -> None:
+    from app.practice.models import PracticeSettings
+
+    alice, bob = new_api_user(db), new_api_user(db)
+    assert _export(client, alice)["settings"] is None  # the defaults need no carrying
+    changes = {"desired_retention": 0.85, "new_per_day": 7, "learning_steps": "2m 20m"}
+    assert client.put("/api/v1/settings", json=changes, headers=alice.headers).status_code == 200
+    row = db.get(PracticeSettings, alice.user.id)
+    assert row is not None
+    row.fsrs_parameters = [0.5] * 21  # fitted weights come along too
+    db.commit()
+    doc = _export(client, alice)
+    assert doc["settings"]["new_per_day"] == 7 and doc["settings"]["learning_steps"] == [120, 1200]
+
+    first = _import(client, bob, doc)
+    assert first.status_code == 200 and first.json()["settings"]["added"] == 1
+    theirs = client.get("/api/v1/settings", headers=bob.headers).json()
+    assert theirs["desired_retention"] == 0.85 and theirs["learning_steps_text"] == "2m 20m"
+    assert theirs["fsrs_parameters"] == [0.5] * 21
+    assert _import(client, bob, doc).json()["settings"]["unchanged"] == 1
+    # A later change of Bob's own is not overwritten by the older export.
+    assert client.put("/api/v1/settings", json={"new_per_day": 1}, headers=bob.headers)
+    assert _import(client, bob, doc).json()["settings"]["unchanged"] == 1
+    assert client.get("/api/v1/settings", headers=bob.headers).json()["new_per_day"] == 1
+
+    bad = copy.deepcopy(doc)
+    bad["settings"]["time_zone"] = "Nowhere/Land"
+    refused = _import(client, new_api_user(db), bad)
+    assert refused.status_code == 422 and "Unknown time zone" in refused.text
