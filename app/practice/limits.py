@@ -16,8 +16,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from app.content.models import Question
+from app.errors import AppError
+from app.i18n import translate
 from app.practice import repository as repo
-from app.practice.settings import ReviewSettings, day_start
+from app.practice.settings import ReviewSettings, day_start, settings_for
+
+NEW_LIMIT_REACHED = "오늘 이 질문 묶음의 새 질문 한도({limit}개)를 다 채웠습니다."
+REVIEW_LIMIT_REACHED = "오늘 이 질문 묶음의 복습 한도({limit}개)를 다 채웠습니다."
 
 
 @dataclass(frozen=True)
@@ -91,3 +96,36 @@ def limit_due(questions: Sequence[Question], allowance: DailyAllowance) -> list[
             out.append(question)
             left -= 1
     return out
+
+
+def within_daily_limits(
+    db: Session, user_id: int, pack_id: int, kind: str, questions: list[Question], now: datetime
+) -> list[Question]:
+    """A "learn new" or "review due" scope cut to what the pack's daily limits still allow;
+    409 when they allow nothing more today."""
+    if kind not in ("new", "due") or not questions:
+        return questions
+    settings = settings_for(db, user_id)
+    allowance = daily_limits(db, user_id, settings, now).pack(pack_id)
+    if kind == "new":
+        allowed = limit_new(questions, allowance)
+        limit, text = settings.new_per_day, NEW_LIMIT_REACHED
+    else:
+        allowed = limit_due(questions, allowance)
+        limit, text = settings.reviews_per_day, REVIEW_LIMIT_REACHED
+    if not allowed:
+        raise AppError(
+            f"{translate(text, 'ko', limit=limit)} ({translate(text, 'en', limit=limit)})",
+            409,
+            extra={"reason": "daily_limit"},
+        )
+    return allowed
+
+
+def due_within_limit(
+    db: Session, user_id: int, due: int, allowance: DailyAllowance, now: datetime
+) -> int:
+    """How many of a pack's due cards a "review due" session would draw (as limit_due)."""
+    cards = repo.user_cards_by_question(db, user_id, sorted(allowance.new_today))
+    learning = min(due, sum(1 for card in cards.values() if card.due <= now))
+    return learning + min(due - learning, allowance.reviews_left)

@@ -17,7 +17,6 @@ from app.content import lookups
 from app.content.models import Pack, Question
 from app.db import utcnow
 from app.errors import AppError, NotFound
-from app.i18n import translate
 from app.practice import limits
 from app.practice import repository as repo
 from app.practice.models import (
@@ -103,9 +102,10 @@ def start_session(
             raise AppError("A chain scope needs 'question': the main question's number.", 422)
         questions = _chain(db, pack, body.scope.question)
     else:
-        questions = _scope_questions(db, user, pack, body.scope.kind, now)
-        if body.mode == "review":
-            questions = _within_daily_limits(db, user, pack, body.scope.kind, questions, now)
+        kind = body.scope.kind
+        questions = _scope_questions(db, user, pack, kind, now)
+        if body.mode == "review":  # what other modes grade does not count against the limits
+            questions = limits.within_daily_limits(db, user.id, pack.id, kind, questions, now)
     if not questions:
         raise AppError(
             "이 범위에는 지금 연습할 질문이 없습니다. (Nothing to practise in this scope now.)",
@@ -125,36 +125,6 @@ def start_session(
         quiz.deadline_at = now + timedelta(seconds=quiz.time_limit_s)
     repo.add_session(db, quiz, [q.id for q in questions])
     return quiz
-
-
-def _within_daily_limits(
-    db: Session, user: User, pack: Pack, kind: str, questions: list[Question], now: datetime
-) -> list[Question]:
-    """A "learn new" or "review due" scope cut to what the pack's daily limits still allow;
-    409 when they allow nothing more today."""
-    if kind not in ("new", "due") or not questions:
-        return questions
-    settings = settings_for(db, user.id)
-    allowance = limits.daily_limits(db, user.id, settings, now).pack(pack.id)
-    if kind == "new":
-        allowed = limits.limit_new(questions, allowance)
-        limit, text = (
-            settings.new_per_day,
-            "오늘 이 질문 묶음의 새 질문 한도({limit}개)를 다 채웠습니다.",
-        )
-    else:
-        allowed = limits.limit_due(questions, allowance)
-        limit, text = (
-            settings.reviews_per_day,
-            "오늘 이 질문 묶음의 복습 한도({limit}개)를 다 채웠습니다.",
-        )
-    if not allowed:
-        raise AppError(
-            f"{translate(text, 'ko', limit=limit)} ({translate(text, 'en', limit=limit)})",
-            409,
-            extra={"reason": "daily_limit"},
-        )
-    return allowed
 
 
 def _seconds_left(quiz: QuizSession, now: datetime) -> int | None:
@@ -371,14 +341,6 @@ class PackSummary:
     new_waiting: int = 0
     allowance: limits.DailyAllowance | None = None
 
-    @property
-    def new_limit_reached(self) -> bool:
-        return self.allowance is not None and self.new_waiting > 0 and self.new == 0
-
-    @property
-    def review_limit_reached(self) -> bool:
-        return self.allowance is not None and self.due_waiting > self.due
-
 
 def practice_overview(db: Session, user: User, now: datetime | None = None) -> list[PackSummary]:
     """Each pack with what there is to practise in it now, within today's limits."""
@@ -395,7 +357,7 @@ def practice_overview(db: Session, user: User, now: datetime | None = None) -> l
                 slug=pack.slug,
                 title=pack.title,
                 total=c["total"],
-                due=_due_within_limit(db, user, c["due"], allowance, now),
+                due=limits.due_within_limit(db, user.id, c["due"], allowance, now),
                 new=min(c["new"], allowance.new_left),
                 bookmarked=len(repo.bookmarked_ids(db, user.id, pack.id)),
                 unanswered=sum(1 for q in questions if not q.has_answer),
@@ -405,15 +367,6 @@ def practice_overview(db: Session, user: User, now: datetime | None = None) -> l
             )
         )
     return out
-
-
-def _due_within_limit(
-    db: Session, user: User, due: int, allowance: limits.DailyAllowance, now: datetime
-) -> int:
-    """How many of a pack's due cards a "review due" session would draw (limits.limit_due)."""
-    cards = repo.user_cards_by_question(db, user.id, sorted(allowance.new_today))
-    learning = min(due, sum(1 for card in cards.values() if card.due <= now))
-    return learning + min(due - learning, allowance.reviews_left)
 
 
 @dataclass(frozen=True)
