@@ -92,6 +92,7 @@ class QuizSessionItem(Base):
     )
     position: Mapped[int] = mapped_column(Integer)
     revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the item was closed: graded (rating set), or skipped, suspended or buried (no rating).
     graded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)
     answer_text: Mapped[str | None] = mapped_column(Text)
@@ -229,9 +230,7 @@ class PracticeSettings(Base):
 
     __tablename__ = "practice_settings"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey(_USER_FK, ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey(_USER_FK, ondelete="CASCADE"), primary_key=True)
     desired_retention: Mapped[float] = mapped_column(Float, default=0.9)
     # Per pack and per day (the day starts at DAY_STARTS_AT_HOUR in time_zone).
     new_per_day: Mapped[int] = mapped_column(Integer, default=20)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from app.db import DbId
 from app.practice.models import MAX_TEXT_CHARS
 
-ScopeKind = Literal["all", "due", "new", "bookmarked", "unanswered", "chain"]
+ScopeKind = Literal["all", "due", "new", "bookmarked", "flagged", "unanswered", "chain"]
 Mode = Literal["review", "cram", "mock"]
 SessionStatus = Literal["active", "finished", "expired"]
 
@@ -53,6 +53,9 @@ class SessionRead(BaseModel):
     status: SessionStatus
     total: int
     graded: int
+    skipped: int = Field(
+        default=0, description="Cards passed over ungraded: skipped, suspended or buried."
+    )
     remaining: int
     ratings: dict[str, int] = Field(description="How many of each grade: again/hard/good/easy.")
     created_at: datetime
@@ -208,3 +211,32 @@ class UserAnswerRead(BaseModel):
     body_markdown: str
     body_html: str
     updated_at: datetime
+
+
+class CardStatusIn(_Strict):
+    """The marks to change; a field left out keeps its value."""
+
+    suspended: bool | None = Field(
+        default=None, description="true: never drawn into a session until set false again"
+    )
+    buried: bool | None = Field(
+        default=None,
+        description="true: left out until the next day starts (04:00 in your time zone)",
+    )
+    flagged: bool | None = Field(default=None, description="a marker for the 'flagged' scope")
+
+
+class CardStatusRead(BaseModel):
+    question: str
+    suspended: bool
+    buried_until: datetime | None = Field(description="null: not buried (or no longer)")
+    flagged: bool
+
+
+class SkipIn(_Strict):
+    question: str | None = Field(
+        default=None,
+        pattern=QUESTION_ID_PATTERN,
+        description="The card being skipped; when it is no longer the one shown, 409.",
+        examples=["deep-learning/12-3"],
+    )
