@@ -71,9 +71,12 @@ def flagged_ids(db: Session, user_id: int, pack_id: int) -> set[int]:
 
 def _close_open_items(db: Session, user_id: int, question_id: int, now: datetime) -> None:
     """Close the question's open items in the user's unfinished sessions, ungraded, and
-    finish a session left with nothing open."""
+    finish a session left with nothing open. A mock interview keeps the questions it asks:
+    its debrief grades every one."""
     active = select(QuizSession.id).where(
-        QuizSession.user_id == user_id, QuizSession.finished_at.is_(None)
+        QuizSession.user_id == user_id,
+        QuizSession.finished_at.is_(None),
+        QuizSession.mode != "mock",
     )
     touched = db.scalars(
         update(QuizSessionItem)
@@ -183,6 +186,12 @@ def skip(
     rating and the card's schedule is left alone. question, when given, must be the card
     shown now (a second press of skip does not pass over the next card too)."""
     now = now or utcnow()
+    if quiz.mode == "mock":
+        raise AppError(
+            "모의 면접에서는 건너뛸 수 없습니다. 모르면 모른다고 적고 답을 확인하세요. "
+            "(A mock interview cannot skip: say you do not know, then reveal.)",
+            409,
+        )
     item = repo.current_item(db, quiz.id, now, lock=True) if quiz.finished_at is None else None
     expired = quiz.deadline_at is not None and quiz.deadline_at <= now
     if item is None or expired:

@@ -233,13 +233,13 @@
       undo();
     } else if (!card()?.dataset.question) {
       return; // the keys below act on a card
-    } else if (event.key === "s" || event.key === "S") {
+    } else if ((event.key === "s" || event.key === "S") && root.querySelector("#skip-form")) {
       event.preventDefault();
       skip();
-    } else if (event.key === "-") { // as in Anki: bury
+    } else if (event.key === "-" && root.querySelector("#bury-button")) { // as in Anki: bury
       event.preventDefault();
       mark("bury");
-    } else if (event.key === "@") { // as in Anki: suspend
+    } else if (event.key === "@" && root.querySelector("#suspend-button")) { // Anki: suspend
       event.preventDefault();
       mark("suspend");
     } else if (event.key === "f" || event.key === "F") {

@@ -318,3 +318,15 @@ def test_suspend_then_skip_with_nothing_left_is_refused(client: Any, alice: ApiU
     )
     r = client.post(f"/api/v1/sessions/{sid}/skip", headers=alice.headers)
     assert r.status_code == 409
+
+
+def test_a_mock_interview_keeps_its_questions(client: Any, db: Session, alice: ApiUser) -> None:
+    sid = start(client, alice, mode="mock", question="12")["id"]
+    r = client.post(f"/api/v1/sessions/{sid}/skip", headers=alice.headers)
+    assert r.status_code == 409 and "mock" in r.json()["detail"]
+    # Suspended while asked, the question stays in the interview (its debrief grades it) but
+    # leaves every session drawn after.
+    _mark(client, alice, "12", suspended=True)
+    card = _next(client, alice, sid)
+    assert card is not None and card["question"] == f"{PACK}/12"
+    assert "12" not in _drawn(db, start(client, alice, kind="all")["id"])
