@@ -22,6 +22,7 @@ from app.db import utcnow
 from app.errors import AppError
 from app.practice import repository as repo
 from app.practice.models import (
+    Card,
     CardStatus,
     PracticeSettings,
     QuizSession,
@@ -54,6 +55,32 @@ def excluded_question_ids(db: Session, user_id: int, now: datetime) -> set[int]:
         )
     )
     return set(rows)
+
+
+def less_hidden(
+    db: Session, user_id: int, counts: dict[int, dict[str, int]], now: datetime
+) -> dict[int, dict[str, int]]:
+    """Per-pack due and new counts (as repository.pack_counts gives them) less the suspended
+    and buried questions, which no session would draw now."""
+    rows = db.execute(
+        select(Question.pack_id, Card.due)
+        .join(CardStatus, CardStatus.question_id == Question.id)
+        .outerjoin(Card, (Card.question_id == Question.id) & (Card.user_id == user_id))
+        .where(
+            CardStatus.user_id == user_id,
+            Question.retired.is_(False),
+            or_(CardStatus.suspended.is_(True), CardStatus.buried_until > now),
+        )
+    ).all()
+    out = {pack_id: dict(c) for pack_id, c in counts.items()}
+    for pack_id, due in rows:
+        if pack_id not in out:
+            continue
+        if due is None:
+            out[pack_id]["new"] -= 1
+        elif due <= now:
+            out[pack_id]["due"] -= 1
+    return out
 
 
 def flagged_ids(db: Session, user_id: int, pack_id: int) -> set[int]:

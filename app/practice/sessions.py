@@ -358,7 +358,7 @@ class PackSummary:
 def practice_overview(db: Session, user: User, now: datetime | None = None) -> list[PackSummary]:
     """Each pack with what there is to practise in it now."""
     now = now or utcnow()
-    counts = repo.pack_counts(db, user.id, now)
+    counts = card_status.less_hidden(db, user.id, repo.pack_counts(db, user.id, now), now)
     out = []
     for pack in lookups.all_packs(db):
         questions: Sequence[Question] = lookups.live_questions(db, pack)

@@ -3,6 +3,7 @@ card and from the question page; the note on the card's back; the finished scree
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -133,3 +134,35 @@ def test_the_finished_screen_says_what_is_next(client: Any, db: Session, seeded:
     english = client.get(url + "?lang=en").text
     assert "What&#39;s next" in english or "What's next" in english
     assert "next card:" in english and local.strftime("%H:%M") in english
+
+
+def _seed_counts(client: Any) -> tuple[int, int]:
+    """The seed pack's new and due counts on the practice page."""
+    seed_card = client.get("/practice").text.split("<h2>딥러닝</h2>", 1)[1]
+    new = re.search(r'class="stat-new">(\d+)<', seed_card)
+    due = re.search(r'class="stat-due">(\d+)<', seed_card)
+    assert new and due
+    return int(new[1]), int(due[1])
+
+
+def test_the_practice_page_counts_leave_out_suspended_and_buried_cards(
+    client: Any, db: Session, seeded: str
+) -> None:
+    user = log_in(client, db)
+    new, due = _seed_counts(client)
+    assert due == 0
+    marks = f"/practice/questions/{PACK}/{{}}/card-status"
+    assert post(client, marks.format("3"), action="suspend").status_code == 303
+    assert _seed_counts(client) == (new - 1, 0)
+    url = _start_chain(client, "13")
+    assert post(client, url + "/reveal").status_code == 303
+    assert post(client, url + "/grade", question=f"{PACK}/13", rating="4").status_code == 303
+    db.execute(
+        update(Card)
+        .where(Card.user_id == user.id)
+        .values(due=datetime.now(UTC) - timedelta(minutes=1))
+    )
+    db.commit()
+    assert _seed_counts(client) == (new - 2, 1)
+    assert post(client, marks.format("13"), action="bury").status_code == 303
+    assert _seed_counts(client) == (new - 2, 0)
