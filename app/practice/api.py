@@ -11,13 +11,15 @@ from app.content import lookups
 from app.content.lookups import QuestionRef
 from app.db import DbId, SessionDep, utcnow
 from app.errors import AppError
-from app.practice import saved, service, sessions
+from app.practice import card_status, saved, service, sessions
 from app.practice import settings as review_settings
 from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import Note, UserAnswer
 from app.practice.schemas import (
     BookmarkRead,
     CardRead,
+    CardStatusIn,
+    CardStatusRead,
     DebriefItem,
     NoteIn,
     NoteRead,
@@ -29,6 +31,7 @@ from app.practice.schemas import (
     SessionRead,
     SettingsRead,
     SettingsUpdate,
+    SkipIn,
     UndoIn,
     UndoRead,
     UserAnswerIn,
@@ -40,6 +43,7 @@ router = APIRouter(tags=["practice"])
 BOOKMARK = "/questions/{pack}/{number}/bookmark"
 NOTE = "/questions/{pack}/{number}/note"
 MY_ANSWER = "/questions/{pack}/{number}/my-answer"
+CARD_STATUS = "/questions/{pack}/{number}/card-status"
 
 _PROBLEM: dict[str, object] = {"content": {"application/problem+json": {}}}
 _ERRORS: dict[int | str, dict[str, object]] = {
@@ -113,6 +117,19 @@ def reveal_card(
     """Reveal the current card's model answer; a typed answer is kept and checked for key terms."""
     quiz = service.find_session(db, user, session_id)
     return sessions.reveal(db, user, quiz, body.answer_text if body else None)
+
+
+@router.post("/sessions/{session_id}/skip", response_model=SessionRead, responses=_ERRORS)
+def skip_card(
+    session_id: DbId,
+    user: CurrentUser,
+    db: SessionDep,
+    body: Annotated[SkipIn | None, Body()] = None,
+) -> SessionRead:
+    """Move past the current card without grading it; its schedule is left as it is."""
+    quiz = service.find_session(db, user, session_id)
+    card_status.skip(db, user, quiz, body.question if body else None)
+    return sessions.describe_session(db, quiz)
 
 
 @router.post(
@@ -252,3 +269,28 @@ def read_my_answer(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> UserA
 def delete_my_answer(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> None:
     """Delete your own answer (idempotent)."""
     saved.delete_user_answer(db, user, ref)
+
+
+def _card_status(ref: QuestionRef, view: card_status.StatusView) -> CardStatusRead:
+    return CardStatusRead(
+        question=ref.public_id,
+        suspended=view.suspended,
+        buried_until=view.buried_until,
+        flagged=view.flagged,
+    )
+
+
+@router.get(CARD_STATUS, response_model=CardStatusRead, responses=_ERRORS)
+def read_card_status(ref: QuestionDep, user: CurrentUser, db: SessionDep) -> CardStatusRead:
+    """Whether the question is suspended, buried (until when) or flagged."""
+    return _card_status(ref, card_status.status_view(db, user.id, ref.id, utcnow()))
+
+
+@router.patch(CARD_STATUS, response_model=CardStatusRead, responses=_ERRORS)
+def patch_card_status(
+    body: CardStatusIn, ref: QuestionDep, user: CurrentUser, db: SessionDep
+) -> CardStatusRead:
+    """Suspend, bury or flag a question (or undo one); suspending or burying it takes it out
+    of your unfinished sessions, as skipping it would."""
+    view = card_status.change_status(db, user, ref, body.model_dump(exclude_none=True))
+    return _card_status(ref, view)

@@ -189,4 +189,36 @@ EN: dict[str, str] = {
         "Compare your answer with the model answer, question by question. "
         "Grades given here are logged but do not change your review schedule."
     ),
+    "카드 관리": "Card actions",
+    "채점하지 않고 다음 카드로 (일정은 그대로)": (
+        "On to the next card without a grade (schedule unchanged)"
+    ),
+    "건너뛰기": "Skip",
+    "내일(오전 4시)까지 숨기기": "Hide until tomorrow (4 a.m.)",
+    "오늘은 그만 보기": "Bury",
+    "다시 켤 때까지 어떤 세션에도 나오지 않습니다": (
+        "Left out of every session until you unsuspend it"
+    ),
+    "보류": "Suspend",
+    "보류 해제": "Unsuspend",
+    "보류됨": "Suspended",
+    "깃발": "Flag",
+    "깃발 해제": "Unflag",
+    "깃발 단 질문": "flagged questions",
+    "깃발 단 카드": "Flagged",
+    "오늘은 숨김": "Buried for today",
+    "다시 보이기": "Unbury",
+    "메모는 {limit:,}자까지 저장할 수 있습니다. 지금 {length:,}자입니다.": (
+        "A note can hold at most {limit:,} characters; this one has {length:,}."
+    ),
+    "메모를 저장했습니다.": "Note saved.",
+    "다음 할 일": "What's next",
+    "오늘 더 복습할 카드: {n}개": "Due later today: {n}",
+    "다음 카드: {when}": "next card: {when}",
+    "내일 복습할 카드: {n}개": "Due tomorrow: {n}",
+    "지금 복습하기 ({n})": "Review now ({n})",
+    "새 질문 배우기 ({n})": "Learn new ({n})",
+    "오늘은 더 할 것이 없습니다.": "Nothing left for today.",
+    "{n}개는 채점하지 않고 넘겼습니다.": "{n} passed over without a grade.",
+    "S 건너뛰기 · - 오늘은 그만 · @ 보류 · F 깃발": "S skip · - bury · @ suspend · F flag",
 }

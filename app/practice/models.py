@@ -92,6 +92,7 @@ class QuizSessionItem(Base):
     )
     position: Mapped[int] = mapped_column(Integer)
     revealed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the item was closed: graded (rating set), or skipped, suspended or buried (no rating).
     graded_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)
     answer_text: Mapped[str | None] = mapped_column(Text)

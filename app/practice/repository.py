@@ -19,6 +19,7 @@ from app.content.models import Question
 from app.practice.models import (
     Bookmark,
     Card,
+    CardStatus,
     GradeRequest,
     Note,
     PracticeSettings,
@@ -175,7 +176,8 @@ def item_for_question(
         QuizSessionItem.session_id == session_id, QuizSessionItem.question_id == question_id
     )
     if graded:
-        query = query.where(QuizSessionItem.graded_at.is_not(None)).order_by(
+        # A skipped item is closed with no rating: it has no grade to find or undo.
+        query = query.where(QuizSessionItem.rating.is_not(None)).order_by(
             QuizSessionItem.position.desc()
         )
     else:
@@ -217,7 +219,9 @@ def get_card(session: Session, user_id: int, question_id: int, lock: bool = Fals
 
 
 def insert_if_absent(
-    session: Session, model: type[Card | Bookmark | Note | UserAnswer], values: dict[str, Any]
+    session: Session,
+    model: type[Card | Bookmark | Note | UserAnswer | CardStatus],
+    values: dict[str, Any],
 ) -> bool:
     """INSERT one row unless the user already has one for the question; True when inserted.
 

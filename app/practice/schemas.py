@@ -25,7 +25,7 @@ from app.practice.settings import (
     parse_steps,
 )
 
-ScopeKind = Literal["all", "due", "new", "bookmarked", "unanswered", "chain"]
+ScopeKind = Literal["all", "due", "new", "bookmarked", "flagged", "unanswered", "chain"]
 Mode = Literal["review", "cram", "mock"]
 SessionStatus = Literal["active", "finished", "expired"]
 
@@ -69,6 +69,9 @@ class SessionRead(BaseModel):
     status: SessionStatus
     total: int
     graded: int
+    skipped: int = Field(
+        default=0, description="Cards passed over ungraded: skipped, suspended or buried."
+    )
     remaining: int
     ratings: dict[str, int] = Field(description="How many of each grade: again/hard/good/easy.")
     created_at: datetime
@@ -291,4 +294,33 @@ class SettingsRead(BaseModel):
     mock_schedules: bool
     fsrs_parameters: list[float] | None = Field(
         description="FSRS weights fitted to your reviews; null: the library's defaults"
+    )
+
+
+class CardStatusIn(_Strict):
+    """The marks to change; a field left out keeps its value."""
+
+    suspended: bool | None = Field(
+        default=None, description="true: never drawn into a session until set false again"
+    )
+    buried: bool | None = Field(
+        default=None,
+        description="true: left out until the next day starts (04:00 in your time zone)",
+    )
+    flagged: bool | None = Field(default=None, description="a marker for the 'flagged' scope")
+
+
+class CardStatusRead(BaseModel):
+    question: str
+    suspended: bool
+    buried_until: datetime | None = Field(description="null: not buried (or no longer)")
+    flagged: bool
+
+
+class SkipIn(_Strict):
+    question: str | None = Field(
+        default=None,
+        pattern=QUESTION_ID_PATTERN,
+        description="The card being skipped; when it is no longer the one shown, 409.",
+        examples=["deep-learning/12-3"],
     )

@@ -1,5 +1,8 @@
 """Quiz sessions: scopes and modes, the next card, the reveal, the page of a session, and the
-practice overview of every pack."""
+practice overview of every pack.
+
+A little past 400 lines: the session page gathers its card, marks, note and day outlook here,
+where the rest of what a session shows is assembled, rather than in a second page module."""
 
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ from app.content import lookups
 from app.content.models import Pack, Question
 from app.db import utcnow
 from app.errors import AppError, NotFound
-from app.practice import limits
+from app.practice import card_status, limits
 from app.practice import repository as repo
 from app.practice.models import (
     Card,
@@ -47,10 +50,16 @@ from app.practice.settings import settings_for
 # --- sessions ---
 
 
+def _drawable(db: Session, user: User, questions: list[Question], now: datetime) -> list[Question]:
+    """questions less the suspended ones and those buried for the rest of the day."""
+    hidden = card_status.excluded_question_ids(db, user.id, now)
+    return [q for q in questions if q.id not in hidden]
+
+
 def _scope_questions(
     db: Session, user: User, pack: Pack, kind: str, now: datetime
 ) -> list[Question]:
-    questions = list(lookups.live_questions(db, pack))
+    questions = _drawable(db, user, list(lookups.live_questions(db, pack)), now)
     if kind == "all":
         return questions
     if kind == "unanswered":
@@ -58,6 +67,9 @@ def _scope_questions(
     if kind == "bookmarked":
         marked = repo.bookmarked_ids(db, user.id, pack.id)
         return [q for q in questions if q.id in marked]
+    if kind == "flagged":
+        flagged = card_status.flagged_ids(db, user.id, pack.id)
+        return [q for q in questions if q.id in flagged]
     cards = repo.user_cards_by_question(db, user.id, [q.id for q in questions])
     if kind == "new":
         return [q for q in questions if q.id not in cards]
@@ -106,6 +118,7 @@ def start_session(
         questions = _scope_questions(db, user, pack, kind, now)
         if body.mode == "review":  # what other modes grade does not count against the limits
             questions = limits.within_daily_limits(db, user.id, pack.id, kind, questions, now)
+    questions = _drawable(db, user, questions, now)
     if not questions:
         raise AppError(
             "이 범위에는 지금 연습할 질문이 없습니다. (Nothing to practise in this scope now.)",
@@ -148,7 +161,8 @@ def describe_session(db: Session, quiz: QuizSession, now: datetime | None = None
     for item in items:
         if item.rating is not None:
             ratings[RATING_NAMES[item.rating]] += 1
-    graded = sum(1 for i in items if i.graded_at is not None)
+    graded = sum(1 for i in items if i.rating is not None)
+    skipped = sum(1 for i in items if i.graded_at is not None and i.rating is None)
     main = quiz.main_question
     return SessionRead(
         id=quiz.id,
@@ -161,7 +175,8 @@ def describe_session(db: Session, quiz: QuizSession, now: datetime | None = None
         status=session_status(quiz, now),  # type: ignore[arg-type]
         total=len(items),
         graded=graded,
-        remaining=len(items) - graded,
+        skipped=skipped,
+        remaining=len(items) - graded - skipped,
         ratings=ratings,
         created_at=quiz.created_at,
         finished_at=quiz.finished_at if quiz.finished_at else None,
@@ -303,6 +318,11 @@ class SessionPage:
     card: CardRead | None
     revealed: RevealRead | None
     debrief: list[DebriefItem] | None = None
+    # The current card's marks, and once it is revealed the user's note on it.
+    marks: card_status.StatusView | None = None
+    note: str | None = None
+    # Once the session is over (not a mock): what the pack holds for later today and tomorrow.
+    outlook: card_status.DayOutlook | None = None
 
 
 def session_page(
@@ -311,15 +331,29 @@ def session_page(
     """The session's state for the page: summary, current card, and its answer once revealed."""
     now = now or utcnow()
     card = next_card(db, user, quiz, now)
-    revealed = None
-    if card is not None and card.revealed:
-        item = repo.current_item(db, quiz.id, now)
-        assert item is not None
+    revealed, marks, note = None, None, None
+    item = repo.current_item(db, quiz.id, now) if card is not None else None
+    if item is not None:
+        marks = card_status.status_view(db, user.id, item.question_id, now)
+    if item is not None and card is not None and card.revealed:
         revealed = revealed_view(db, user, quiz, item, now)
+        saved_note = repo.get_note(db, user.id, item.question_id)
+        note = saved_note.body if saved_note else None
     summary = describe_session(db, quiz, now)
     over = quiz.mode == "mock" and summary.status != "active"
     items = debrief_items(db, user, quiz) if over else None
-    return SessionPage(summary=summary, card=card, revealed=revealed, debrief=items)
+    outlook = None
+    if card is None and quiz.mode != "mock":
+        outlook = card_status.day_outlook(db, user, quiz.pack, now)
+    return SessionPage(
+        summary=summary,
+        card=card,
+        revealed=revealed,
+        debrief=items,
+        marks=marks,
+        note=note,
+        outlook=outlook,
+    )
 
 
 # --- the practice page ---
@@ -345,7 +379,7 @@ class PackSummary:
 def practice_overview(db: Session, user: User, now: datetime | None = None) -> list[PackSummary]:
     """Each pack with what there is to practise in it now, within today's limits."""
     now = now or utcnow()
-    counts = repo.pack_counts(db, user.id, now)
+    counts = card_status.less_hidden(db, user.id, repo.pack_counts(db, user.id, now), now)
     today = limits.daily_limits(db, user.id, settings_for(db, user.id), now)
     out = []
     for pack in lookups.all_packs(db):
@@ -379,6 +413,7 @@ class QuestionState:
     own_answer_html: str | None
     card: CardStateRead | None
     chain_size: int
+    marks: card_status.StatusView | None = None
 
 
 def question_state(db: Session, user_id: int, question_id: int) -> QuestionState:
@@ -392,6 +427,7 @@ def question_state(db: Session, user_id: int, question_id: int) -> QuestionState
         own_answer_html=own.body_html if own else None,
         card=card_state(card) if card else None,
         chain_size=_chain_size(db, question_id),
+        marks=card_status.status_view(db, user_id, question_id, utcnow()),
     )
 
 

@@ -18,9 +18,9 @@ from app.auth.models import User
 from app.content import lookups
 from app.db import DbId, SessionDep
 from app.errors import AppError
-from app.i18n import request_language
+from app.i18n import request_language, translate
+from app.practice import card_status, saved, service, sessions
 from app.practice import repository as repo
-from app.practice import saved, service, sessions
 from app.practice import settings as review_settings
 from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import MAX_TEXT_CHARS
@@ -29,7 +29,17 @@ from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
 
-SCOPES = ("all", "due", "new", "bookmarked", "unanswered", "chain")
+SCOPES = ("all", "due", "new", "bookmarked", "flagged", "unanswered", "chain")
+# What a card's buttons (and the question page's) may do to it: the marks each one sets.
+MARK_ACTIONS: dict[str, dict[str, bool]] = {
+    "suspend": {"suspended": True},
+    "unsuspend": {"suspended": False},
+    "bury": {"buried": True},
+    "unbury": {"buried": False},
+    "flag": {"flagged": True},
+    "unflag": {"flagged": False},
+}
+NOTE_TOO_LONG = "메모는 {limit:,}자까지 저장할 수 있습니다. 지금 {length:,}자입니다."
 MODES = ("review", "cram", "mock")
 
 
@@ -92,11 +102,15 @@ def start_session_form(
     return _see_other(f"/practice/sessions/{quiz.id}")
 
 
-@router.get("/practice/sessions/{session_id}")
-def session_page(
-    session_id: DbId, request: Request, user: PageUser, db: SessionDep, fragment: str = ""
+def _session_view(
+    request: Request,
+    db: Session,
+    user: User,
+    session_id: int,
+    fragment: str = "",
+    note_error: str | None = None,
+    note_draft: str | None = None,
 ) -> Response:
-    """The session's current card; ?fragment=card renders only the card (for practice.js)."""
     quiz = service.find_session(db, user, session_id)
     page = sessions.session_page(db, user, quiz)
     template = "practice/_card.html" if fragment == "card" else "practice/session.html"
@@ -107,8 +121,19 @@ def session_page(
         "quiz": page.summary,
         "grade_key": secrets.token_urlsafe(18),
         "mock_schedules": review_settings.settings_for(db, user.id).mock_schedules,
+        "note_error": note_error,
+        "note_draft": note_draft,
+        "max_note_chars": MAX_TEXT_CHARS,
     }
-    return render(request, template, context)
+    return render(request, template, context, status_code=422 if note_error else 200)
+
+
+@router.get("/practice/sessions/{session_id}")
+def session_page(
+    session_id: DbId, request: Request, user: PageUser, db: SessionDep, fragment: str = ""
+) -> Response:
+    """The session's current card; ?fragment=card renders only the card (for practice.js)."""
+    return _session_view(request, db, user, session_id, fragment)
 
 
 @router.post("/practice/sessions/{session_id}/reveal")
@@ -227,6 +252,63 @@ def save_settings_form(
     return _see_other("/practice/settings?saved=1")
 
 
+@router.post("/practice/sessions/{session_id}/skip")
+def skip_form(
+    session_id: DbId,
+    user: PageUser,
+    db: SessionDep,
+    question: Annotated[str | None, Form(max_length=100)] = None,
+) -> Response:
+    """Pass over the current card without grading it."""
+    card_status.skip(db, user, service.find_session(db, user, session_id), question)
+    return _see_other(f"/practice/sessions/{session_id}")
+
+
+def _mark_values(action: str) -> dict[str, bool]:
+    if action not in MARK_ACTIONS:
+        raise AppError(f"Unknown card action '{action}'.", 422)
+    return MARK_ACTIONS[action]
+
+
+@router.post("/practice/sessions/{session_id}/mark")
+def mark_form(
+    session_id: DbId,
+    user: PageUser,
+    db: SessionDep,
+    question: Annotated[str, Form(max_length=100)],
+    action: Annotated[str, Form(max_length=16)],
+) -> Response:
+    """Suspend, bury or flag the session's card; suspending or burying moves the session on."""
+    service.find_session(db, user, session_id)
+    ref = lookups.find_question(db, *lookups.parse_question_id(question))
+    card_status.change_status(db, user, ref, _mark_values(action))
+    return _see_other(f"/practice/sessions/{session_id}")
+
+
+@router.post("/practice/sessions/{session_id}/note")
+def session_note_form(
+    session_id: DbId,
+    request: Request,
+    user: PageUser,
+    db: SessionDep,
+    question: Annotated[str, Form(max_length=100)],
+    body: Annotated[str, Form()] = "",
+) -> Response:
+    """Save the note shown on a card's back and return to the same card; a note over the
+    limit is refused with the text kept in the box, never cut."""
+    service.find_session(db, user, session_id)
+    ref = lookups.find_question(db, *lookups.parse_question_id(question))
+    if len(body) > MAX_TEXT_CHARS:
+        lang = request_language(request)
+        message = translate(NOTE_TOO_LONG, lang, limit=MAX_TEXT_CHARS, length=len(body))
+        return _session_view(request, db, user, session_id, note_error=message, note_draft=body)
+    if body.strip():
+        saved.save_note(db, user, ref, body)
+    else:
+        saved.delete_note(db, user, ref)
+    return _see_other(f"/practice/sessions/{session_id}#card-note")
+
+
 # --- the panel on a question page ---
 
 
@@ -274,4 +356,13 @@ def my_answer_form(
         saved.save_user_answer(db, user, ref, body_markdown)
     else:
         saved.delete_user_answer(db, user, ref)
+    return _back_to(ref)
+
+
+@router.post("/practice/questions/{pack}/{number}/card-status")
+def card_status_form(
+    ref: PageRef, user: PageUser, db: SessionDep, action: Annotated[str, Form(max_length=16)]
+) -> Response:
+    """Suspend, bury or flag the question (or undo one) from its page."""
+    card_status.change_status(db, user, ref, _mark_values(action))
     return _back_to(ref)

@@ -18,9 +18,9 @@
     if (status) status.textContent = text;
   };
 
-  async function api(path, body, extraHeaders) {
+  async function api(path, body, extraHeaders, method) {
     const response = await fetch(`/api/v1${path}`, {
-      method: "POST",
+      method: method || "POST",
       credentials: "same-origin",
       headers: {
         "Content-Type": "application/json",
@@ -109,6 +109,55 @@
     return run(() => api("/reviews/undo", { session: sessionId }));
   }
 
+  function skip() {
+    const question = card()?.dataset.question;
+    if (!question) return Promise.resolve();
+    return run(() => api(`/sessions/${sessionId}/skip`, { question }));
+  }
+
+  // The marks each card button sets; suspending or burying moves the session on.
+  const MARKS = {
+    suspend: { suspended: true },
+    bury: { buried: true },
+    flag: { flagged: true },
+    unflag: { flagged: false },
+  };
+
+  function mark(action) {
+    const question = card()?.dataset.question;
+    if (!question || !MARKS[action]) return Promise.resolve();
+    return run(() => api(`/questions/${question}/card-status`, MARKS[action], {}, "PATCH"));
+  }
+
+  function toggleFlag() {
+    const button = root.querySelector("#flag-button");
+    if (button) return mark(button.value);
+    return Promise.resolve();
+  }
+
+  // The note on a card's back saves in place: the card, and what was typed, stay as they are.
+  async function saveNote(form) {
+    const body = form.querySelector("textarea").value;
+    const error = form.querySelector("#card-note-error");
+    const max = Number(form.dataset.max);
+    const show = (text) => { error.textContent = text; error.hidden = !text; };
+    if (body.length > max) {
+      show(form.dataset.tooLong
+        .replace("{limit:,}", max.toLocaleString())
+        .replace("{length:,}", body.length.toLocaleString()));
+      return;
+    }
+    const question = form.querySelector('input[name="question"]').value;
+    try {
+      if (body.trim()) await api(`/questions/${question}/note`, { body }, {}, "PUT");
+      else await api(`/questions/${question}/note`, null, {}, "DELETE");
+      show("");
+      say(form.dataset.saved);
+    } catch (err) {
+      show(err.message);
+    }
+  }
+
   function startTimer() {
     if (timer) clearInterval(timer);
     timer = null;
@@ -148,6 +197,9 @@
       const rating = Number(event.submitter?.value);
       if (rating >= 1 && rating <= 4) grade(rating);
     } else if (form.id === "undo-form") { event.preventDefault(); undo(); }
+    else if (form.id === "skip-form") { event.preventDefault(); skip(); }
+    else if (form.id === "mark-form") { event.preventDefault(); mark(event.submitter?.value); }
+    else if (form.id === "card-note-form") { event.preventDefault(); saveNote(form); }
   });
 
   const typing = (el) => el instanceof HTMLElement &&
@@ -179,6 +231,20 @@
     } else if (event.key === "u" || event.key === "U") {
       event.preventDefault();
       undo();
+    } else if (!card()?.dataset.question) {
+      return; // the keys below act on a card
+    } else if ((event.key === "s" || event.key === "S") && root.querySelector("#skip-form")) {
+      event.preventDefault();
+      skip();
+    } else if (event.key === "-" && root.querySelector("#bury-button")) { // as in Anki: bury
+      event.preventDefault();
+      mark("bury");
+    } else if (event.key === "@" && root.querySelector("#suspend-button")) { // Anki: suspend
+      event.preventDefault();
+      mark("suspend");
+    } else if (event.key === "f" || event.key === "F") {
+      event.preventDefault();
+      toggleFlag();
     }
   });
 

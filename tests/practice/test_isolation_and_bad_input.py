@@ -6,7 +6,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.practice.models import Bookmark, Card, Note, QuizSession, ReviewLog, UserAnswer
+from app.practice.models import (
+    Bookmark,
+    Card,
+    CardStatus,
+    Note,
+    QuizSession,
+    ReviewLog,
+    UserAnswer,
+)
 from tests.factories import csrf_for, make_web_session
 from tests.practice.conftest import PACK, ApiUser, start
 
@@ -21,7 +29,7 @@ def _counts(db: Session, *users: ApiUser) -> dict[str, int]:
     """
     db.expire_all()
     counts = {}
-    for model in (Card, ReviewLog, QuizSession, Bookmark, Note, UserAnswer):
+    for model in (Card, ReviewLog, QuizSession, Bookmark, Note, UserAnswer, CardStatus):
         stmt = select(func.count()).select_from(model)
         if users:
             stmt = stmt.where(model.user_id.in_([u.user.id for u in users]))
@@ -95,6 +103,9 @@ ROUTES = [
     ("get", Q + "/my-answer", None),
     ("put", Q + "/my-answer", {"body_markdown": "x"}),
     ("delete", Q + "/my-answer", None),
+    ("post", "/api/v1/sessions/1/skip", None),
+    ("get", Q + "/card-status", None),
+    ("patch", Q + "/card-status", {"suspended": True}),
 ]
 
 
