@@ -37,9 +37,10 @@ from app.practice.optimisation.schemas import (
 MIN_MEASURED_REVIEWS = 512
 # It reads at most the first 64 grades of each card; later ones would only make the job bigger.
 MAX_GRADES_PER_CARD = 64
-# Enough for the fit to end well within the job time limit on a CPU (about 10 s per thousand
-# grades); a larger history keeps its longest-known cards.
-MAX_GRADES = 20_000
+# The fit takes 10-20 s per thousand grades on a shared CPU core (benches/RESULTS.md, "FSRS
+# optimisation"): this many end well within the default job time limit of 300 s. A larger
+# history keeps its longest-known cards.
+MAX_GRADES = 10_000
 RECENT_LIMIT = 10
 
 TOO_FEW_PAGE = (
