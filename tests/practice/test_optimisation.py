@@ -174,3 +174,18 @@ def test_every_string_of_the_pages_has_its_english() -> None:
     missing = sorted(s for s in found if s not in table)
     assert not missing, missing
     assert len(found) > 40
+
+
+def test_the_snapshot_keeps_what_the_optimiser_reads(db: Session, alice: ApiUser) -> None:
+    """The optimiser reads a card's first 64 grades: later ones are left out of the job."""
+    from datetime import UTC, datetime, timedelta
+
+    from tests.practice.review_history import Grade
+
+    question = question_ids(db, 1)[0]
+    start = datetime(2026, 1, 1, 9, tzinfo=UTC)
+    grades = [Grade(question, 3, start + timedelta(days=2 * i), 5_000) for i in range(70)]
+    store(db, alice.user.id, grades)
+    snapshot = service.grade_snapshot(db, alice.user.id)
+    assert (len(snapshot.reviews), snapshot.cards, snapshot.measured) == (64, 1, 63)
+    assert snapshot.reviews[-1][2] == int(grades[63].at.timestamp() * 1000)
