@@ -36,6 +36,10 @@ def run_optimisation(params: dict[str, Any], *, emit: Emit) -> dict[str, Any]:
         for card, rating, at_ms, duration in params["reviews"]
     ]
     current = [float(w) for w in params["parameters"]]
+    if not hasattr(fsrs_optimizer, "Optimizer"):  # fsrs leaves it out when an import failed
+        raise RuntimeError(
+            "fsrs's optimiser needs torch, pandas and tqdm in the worker (the `worker` extra)"
+        )
     optimiser = fsrs_optimizer.Optimizer(logs)
     emit({"stage": "before", "progress": 0.0})
     loss_before = optimiser._compute_batch_loss(parameters=current)
