@@ -114,12 +114,16 @@ def _include_routers(app: FastAPI) -> None:
     from app.demos import views as demos_views
     from app.practice import api as practice_api
     from app.practice import views as practice_views
+    from app.practice.optimisation import api as optimisation_api
+    from app.practice.optimisation import views as optimisation_views
     from app.progress import api as progress_api
     from app.progress import views as progress_views
 
     # Pages first: the question page is the hottest route, and no page path overlaps /api/v1.
     app.include_router(content_views.question_router)
-    for module in (content_views, auth_views, practice_views, progress_views, demos_views):
+    pages = (content_views, auth_views, practice_views, optimisation_views)
+    for module in (*pages, progress_views, demos_views):
         app.include_router(module.router)
-    for module in (content_api, auth_api, practice_api, progress_api, demos_api):
+    apis = (content_api, auth_api, practice_api, optimisation_api)
+    for module in (*apis, progress_api, demos_api):
         app.include_router(module.router, prefix="/api/v1")

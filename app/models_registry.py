@@ -2,7 +2,14 @@
 
 from app.db import Base
 
-for _name in ("app.content.models", "app.auth.models", "app.practice.models", "app.demos.models"):
+_TABLES = (
+    "app.content.models",
+    "app.auth.models",
+    "app.practice.models",
+    "app.demos.models",
+    "app.practice.optimisation.models",
+)
+for _name in _TABLES:
     try:
         __import__(_name)
     except ModuleNotFoundError as exc:  # a feature without tables yet

@@ -59,6 +59,12 @@ EXPECTED_LOGIN_PAGES = {
     ("GET", "/progress/questions/{pack}/{number}"),
     ("POST", "/progress/import"),
     ("GET", "/demos/runs/{run_id}"),
+    ("GET", "/practice/optimise"),
+    ("POST", "/practice/optimise"),
+    ("POST", "/practice/optimise/defaults"),
+    ("GET", "/practice/optimise/{optimisation_id}"),
+    ("POST", "/practice/optimise/{optimisation_id}/adopt"),
+    ("POST", "/practice/optimise/{optimisation_id}/discard"),
 }
 
 
@@ -168,6 +174,7 @@ def test_ids_a_database_cannot_hold_are_404_not_500(
             checked.append(template)
             assert r.status_code in (404, 422), (method, concrete, r.status_code, r.text[:300])
     assert "/practice/sessions/{session_id}" in checked and "/demos/runs/{run_id}" in checked
+    assert "/practice/optimise/{optimisation_id}/adopt" in checked
 
 
 def test_user_b_cannot_grade_or_undo_user_as_session(

@@ -24,6 +24,10 @@ from app.db import Base, UtcDateTime, utcnow
 JOB_STATUSES = ("queued", "running", "finished", "failed", "cancelled")
 ACTIVE_STATUSES = ("queued", "running")
 TERMINAL_STATUSES = ("finished", "failed", "cancelled")
+# Jobs of other features that the same queue and worker run: never listed, counted or shown
+# as demo runs. (The fit of a user's FSRS weights to their review log: app/practice/optimisation.)
+FSRS_OPTIMISATION = "fsrs-optimisation"
+INTERNAL_KINDS = (FSRS_OPTIMISATION,)
 
 
 class DemoJob(Base):

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.db import utcnow
-from app.demos.models import ACTIVE_STATUSES, DemoEvent, DemoJob, DemoWorker
+from app.demos.models import ACTIVE_STATUSES, INTERNAL_KINDS, DemoEvent, DemoJob, DemoWorker
 
 _NO_SYNC = {"synchronize_session": False}
 
@@ -41,15 +41,21 @@ def add_job(session: Session, job: DemoJob) -> DemoJob:
     return job
 
 
+def _demo_runs() -> Any:
+    """Jobs that are demo runs (not another feature's job on the same queue)."""
+    return DemoJob.experiment.not_in(INTERNAL_KINDS)
+
+
 def count_active_jobs(session: Session, user_id: int) -> int:
-    """The user's queued and running jobs."""
+    """The user's queued and running demo runs."""
     stmt = select(func.count(DemoJob.id)).where(
-        DemoJob.user_id == user_id, DemoJob.status.in_(ACTIVE_STATUSES)
+        DemoJob.user_id == user_id, DemoJob.status.in_(ACTIVE_STATUSES), _demo_runs()
     )
     return int(session.scalar(stmt) or 0)
 
 
 def count_queued_jobs(session: Session) -> int:
+    """Queued jobs of every kind: they all wait for the same workers."""
     stmt = select(func.count(DemoJob.id)).where(DemoJob.status == "queued")
     return int(session.scalar(stmt) or 0)
 
@@ -65,10 +71,10 @@ def get_job(session: Session, job_id: int) -> DemoJob | None:
 
 
 def list_jobs(session: Session, user_id: int, *, limit: int, offset: int) -> Sequence[DemoJob]:
-    """The user's jobs, newest first."""
+    """The user's demo runs, newest first."""
     stmt = (
         select(DemoJob)
-        .where(DemoJob.user_id == user_id)
+        .where(DemoJob.user_id == user_id, _demo_runs())
         .order_by(DemoJob.id.desc())
         .limit(limit)
         .offset(offset)
@@ -77,7 +83,7 @@ def list_jobs(session: Session, user_id: int, *, limit: int, offset: int) -> Seq
 
 
 def count_jobs(session: Session, user_id: int) -> int:
-    stmt = select(func.count(DemoJob.id)).where(DemoJob.user_id == user_id)
+    stmt = select(func.count(DemoJob.id)).where(DemoJob.user_id == user_id, _demo_runs())
     return int(session.scalar(stmt) or 0)
 
 

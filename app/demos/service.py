@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from app.config import get_settings
 from app.db import run_db, utcnow
 from app.demos import repository as repo
-from app.demos.models import TERMINAL_STATUSES, DemoEvent, DemoJob
+from app.demos.models import INTERNAL_KINDS, TERMINAL_STATUSES, DemoEvent, DemoJob
 from app.demos.schemas import (
     DemoCreate,
     DemoLinks,
@@ -206,9 +206,12 @@ def owned_job(session: Session, user_id: int, job_id: int) -> DemoJob:
 
 
 def get_run_for_user(session: Session, user_id: int, run_id: int) -> DemoJob | None:
-    """The user's run, or None (also for another user's run)."""
+    """The user's run, or None (also for another user's run, and for a job of another
+    feature that the queue runs)."""
     job = repo.get_job(session, run_id)
-    return job if job is not None and job.user_id == user_id else None
+    if job is None or job.user_id != user_id or job.experiment in INTERNAL_KINDS:
+        return None
+    return job
 
 
 def list_runs_for_user(session: Session, user_id: int, limit: int = 20) -> list[DemoSummary]:
@@ -230,7 +233,7 @@ def job_read(session: Session, job: DemoJob) -> DemoRead:
         attempt=job.attempt,
         max_attempts=job.max_attempts,
         cancel_requested=job.cancel_requested,
-        waiting_for_worker=_waiting_for_worker(session, job),
+        waiting_for_worker=waiting_for_worker(session, job),
         device_kind=job.device_kind,
         cached_from=job.cached_from_id,
         cached_from_at=finished_at(session, job.cached_from_id),
@@ -246,7 +249,7 @@ def job_read(session: Session, job: DemoJob) -> DemoRead:
     )
 
 
-def _waiting_for_worker(session: Session, job: DemoJob) -> bool:
+def waiting_for_worker(session: Session, job: DemoJob) -> bool:
     """Whether an active job has no worker: its worker's lease lapsed, or none is alive."""
     if job.status not in ("queued", "running"):
         return False

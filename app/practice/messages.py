@@ -55,6 +55,95 @@ EN: dict[str, str] = {
     "남은 시간(전체)": "Time left (whole interview)",
     "시작": "Start",
     "최근 세션": "Recent sessions",
+    # Optimising the FSRS weights (app/practice/optimisation).
+    "FSRS 가중치 최적화": "Optimise FSRS weights",
+    "← FSRS 가중치 최적화": "← Optimise FSRS weights",
+    (
+        "FSRS가 복습 간격을 정할 때 쓰는 가중치 21개를 내 복습 기록에 맞춥니다. 작업은 워커에서 "
+        "실행되며, 끝나면 지금 가중치와 새 가중치의 로그 손실(낮을수록 기억을 더 잘 예측)을 비교해 "
+        "적용하거나 버릴 수 있습니다."
+    ): (
+        "Fits the 21 weights FSRS sets review intervals with to your own review history. A worker "
+        "runs the fit; when it is done, compare the log loss (lower: it predicts your memory "
+        "better) of the weights in use and of the fitted ones, then adopt or discard them."
+    ),
+    "지금 쓰는 가중치": "Weights in use",
+    "기본 가중치 (FSRS 라이브러리)": "The default weights (of the fsrs library)",
+    "내 복습 기록에 맞춘 가중치": "Weights fitted to your reviews",
+    "기본 가중치로 돌아가기": "Back to the default weights",
+    "내 복습 기록": "Your review history",
+    (
+        "채점 {reviews}개 · 카드 {cards}장 · 그중 카드의 이전 채점에서 하루 이상 지나 매긴 채점 "
+        "{measured}개 (필요: {required}개 이상)"
+    ): (
+        "{reviews} grades · {cards} cards · {measured} of them a day or more after the card's "
+        "previous grade (needed: at least {required})"
+    ),
+    (
+        "복습 기록이 부족해 FSRS 가중치를 맞출 수 없습니다. 카드의 이전 채점에서 하루 이상 지나 "
+        "매긴 채점이 512개 이상 있어야 합니다."
+    ): (
+        "Too few reviews to fit FSRS weights: it takes at least 512 grades given a day or more "
+        "after the card's previous grade."
+    ),
+    "이미 대기 중이거나 실행 중인 최적화가 있습니다.": (
+        "An optimisation is already queued or running."
+    ),
+    "작업 대기열이 가득 찼습니다. 잠시 후 다시 시도해 주세요.": (
+        "The worker's queue is full; try again shortly."
+    ),
+    "끝난 최적화의 결과만 적용할 수 있습니다.": "Only a finished optimisation can be adopted.",
+    "버린 결과는 적용할 수 없습니다. 최적화를 다시 실행하세요.": (
+        "A discarded result cannot be adopted; run a new optimisation."
+    ),
+    "이미 적용한 결과입니다. 되돌리려면 기본 가중치로 돌아가세요.": (
+        "This result is in use; to undo it, go back to the default weights."
+    ),
+    "최적화 시작": "Start the optimisation",
+    "최근 최적화": "Recent optimisations",
+    "실행 중": "Running",
+    "적용함": "adopted",
+    "버림": "discarded",
+    "사용 중": "in use",
+    "로그 손실": "Log loss",
+    "채점 {reviews}개 · 카드 {cards}장 · 손실을 재는 채점 {measured}개": (
+        "{reviews} grades · {cards} cards · the loss is measured on {measured} of them"
+    ),
+    "대기 중: 앞에 작업 {n}개": "Queued: {n} jobs ahead",
+    "가중치를 맞추는 중: 에포크 {epoch}/{epochs}": "Fitting the weights: epoch {epoch} of {epochs}",
+    "지금 가중치의 로그 손실을 재는 중": "Measuring the log loss of the weights in use",
+    "새 가중치의 로그 손실을 재는 중": "Measuring the log loss of the fitted weights",
+    "실행 중인 워커가 없습니다. `mogi worker`가 시작되면 이어서 실행됩니다.": (
+        "No worker is running. Once `mogi worker` starts, it runs this."
+    ),
+    "이 페이지는 몇 초마다 새로 고쳐집니다.": "This page reloads itself every few seconds.",
+    "취소하고 버리기": "Cancel and discard",
+    "최적화가 실패했습니다.": "The optimisation failed.",
+    "취소된 최적화입니다. 가중치는 바뀌지 않았습니다.": (
+        "This optimisation was cancelled; your weights did not change."
+    ),
+    "사용한 채점": "Grades used",
+    "로그 손실 (지금 가중치)": "Log loss (weights in use)",
+    "로그 손실 (새 가중치)": "Log loss (fitted weights)",
+    "걸린 시간": "Time taken",
+    "{s}초": "{s} s",
+    "새 가중치가 내 복습 기록을 더 잘 예측합니다 (로그 손실 {pct}% 감소).": (
+        "The fitted weights predict your reviews better ({pct}% lower log loss)."
+    ),
+    "새 가중치가 지금 가중치보다 내 복습 기록을 더 잘 예측하지 못합니다. 버리기를 권합니다.": (
+        "The fitted weights do not predict your reviews better than the ones in use; "
+        "discarding them is advised."
+    ),
+    "적용": "Adopt",
+    "버리기": "Discard",
+    "이 가중치로 복습 일정을 정하고 있습니다.": "These weights now schedule your reviews.",
+    "적용했지만 지금은 다른 가중치로 복습 일정을 정하고 있습니다.": (
+        "Adopted, but other weights schedule your reviews now."
+    ),
+    "버린 결과입니다. 가중치는 바뀌지 않았습니다.": ("Discarded: your weights did not change."),
+    "가중치 보기": "Show the weights",
+    "지금 가중치": "In use",
+    "새 가중치": "Fitted",
     "세션 중 키보드: Space 답 확인 · Space/Enter 좋음 · 1–4 채점 · U 되돌리기": (
         "Keyboard in a session: Space reveals · Space/Enter Good · 1–4 grade · U undoes"
     ),

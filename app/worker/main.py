@@ -26,6 +26,7 @@ from sqlalchemy.exc import OperationalError
 from app.config import Settings, get_settings
 from app.db import get_engine, session_factory
 from app.demos import repository as repo
+from app.demos.models import INTERNAL_KINDS
 from app.demos.tasks import JobSpec, cache_key
 from app.logs import configure_logging
 from app.ops import heartbeat
@@ -52,7 +53,7 @@ class ActiveJob:
     lease: Lease
     spec: JobSpec
     child: ChildRun
-    key: str
+    key: str | None  # None: a job of another feature, never served from or kept as a cache
     deadline: float
     pending: list[Event] = field(default_factory=list)
     last_write: float = field(default_factory=time.monotonic)
@@ -151,9 +152,11 @@ class Worker:
     def _start(self, lease: Lease) -> None:
         claim = lease.claim
         spec = JobSpec(claim.experiment, claim.params, claim.compare)
-        key = cache_key(spec, self.runtime.device_kind)
-        if self._serve_from_cache(lease, key):
-            return
+        key = None
+        if claim.experiment not in INTERNAL_KINDS:
+            key = cache_key(spec, self.runtime.device_kind)
+            if self._serve_from_cache(lease, key):
+                return
         child = self.runtime.start(spec)
         deadline = time.monotonic() + self.settings.job_time_limit_s
         self.active.append(

@@ -17,12 +17,14 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from multiprocessing.context import ForkProcess
 from typing import Any
 
 from app.config import Settings
+from app.demos.models import FSRS_OPTIMISATION
 from app.demos.tasks import JobSpec, run_job
 
 log = logging.getLogger("mogi.worker.runtime")
@@ -182,7 +184,7 @@ def _child_main(
         conn.send(("event", event))
 
     try:
-        result = run_job(spec, device=device, data=data, emit=emit, max_threads=threads)
+        result = _run(spec, device=device, data=data, emit=emit, threads=threads)
     except Exception as exc:  # reported to the job as its error; the child ends either way
         log.exception("training failed")
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
@@ -190,6 +192,18 @@ def _child_main(
         conn.send(("result", result))
     finally:
         conn.close()
+
+
+def _run(
+    spec: JobSpec, *, device: Any, data: Any, emit: Callable[[dict[str, Any]], None], threads: int
+) -> dict[str, Any]:
+    """The job's body: a demo run, or the job of another feature the queue carries."""
+    if spec.experiment == FSRS_OPTIMISATION:
+        # Imported here: only this job needs fsrs's optimiser (and pandas, which it imports).
+        from app.practice.optimisation.job import run_optimisation
+
+        return run_optimisation(spec.params, emit=emit)
+    return run_job(spec, device=device, data=data, emit=emit, max_threads=threads)
 
 
 def _die_with_parent(parent_pid: int) -> None:

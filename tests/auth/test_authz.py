@@ -19,6 +19,17 @@ def test_every_protected_api_route_requires_credentials(app: FastAPI) -> None:
     checked = assert_api_routes_require_auth(app)
     for route in ("GET /api/v1/users/me", "GET /api/v1/tokens", "DELETE /api/v1/tokens/{token_id}"):
         assert route in checked
+    optimisation = "/api/v1/fsrs/optimisations/{optimisation_id}"
+    for route in (
+        "POST /api/v1/fsrs/optimisations",
+        "GET /api/v1/fsrs/optimisations",
+        f"GET {optimisation}",
+        f"POST {optimisation}/adopt",
+        f"POST {optimisation}/discard",
+        "GET /api/v1/fsrs/parameters",
+        "DELETE /api/v1/fsrs/parameters",
+    ):
+        assert route in checked
 
 
 def test_the_walk_sees_routes_added_later() -> None:
