@@ -73,7 +73,9 @@ def main() -> None:
         subprocess.run([*cli, "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
         port = free_port()
         serve = [*cli, "serve", "--host", HOST, "--port", str(port)]
-        proc = subprocess.Popen(serve, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            serve, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         base = f"http://{HOST}:{port}"
         try:
             deadline = time.monotonic() + 30
