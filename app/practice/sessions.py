@@ -352,6 +352,7 @@ class QuestionState:
     own_answer_html: str | None
     card: CardStateRead | None
     chain_size: int
+    note_updated_at: datetime | None = None
 
 
 def question_state(db: Session, user_id: int, question_id: int) -> QuestionState:
@@ -365,8 +366,19 @@ def question_state(db: Session, user_id: int, question_id: int) -> QuestionState
         own_answer_html=own.body_html if own else None,
         card=card_state(card) if card else None,
         chain_size=_chain_size(db, question_id),
+        note_updated_at=note.updated_at if note else None,
     )
 
 
 def _chain_size(db: Session, question_id: int) -> int:
     return len(lookups.chain_of(db, question_id))
+
+
+def unfinished_session(db: Session, user: User, now: datetime | None = None) -> SessionRead | None:
+    """The user's latest session still open with questions left, to carry on with."""
+    now = now or utcnow()
+    for quiz in repo.recent_sessions(db, user.id):
+        summary = describe_session(db, quiz, now)
+        if summary.status == "active" and summary.remaining:
+            return summary
+    return None

@@ -14,6 +14,7 @@ from app.practice.models import (
     Bookmark,
     Card,
     Note,
+    PracticeSettings,
     QuizSession,
     QuizSessionItem,
     ReviewLog,
@@ -325,3 +326,22 @@ def add_all(session: Session, rows: Iterable[Any]) -> None:
     """Stage new rows and flush, so their ids exist for the rows that point at them."""
     session.add_all(list(rows))
     session.flush()
+
+
+# --- the home page ---
+
+
+def time_zone_of(session: Session, user_id: int) -> str | None:
+    """The time zone in the user's review settings; None when they have none."""
+    return session.scalar(
+        select(PracticeSettings.time_zone).where(PracticeSettings.user_id == user_id)
+    )
+
+
+def review_times_since(session: Session, user_id: int, since: datetime) -> Sequence[datetime]:
+    """When the user graded, newest first, back to since."""
+    return session.scalars(
+        select(ReviewLog.reviewed_at)
+        .where(ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since)
+        .order_by(ReviewLog.reviewed_at.desc())
+    ).all()
