@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +13,8 @@ from app.local_time import DEFAULT_TIME_ZONE, known_zone, review_day
 from app.practice.schemas import SessionRead
 from app.practice.sessions import PackSummary, practice_overview, unfinished_session
 from app.progress import repository as repo
+from app.progress.schemas import Streak
+from app.progress.statistics import compute_streak
 
 # The streak is counted on this many days of grades first, then on more when it is longer.
 _FIRST_WINDOW_DAYS = 35
@@ -26,35 +27,16 @@ def user_time_zone(session: Session, user_id: int) -> str:
     return name if name and known_zone(name) else DEFAULT_TIME_ZONE
 
 
-@dataclass(frozen=True)
-class Streak:
-    """Consecutive review days up to today (or yesterday, while today is still open)."""
-
-    days: int
-    today_done: bool
-
-
-def count_streak(days: Iterable[date], today: date) -> Streak:
-    """The run of consecutive days in days ending today, or yesterday if today has none yet."""
-    graded = set(days)
-    today_done = today in graded
-    day = today if today_done else today - timedelta(days=1)
-    count = 0
-    while day in graded:
-        count += 1
-        day -= timedelta(days=1)
-    return Streak(days=count, today_done=today_done)
-
-
 def streak(session: Session, user_id: int, time_zone: str, now: datetime) -> Streak:
-    """The user's streak of days with at least one grade, days starting at 04:00 their time."""
+    """The user's streak of days with at least one grade, days starting at 04:00 their time
+    (the progress page's calendar counts days from midnight at the browser's offset)."""
     today = review_day(now, time_zone)
     window = _FIRST_WINDOW_DAYS
     while True:
         times = repo.review_times_since(session, user_id, now - timedelta(days=window + 1))
-        found = count_streak((review_day(t, time_zone) for t in times), today)
+        found = compute_streak((review_day(t, time_zone) for t in times), today)
         # A streak that fills the window may go on before it: look further back.
-        if found.days < window or window >= _MAX_WINDOW_DAYS:
+        if found.current < window or window >= _MAX_WINDOW_DAYS:
             return found
         window = min(window * 8, _MAX_WINDOW_DAYS)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.local_time import format_local, review_day
 from app.practice.models import PracticeSettings
-from app.progress.home import count_streak, home_for, user_time_zone
+from app.progress.home import home_for, user_time_zone
 from tests.factories import ApiUser, make_web_session
 from tests.practice.conftest import start
 from tests.progress.conftest import add_card, add_review, live_numbers
@@ -64,17 +64,6 @@ def test_a_review_day_starts_at_four_in_the_morning() -> None:
     assert review_day(early, "Asia/Seoul") == date(2027, 3, 2)
     # The same instant is still the evening before in New York.
     assert review_day(early, NEW_YORK) == date(2027, 3, 1)
-
-
-def test_a_streak_counts_back_from_today_or_yesterday() -> None:
-    today = date(2027, 3, 10)
-    days = [today - timedelta(days=n) for n in (0, 1, 2, 4)]
-    assert count_streak(days, today).days == 3 and count_streak(days, today).today_done
-    # Today not yet graded: yesterday's run still stands.
-    yesterday = count_streak(days[1:], today)
-    assert yesterday.days == 2 and not yesterday.today_done
-    assert count_streak([today - timedelta(days=2)], today).days == 0
-    assert count_streak([], today).days == 0
 
 
 # --- the home page ---
@@ -154,13 +143,13 @@ def test_the_streak_counts_days_in_the_users_zone(db: Session, alice: ApiUser) -
         add_review(db, alice, number, moment.astimezone(UTC))
     home = home_for(db, alice.user, now.astimezone(UTC))
     assert home.time_zone == NEW_YORK
-    assert home.streak.days == 2 and not home.streak.today_done
+    assert home.streak.current == 2 and not home.streak.reviewed_today
     # In Seoul those two grades fall on the 10th and the 9th (Seoul time): today is done.
     seoul_now = datetime(2027, 3, 10, 22, 0, tzinfo=ZoneInfo("Asia/Seoul"))
     db.query(PracticeSettings).filter_by(user_id=alice.user.id).update({"time_zone": "Asia/Seoul"})
     db.commit()
     seoul = home_for(db, alice.user, seoul_now.astimezone(UTC))
-    assert seoul.streak.days == 2 and seoul.streak.today_done
+    assert seoul.streak.current == 2 and seoul.streak.reviewed_today
 
 
 def test_a_long_streak_is_counted_past_the_first_window(db: Session, alice: ApiUser) -> None:
@@ -168,7 +157,7 @@ def test_a_long_streak_is_counted_past_the_first_window(db: Session, alice: ApiU
     (number,) = live_numbers(db, 1)
     for days_ago in range(50):
         add_review(db, alice, number, now - timedelta(days=days_ago))
-    assert home_for(db, alice.user, now).streak.days == 50
+    assert home_for(db, alice.user, now).streak.current == 50
 
 
 def test_without_settings_the_zone_is_seoul(db: Session, alice: ApiUser) -> None:
