@@ -6,7 +6,7 @@ proxies may keep it for a year without asking again. The plain name keeps workin
 cache, for links made before a file changed (a bookmarked script, an old page in a tab).
 
 The folder is read once (a few megabytes, mostly Swagger UI), each text file compressed once
-with gzip at its best level and brotli when the `brotli` module is installed. Serving is then
+with gzip at its best level and with brotli. Serving is then
 a dictionary lookup with no file I/O, so the event loop never waits on the disk. In
 development, a file whose size or modification time changed is read again when linked.
 """
@@ -20,16 +20,9 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from types import ModuleType
 
+import brotli
 from starlette.types import Receive, Scope, Send
-
-try:  # optional: the smaller encoding when the library is present
-    import brotli as _brotli
-
-    brotli: ModuleType | None = _brotli
-except ImportError:  # pragma: no cover - depends on the installation
-    brotli = None
 
 PREFIX = "/static/"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -39,6 +32,9 @@ SHORT = "public, max-age=300"
 _COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 # A compressed copy is kept only when it saves at least this fraction of the file.
 _MIN_SAVING = 0.1
+# Brotli's best level (11) takes seconds on Swagger UI's bundle for 9% fewer bytes than level 6,
+# which compresses it in a third of a second and still sends 13% less than gzip's best.
+_BROTLI_QUALITY = 6
 _HASHED = re.compile(r"^(?P<stem>.+)\.(?P<hash>[0-9a-f]{10})(?P<suffix>\.[^./]+)$")
 _TYPES = {
     ".css": "text/css; charset=utf-8",
@@ -84,8 +80,7 @@ def _encodings(body: bytes, content_type: str) -> dict[str, bytes]:
         return {}
     limit = len(body) * (1 - _MIN_SAVING)
     found: dict[str, bytes] = {}
-    if brotli is not None:
-        found["br"] = brotli.compress(body, quality=11)
+    found["br"] = brotli.compress(body, quality=_BROTLI_QUALITY)
     # mtime=0: the same bytes on every start and every server, so caches agree.
     found["gzip"] = gzip.compress(body, compresslevel=9, mtime=0)
     return {name: data for name, data in found.items() if len(data) <= limit}

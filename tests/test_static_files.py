@@ -6,6 +6,7 @@ import gzip
 import re
 from html.parser import HTMLParser
 
+import brotli
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -36,6 +37,16 @@ def test_a_hashed_url_is_cached_for_a_year_and_sent_gzipped(client: TestClient) 
     assert int(headers["content-length"]) == len(body)
     original = (STATIC / "css/app.css").read_bytes()
     assert len(body) < len(original) and gzip.decompress(body) == original
+
+
+def test_a_browser_that_takes_brotli_gets_it(client: TestClient) -> None:
+    url = static_url("vendor/swagger-ui/swagger-ui-bundle.js")
+    original = (STATIC / "vendor/swagger-ui/swagger-ui-bundle.js").read_bytes()
+    _, headers, body = _raw(client, url, **{"accept-encoding": "gzip, deflate, br, zstd"})
+    assert headers["content-encoding"] == "br"
+    assert brotli.decompress(body) == original
+    _, _, gzipped = _raw(client, url, **{"accept-encoding": "gzip"})
+    assert len(body) < len(gzipped) < len(original)
 
 
 def test_without_accept_encoding_the_file_is_sent_as_it_is(client: TestClient) -> None:
