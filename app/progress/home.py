@@ -58,7 +58,8 @@ def home_for(session: Session, user: User, now: datetime | None = None) -> Home:
     """Everything the home page shows a logged-in user, read in one go."""
     now = now or utcnow()
     time_zone = user_time_zone(session, user.id)
-    packs = practice_overview(session, user, now)
+    # Packs with cards due first, then those with the most left to learn.
+    packs = sorted(practice_overview(session, user, now), key=lambda p: (-p.due, -p.new))
     return Home(
         packs=packs,
         due=sum(p.due for p in packs),
