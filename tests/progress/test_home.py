@@ -212,3 +212,26 @@ def test_account_and_session_times_are_in_the_users_zone(
     account = client.get("/account").text
     joined = format_local(alice.user.created_at, NEW_YORK, "ko")
     assert joined in account and " UTC<" not in account
+
+
+def test_demo_run_times_are_in_the_users_zone(client: Any, db: Session, alice: ApiUser) -> None:
+    from app.demos import service as demos
+    from app.demos.schemas import DemoCreate
+    from app.demos.views import progress_text
+    from models.catalog import EXPERIMENTS
+
+    _set_zone(db, alice, NEW_YORK)
+    slug = next(iter(EXPERIMENTS))
+    first = demos.create_job(db, alice.user.id, DemoCreate(experiment=slug, params={}))
+    first.created_at = datetime(2027, 1, 15, 15, 30, tzinfo=UTC)
+    first.status, first.finished_at = "finished", datetime(2027, 1, 15, 15, 45, tzinfo=UTC)
+    db.commit()
+    _log_in(client, db, alice)
+    runs = client.get("/demos").text
+    instant = f'<time datetime="{first.created_at.isoformat()}">'
+    assert f"{instant}2027년 1월 15일 10:30 EST</time>" in runs
+    again = demos.create_job(db, alice.user.id, DemoCreate(experiment=slug, params={}))
+    again.status, again.cached_from_id = "finished", first.id
+    db.commit()
+    assert "10:45 EST" in progress_text(db, again, "ko", NEW_YORK)
+    assert "10:45 AM EST" in progress_text(db, again, "en", NEW_YORK)
