@@ -10,15 +10,15 @@ from contextlib import asynccontextmanager
 import anyio
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from app.body_limit import BodyLimitMiddleware
-from app.config import PROJECT_ROOT, get_settings
+from app.config import get_settings
 from app.errors import install_error_handlers
 from app.health import database_health
 from app.logs import configure_logging
 from app.security_headers import DOCS_PATH, SecurityHeadersMiddleware
+from app.static_files import static_files
 from app.web import render
 
 # Every request body is refused with 413 past this size, unless its route sets a larger limit
@@ -71,7 +71,8 @@ def create_app() -> FastAPI:
     )
     # Added last, so outermost: its headers reach every response, a refused body's too.
     app.add_middleware(SecurityHeadersMiddleware, remote_image_base=settings.remote_image_base)
-    app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "static"), name="static")
+    # Hashed names cached for a year, compressed when the browser accepts it.
+    app.mount("/static", static_files(), name="static")
     _include_routers(app)
 
     @app.get("/healthz", tags=["meta"])

@@ -14,12 +14,16 @@ from fastapi.templating import Jinja2Templates
 from app.config import PROJECT_ROOT, get_settings
 from app.errors import AppError
 from app.i18n import LANG_COOKIE, LANGUAGES, request_language, translate
+from app.local_time import local_time
+from app.static_files import static_url
 
 templates = Jinja2Templates(directory=str(PROJECT_ROOT / "templates"))
 # Outside development, templates are read once: no stat() of template files on every render,
 # which async routes would otherwise do on the event loop.
 templates.env.auto_reload = get_settings().env == "development"
 templates.env.globals["LANGUAGES"] = LANGUAGES
+templates.env.globals["static_url"] = static_url
+templates.env.globals["local_time"] = local_time
 
 CSRF_COOKIE = "mogi_csrf"
 CSRF_FIELD = "csrf_token"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.static_files import static_url
+
 
 def test_healthz_reports_database(client) -> None:
     r = client.get("/healthz")
@@ -47,7 +49,7 @@ def test_web_app_does_not_import_torch() -> None:
 def test_api_docs_use_only_vendored_assets(client) -> None:
     r = client.get("/api/v1/docs")
     assert r.status_code == 200
-    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in r.text
+    assert static_url("vendor/swagger-ui/swagger-ui-bundle.js") in r.text
     assert "http://" not in r.text and "https://" not in r.text
     for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
         assert client.get(f"/static/vendor/swagger-ui/{asset}").status_code == 200

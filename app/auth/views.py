@@ -21,6 +21,7 @@ from app.auth.models import User
 from app.auth.service import AccountError
 from app.db import DbId, SessionDep
 from app.i18n import request_language
+from app.progress.home import user_time_zone
 from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
@@ -145,7 +146,11 @@ def _account_page(
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Response:
-    ctx: dict[str, Any] = {"user": user, "tokens": service.list_tokens(session, user)}
+    ctx: dict[str, Any] = {
+        "user": user,
+        "tokens": service.list_tokens(session, user),
+        "time_zone": user_time_zone(session, user.id),
+    }
     done = _DONE.get(request.query_params.get("done", ""))
     if done:
         ctx["notice"] = done

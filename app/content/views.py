@@ -20,8 +20,10 @@ from app.content.service import PackSnapshot, QuestionData
 from app.db import SessionDep, run_db, run_db_or
 from app.demos.panels import demos_for_question
 from app.i18n import request_language, translate
+from app.local_time import DEFAULT_TIME_ZONE
 from app.practice import sessions as practice_sessions
 from app.practice.sessions import QuestionState
+from app.progress.home import home_for, user_time_zone
 from app.web import csrf_token, finish_response, render, templates, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
@@ -35,8 +37,13 @@ _CSRF_MARK = f"csrf-{secrets.token_hex(16)}"
 
 @router.get("/")
 def home(request: Request, session: SessionDep, done: str | None = None) -> Response:
-    """Packs, their progress in answers, and a search box."""
+    """What Mogi is for a visitor; what is due, where they left off and their streak for a
+    user; then the search box and the packs."""
     context: dict[str, Any] = {"packs": service.list_packs(session)}
+    user = getattr(request.state, "user", None)
+    if user is not None:
+        context["home"] = home_for(session, user)
+        context["time_zone"] = context["home"].time_zone
     if done == "logout":  # where logging out lands: say that it worked
         context["notice"] = "로그아웃했습니다."
     return render(request, "content/home.html", context)
@@ -134,16 +141,22 @@ class _PrivatePage:
     question: QuestionData
     user: User | None
     practice: QuestionState | None
+    time_zone: str = DEFAULT_TIME_ZONE
 
     def panels(self) -> dict[str, Any]:
-        return {"practice_panel": self.practice}
+        return {"practice_panel": self.practice, "time_zone": self.time_zone}
 
 
 def _private_page_state(db: Session, pack: str, number: str, cookie: str) -> _PrivatePage:
     snap, question = service.find_question(db, pack, number)
     user = user_for_cookie(db, cookie)
-    state = practice_sessions.question_state(db, user.id, question.id) if user else None
-    return _PrivatePage(snap, question, user, state)
+    if user is None:
+        return _PrivatePage(snap, question, None, None)
+    state = practice_sessions.question_state(db, user.id, question.id)
+    # The zone is needed only to show when the card is due next or the note was saved.
+    shows_time = state.card is not None or state.note_updated_at is not None
+    time_zone = user_time_zone(db, user.id) if shows_time else DEFAULT_TIME_ZONE
+    return _PrivatePage(snap, question, user, state, time_zone)
 
 
 def _render_question(

@@ -37,6 +37,8 @@ from app.demos.result_page import result_view
 from app.demos.schemas import DemoSummary
 from app.errors import NotFound
 from app.i18n import request_language, translate
+from app.local_time import DEFAULT_TIME_ZONE, format_local
+from app.progress.home import user_time_zone
 from app.web import render, verify_csrf
 from models import catalog
 from models.catalog import Experiment
@@ -213,12 +215,7 @@ class RunRow:
     status: str
     accuracy: str
     compare_count: int
-    created_iso: str
-    created_text: str
-
-
-def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    created_at: datetime
 
 
 def run_rows(items: list[DemoSummary], titles: dict[str, str]) -> list[RunRow]:
@@ -231,14 +228,13 @@ def run_rows(items: list[DemoSummary], titles: dict[str, str]) -> list[RunRow]:
             status=item.status,
             accuracy="" if item.test_accuracy is None else f"{100 * item.test_accuracy:.2f}%",
             compare_count=len(item.compare or []),
-            created_iso=item.created_at.isoformat(),
-            created_text=_when(item.created_at),
+            created_at=item.created_at,
         )
         for item in items
     ]
 
 
-def progress_text(session: Session, job: Any, lang: str) -> str:
+def progress_text(session: Session, job: Any, lang: str, time_zone: str) -> str:
     """What the page says before its scripts run: the place in the queue, or the stored run
     that answered this one."""
     if job.status == "queued":
@@ -250,7 +246,7 @@ def progress_text(session: Session, job: Any, lang: str) -> str:
         when = service.finished_at(session, job.cached_from_id)
         text = translate(RUN_TEXT["cachedFrom"], lang)
         return text.replace("{id}", str(job.cached_from_id)).replace(
-            "{t}", when.strftime("%H:%M UTC") if when else ""
+            "{t}", format_local(when, time_zone, lang, "time") if when else ""
         )
     return ""
 
@@ -274,6 +270,7 @@ def demos_index(request: Request, session: SessionDep, user: PageOptionalUser) -
         "runs": runs,
         "more_runs": more,
         "STATUS_LABELS": STATUS_LABELS,
+        "time_zone": user_time_zone(session, user.id) if runs and user else DEFAULT_TIME_ZONE,
     }
     return render(request, "demos/index.html", context)
 
@@ -285,12 +282,14 @@ def run_page(run_id: DbId, request: Request, session: SessionDep, user: PageUser
     lang = request_language(request)
     exp = find_experiment(job.experiment)
     title = exp.title(lang) if exp is not None else job.experiment
+    time_zone = user_time_zone(session, user.id)
     context = {
         "run": job,
         "exp_title": title,
         "exp_url": f"/demos/{job.experiment}",
         "params_text": params_text(job.params, job.compare, param_titles(exp, lang), lang),
-        "progress_text": progress_text(session, job, lang),
+        "progress_text": progress_text(session, job, lang, time_zone),
+        "time_zone": time_zone,
         "result_view": result_view(job, lang),
         "js_text": run_text(lang, exp),
         "STATUS_LABELS": STATUS_LABELS,

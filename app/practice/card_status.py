@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -20,20 +20,15 @@ from app.content.lookups import QuestionRef
 from app.content.models import Pack, Question
 from app.db import utcnow
 from app.errors import AppError
+from app.local_time import DAY_STARTS_AT_HOUR, DEFAULT_TIME_ZONE, known_zone
 from app.practice import repository as repo
 from app.practice.models import (
     Card,
     CardStatus,
-    PracticeSettings,
     QuizSession,
     QuizSessionItem,
 )
-
-DAY_STARTS_AT_HOUR = 4
-"""A study day rolls over at 04:00 in the user's time zone, as in Anki: a card buried late
-at night stays away until the next morning, not until midnight."""
-
-DEFAULT_TIME_ZONE = "Asia/Seoul"
+from app.practice.settings import settings_for
 
 # --- queries ---
 
@@ -133,11 +128,8 @@ def _finish_if_done(db: Session, session_id: int, now: datetime) -> None:
 
 def user_time_zone(db: Session, user_id: int) -> ZoneInfo:
     """The zone the user's day is counted in (their settings, else Asia/Seoul)."""
-    name = db.scalar(select(PracticeSettings.time_zone).where(PracticeSettings.user_id == user_id))
-    try:
-        return ZoneInfo(name or DEFAULT_TIME_ZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIME_ZONE)
+    name = settings_for(db, user_id).time_zone
+    return ZoneInfo(name if known_zone(name) else DEFAULT_TIME_ZONE)
 
 
 def next_day_start(now: datetime, zone: ZoneInfo) -> datetime:

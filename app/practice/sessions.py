@@ -414,6 +414,7 @@ class QuestionState:
     card: CardStateRead | None
     chain_size: int
     marks: card_status.StatusView | None = None
+    note_updated_at: datetime | None = None
 
 
 def question_state(db: Session, user_id: int, question_id: int) -> QuestionState:
@@ -428,8 +429,19 @@ def question_state(db: Session, user_id: int, question_id: int) -> QuestionState
         card=card_state(card) if card else None,
         chain_size=_chain_size(db, question_id),
         marks=card_status.status_view(db, user_id, question_id, utcnow()),
+        note_updated_at=note.updated_at if note else None,
     )
 
 
 def _chain_size(db: Session, question_id: int) -> int:
     return len(lookups.chain_of(db, question_id))
+
+
+def unfinished_session(db: Session, user: User, now: datetime | None = None) -> SessionRead | None:
+    """The user's latest session still open with questions left, to carry on with."""
+    now = now or utcnow()
+    for quiz in repo.recent_sessions(db, user.id):
+        summary = describe_session(db, quiz, now)
+        if summary.status == "active" and summary.remaining:
+            return summary
+    return None

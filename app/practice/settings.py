@@ -23,13 +23,11 @@ from zoneinfo import ZoneInfo, available_timezones
 from sqlalchemy.orm import Session
 
 from app.i18n import translate
+from app.local_time import DAY_STARTS_AT_HOUR, DEFAULT_TIME_ZONE
 from app.practice import repository as repo
 
 log = logging.getLogger("mogi.practice")
 
-DAY_STARTS_AT_HOUR = 4
-"""Anki's rollover: the study day starts at 04:00 local time, so a late night's reviews count
-for the day that is ending and the limits do not renew mid-session at midnight."""
 DAY_S = 86_400
 RETENTION_MIN, RETENTION_MAX = 0.70, 0.99
 PER_DAY_MAX = 9999
@@ -47,7 +45,7 @@ class ReviewSettings:
     reviews_per_day: int = 200
     learning_steps: tuple[int, ...] = (60, 600)  # seconds: fsrs's own 1 and 10 minutes
     relearning_steps: tuple[int, ...] = (600,)
-    time_zone: str = "Asia/Seoul"
+    time_zone: str = DEFAULT_TIME_ZONE
     mock_schedules: bool = True
     fsrs_parameters: tuple[float, ...] | None = None  # None: the fsrs library's weights
 

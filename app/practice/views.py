@@ -25,6 +25,7 @@ from app.practice import settings as review_settings
 from app.practice.idempotency import KEY_PATTERN, grade_once
 from app.practice.models import MAX_TEXT_CHARS
 from app.practice.schemas import ReviewCreate, ScopeIn, SessionCreate
+from app.progress.home import user_time_zone
 from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
@@ -62,6 +63,7 @@ def _practice_page(
         "modes": MODES,
         "error": error,
         "form": form or {},
+        "time_zone": user_time_zone(db, user.id),
     }
     return render(request, "practice/index.html", context, status_code=status_code)
 

@@ -147,3 +147,43 @@ EN: dict[str, str] = {
     ),
     "다시 시도": "Try again",
 }
+
+# The home page: a visitor's introduction, a user's dashboard (templates/content/_home_*.html).
+EN.update(
+    {
+        "Mogi는 딥러닝 기술 면접 질문을 연습하는 곳입니다. 답을 떠올린 뒤 모범 답안과 비교해 "
+        "채점하면, FSRS 간격 반복이 다음 복습 날짜를 정합니다.": (
+            "Mogi is where you practise deep-learning interview questions. Recall your answer, "
+            "compare it with the model answer and grade yourself: FSRS spaced repetition decides "
+            "when you see the question again."
+        ),
+        "간격 반복으로 연습": "Practise with spaced repetition",
+        "메인 질문과 꼬리 질문을 세션으로 풀고, 잊을 때쯤 다시 만나도록 FSRS가 일정을 잡습니다. "
+        "모의 면접 모드는 제한 시간 안에 답합니다.": (
+            "Work through main questions and their follow-ups in sessions; FSRS schedules each "
+            "one for just before you would forget it. Mock interviews add a time limit."
+        ),
+        "질문 옆의 MNIST 데모": "MNIST demos next to the questions",
+        "드롭아웃, 배치 정규화, 학습률 같은 질문 옆에서 작은 신경망을 직접 학습시켜 곡선을 보고, "
+        "숫자를 그려 예측해 보세요.": (
+            "Next to questions on dropout, batch normalisation or learning rates, train a small "
+            "network yourself, watch its curves, and draw a digit for it to read."
+        ),
+        "라이브러리와 검색": "The library and search",
+        "질문, 답변, 수식과 참고 자료를 한국어 형태소와 용어 사전으로 검색합니다.": (
+            "Search questions, answers, formulas and references, with Korean morphology and a "
+            "glossary of terms."
+        ),
+        "가입하고 연습 시작": "Sign up and start practising",
+        "오늘의 연습": "Today's practice",
+        "일 연속 복습": "days in a row",
+        "오늘 채점하면 이어집니다": "grade a card today to keep it going",
+        "이어서 하기": "Continue",
+        "세션 #{id} · {g} / {t}문항 채점": "Session #{id} · {g} of {t} graded",
+        "아직 채점한 카드가 없습니다. 아래에서 '새 질문 배우기'로 시작하세요.": (
+            "You have not graded a card yet. Start below with 'Learn new'."
+        ),
+        "연습 설정과 세션": "Practice sessions",
+        "저장": "saved",
+    }
+)

@@ -325,3 +325,15 @@ def add_all(session: Session, rows: Iterable[Any]) -> None:
     """Stage new rows and flush, so their ids exist for the rows that point at them."""
     session.add_all(list(rows))
     session.flush()
+
+
+# --- the home page ---
+
+
+def review_times_since(session: Session, user_id: int, since: datetime) -> Sequence[datetime]:
+    """When the user graded, newest first, back to since."""
+    return session.scalars(
+        select(ReviewLog.reviewed_at)
+        .where(ReviewLog.user_id == user_id, ReviewLog.reviewed_at >= since)
+        .order_by(ReviewLog.reviewed_at.desc())
+    ).all()

@@ -13,6 +13,7 @@ from app.db import SessionDep
 from app.errors import AppError
 from app.i18n import request_language, translate
 from app.progress import statistics, transfer
+from app.progress.home import user_time_zone
 from app.progress.schemas import ProgressRead, QuestionHistoryRead
 from app.web import render, verify_csrf
 
@@ -90,6 +91,7 @@ def progress_page(request: Request, user: PageUser, session: SessionDep) -> Resp
             "rating_labels": RATING_LABELS,
             "state_labels": STATE_LABELS,
             "max_import_mib": transfer.MAX_IMPORT_BYTES // (1024 * 1024),
+            "time_zone": user_time_zone(session, user.id),
         },
     )
 
@@ -120,6 +122,7 @@ def question_history_page(
             "rating_labels": RATING_LABELS,
             "mode_labels": MODE_LABELS,
             "state_labels": STATE_LABELS,
+            "time_zone": user_time_zone(session, user.id),
         },
     )
 

@@ -34,16 +34,6 @@
     return false;
   }
 
-  function localTimes() {
-    const fmt = new Intl.DateTimeFormat(labels.lang === "en" ? "en" : "ko", {
-      dateStyle: "medium", timeStyle: "short",
-    });
-    document.querySelectorAll("time[data-local]").forEach((node) => {
-      const when = new Date(node.getAttribute("datetime"));
-      if (!Number.isNaN(when.getTime())) node.textContent = fmt.format(when);
-    });
-  }
-
   function parseDay(iso) {
     const [y, m, d] = iso.split("-").map(Number);
     return new Date(y, m - 1, d);
@@ -230,7 +220,6 @@
 
   function main() {
     if (syncTimeZone()) return;
-    localTimes();
     drawHeatmap(document.getElementById("heatmap"), data.days);
     drawReviewsChart(document.getElementById("reviews-chart"), data.days);
     drawRetentionChart(document.getElementById("retention-chart"), data.weekly);

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.demos import service
 from app.demos.models import DemoJob
+from app.static_files import static_url
 from models import catalog
 from models.catalog import EXPERIMENTS
 from tests.factories import make_user, make_web_session
@@ -197,8 +198,8 @@ def test_run_page_of_own_run(client: TestClient, db: Session) -> None:
     assert page.by_id("run-loading").get("hidden") is None  # the loading state shows
     assert page.by_id("run-cancel").get("hidden") is None
     scripts = [a["src"] for tag, a in page.tags if tag == "script" and a.get("src")]
-    assert "/static/vendor/uplot/uPlot.iife.min.js" in scripts
-    assert "/static/js/demo-infer.js" in scripts
+    assert static_url("vendor/uplot/uPlot.iife.min.js") in scripts
+    assert static_url("js/demo-infer.js") in scripts
     assert not [s for s in scripts if str(s).startswith(("http:", "https:", "//"))]
 
 

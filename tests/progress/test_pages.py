@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
+from app.static_files import static_url
 from tests.factories import make_web_session
 from tests.progress.conftest import PACK, ApiUser, add_card, add_review, live_numbers
 
@@ -83,7 +84,7 @@ def test_progress_page_shows_numbers_and_charts(client: Any, db: Session, alice:
     for chart in ("heatmap", "reviews-chart", "retention-chart"):
         assert f'id="{chart}"' in html
     assert 'role="img" aria-label="' in html  # charts carry a text alternative
-    assert "/static/vendor/uplot/uPlot.iife.min.js" in html and "https://" not in html
+    assert static_url("vendor/uplot/uPlot.iife.min.js") in html and "https://" not in html
     data = _page_data(html)
     assert len(data["days"]) == 365 and sum(n for _, n in data["days"]) == 3
     weakest = numbers[2]  # reviewed longest ago, most lapses

@@ -116,8 +116,10 @@
       }
     }
     if (run.cached_from && state.status === "finished") {
+      // In the user's chosen zone, as the server writes every other time.
       const when = run.cached_from_at ? new Date(run.cached_from_at).toLocaleTimeString(
-        document.documentElement.lang, { hour: "2-digit", minute: "2-digit" }) : "";
+        document.documentElement.lang,
+        { hour: "2-digit", minute: "2-digit", timeZone: root.dataset.timeZone || undefined }) : "";
       text = T.cachedFrom.replace("{id}", run.cached_from).replace("{t}", when);
     }
     line.textContent = text;
