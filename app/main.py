@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.body_limit import BodyLimitMiddleware
 from app.config import PROJECT_ROOT, get_settings
-from app.errors import install_error_handlers
+from app.error_handlers import install_error_handlers
 from app.health import database_health
 from app.logs import configure_logging
 from app.security_headers import DOCS_PATH, SecurityHeadersMiddleware
@@ -100,8 +100,7 @@ def _import_body_limits() -> dict[str, int]:
     """The routes that take a data export, larger than any other body."""
     from app.progress.transfer import MAX_IMPORT_BYTES
 
-    limit = MAX_IMPORT_BYTES + 1024 * 1024  # the multipart or JSON wrapping around the export
-    return {"/api/v1/import": limit, "/progress/import": limit}
+    return {"/api/v1/import": MAX_IMPORT_BYTES, "/progress/import": MAX_IMPORT_BYTES}
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -18,8 +18,8 @@ from app.auth.deps import (
     set_session_cookie,
 )
 from app.auth.models import User
-from app.auth.service import AccountError
 from app.db import DbId, SessionDep
+from app.errors import AppError
 from app.i18n import request_language
 from app.web import render, verify_csrf
 
@@ -54,9 +54,7 @@ def _logged_in(response: Response, secret: str) -> Response:
     return response
 
 
-def _form_page(
-    request: Request, template: str, error: AccountError | None, **context: Any
-) -> Response:
+def _form_page(request: Request, template: str, error: AppError | None, **context: Any) -> Response:
     """A sign-up or login form, with the error (if any) in the visitor's language."""
     ctx: dict[str, Any] = dict(context)
     status = 200
@@ -93,7 +91,7 @@ def register_submit(
 ) -> Response:
     try:
         user = service.register(session, username, password)
-    except AccountError as exc:
+    except AppError as exc:
         session.rollback()  # a lost race for the name leaves a failed flush behind
         return _form_page(
             request, "auth/register.html", exc, username=username, next=safe_next(next)
@@ -117,7 +115,7 @@ def login_submit(
 ) -> Response:
     try:
         user = service.authenticate(session, username, password, client_ip(request))
-    except AccountError as exc:
+    except AppError as exc:
         return _form_page(request, "auth/login.html", exc, username=username, next=safe_next(next))
     # A new token at every login: a session id planted before login is worth nothing after.
     secret = service.start_web_session(session, user, request.cookies.get(SESSION_COOKIE))
@@ -141,7 +139,7 @@ def _account_page(
     user: User,
     *,
     status_code: int = 200,
-    error: AccountError | None = None,
+    error: AppError | None = None,
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Response:
@@ -180,7 +178,7 @@ def account_password(
             client_ip(request),
             keep_cookie=request.cookies.get(SESSION_COOKIE),
         )
-    except AccountError as exc:
+    except AppError as exc:
         return _account_page(request, session, user, error=exc, form="password")
     return _redirect("/account?done=password")
 
@@ -191,7 +189,7 @@ def account_create_token(
 ) -> Response:
     try:
         new = service.create_token(session, user, name)
-    except AccountError as exc:
+    except AppError as exc:
         return _account_page(request, session, user, error=exc, form="token", token_name=name)
     # Rendered, not redirected: the secret must not travel through a URL or a cookie.
     return _account_page(
@@ -218,7 +216,7 @@ def account_delete(
 ) -> Response:
     try:
         service.delete_account(session, user, password, client_ip(request))
-    except AccountError as exc:
+    except AppError as exc:
         return _account_page(request, session, user, error=exc, form="delete")
     request.state.user = None
     response = render(request, "auth/deleted.html")

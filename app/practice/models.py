@@ -229,9 +229,7 @@ class PracticeSettings(Base):
 
     __tablename__ = "practice_settings"
 
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey(_USER_FK, ondelete="CASCADE"), primary_key=True
-    )
+    user_id: Mapped[int] = mapped_column(ForeignKey(_USER_FK, ondelete="CASCADE"), primary_key=True)
     desired_retention: Mapped[float] = mapped_column(Float, default=0.9)
     # Per pack and per day (the day starts at DAY_STARTS_AT_HOUR in time_zone).
     new_per_day: Mapped[int] = mapped_column(Integer, default=20)

@@ -324,7 +324,9 @@ def test_a_failure_midway_rolls_everything_back(
     document = _export(client, rich)
 
     def fail(*args: Any, **kwargs: Any) -> None:
-        raise AppError("simulated failure after reviews were written", 409)
+        raise AppError(
+            "simulated", en="simulated failure after reviews", ko="모의 실패", status=409
+        )
 
     monkeypatch.setattr(transfer, "_import_answers", fail)
     response = _import(client, bob, document)
@@ -428,7 +430,9 @@ def test_import_form_lists_unknown_questions_and_rolls_back(
     from app.errors import AppError
 
     def fail(*args: Any, **kwargs: Any) -> None:
-        raise AppError("simulated failure after reviews were written", 409)
+        raise AppError(
+            "simulated", en="simulated failure after reviews", ko="모의 실패", status=409
+        )
 
     monkeypatch.setattr(transfer, "_import_answers", fail)
     raw = json.dumps(_export(client, rich)).encode()
