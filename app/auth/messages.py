@@ -88,4 +88,5 @@ EN: dict[str, str] = {
     "계정을 삭제했습니다": "Account deleted",
     "계정과 모든 기록을 지웠습니다.": "The account and all its data have been deleted.",
     "처음으로": "Home",
+    "예: 노트북 CLI": "e.g. laptop CLI",
 }

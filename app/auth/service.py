@@ -29,11 +29,13 @@ from app.auth.security import (
     verify_password,
 )
 from app.db import keep_writes_on_error, utcnow
-from app.errors import AppError
+from app.errors import AppError, too_long
 
 USERNAME_MIN, USERNAME_MAX = 3, 32
 _USERNAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
 PASSWORD_MIN = 10
+# Longer passwords are refused with a message: hashing a megabyte of one would stall a worker.
+PASSWORD_MAX = 1024
 TOKEN_NAME_MAX = 100
 TOKENS_PER_USER = 100
 PREFIX_LENGTH = 12
@@ -112,6 +114,14 @@ class NewToken:
 
 def check_username(username: str) -> None:
     """Raise a 422 naming what to fix when username breaks the naming rule."""
+    if not username:
+        raise AppError(
+            "invalid_username",
+            en="Enter a username.",
+            ko="사용자 이름을 입력하세요.",
+            status=422,
+            field="username",
+        )
     if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
         raise AppError(
             "invalid_username",
@@ -143,6 +153,13 @@ def check_password(password: str, username: str, field: str = "password") -> Non
 
     def weak(en: str, ko: str, **params: Any) -> AppError:
         return AppError("weak_password", en=en, ko=ko, status=422, field=field, **params)
+
+    if not password:
+        raise weak("Enter a password.", "비밀번호를 입력하세요.")
+    if len(password) > PASSWORD_MAX:
+        raise too_long(
+            field, PASSWORD_MAX, len(password), en_name="A password", ko_subject="비밀번호는"
+        )
 
     if len(password) < PASSWORD_MIN:
         raise weak(
@@ -258,11 +275,29 @@ def register(session: Session, username: str, password: str) -> User:
 
 def authenticate(session: Session, username: str, password: str, client_ip: str) -> User:
     """The user with these credentials; 401 on a wrong login, 429 after too many."""
+    if not username.strip():
+        raise AppError(
+            "invalid_credentials",
+            en="Enter your username.",
+            ko="사용자 이름을 입력하세요.",
+            status=422,
+            field="username",
+        )
+    if not password:
+        raise AppError(
+            "invalid_credentials",
+            en="Enter your password.",
+            ko="비밀번호를 입력하세요.",
+            status=422,
+            field="password",
+        )
     check_rate_limit(session, username, client_ip)
     user = repository.find_user_by_name(session, username.strip())
-    if user is None:
-        burn_password_check(password)
-    if user is None or not verify_password(user.password_hash, password):
+    # A password longer than any account may have is wrong, after as long as any other check.
+    fits = len(password) <= PASSWORD_MAX
+    if user is None or not fits:
+        burn_password_check(password[:PASSWORD_MAX])
+    if user is None or not fits or not verify_password(user.password_hash, password):
         _record_failure(session, username, client_ip)
         raise AppError(
             "invalid_credentials",

@@ -25,7 +25,9 @@ from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
 
-FormText = Annotated[str, Form(max_length=1024)]
+# No length limits here: the service refuses what is too long with a message the form shows
+# next to its field (a validation error would lose the form).
+FormText = Annotated[str, Form()]
 OptionalText = Annotated[str, Form(max_length=2048)]
 HOME = "/"
 # Messages for ?done=..., so a redirect can say what happened without echoing any text.
@@ -85,8 +87,8 @@ def register_page(request: Request, next: str | None = None) -> Response:
 def register_submit(
     request: Request,
     session: SessionDep,
-    username: FormText,
-    password: FormText,
+    username: FormText = "",
+    password: FormText = "",
     next: OptionalText = "",
 ) -> Response:
     try:
@@ -109,8 +111,8 @@ def login_page(request: Request, next: str | None = None) -> Response:
 def login_submit(
     request: Request,
     session: SessionDep,
-    username: FormText,
-    password: FormText,
+    username: FormText = "",
+    password: FormText = "",
     next: OptionalText = "",
 ) -> Response:
     try:
@@ -166,8 +168,8 @@ def account_password(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    current_password: FormText,
-    new_password: FormText,
+    current_password: FormText = "",
+    new_password: FormText = "",
 ) -> Response:
     try:
         service.change_password(
@@ -185,7 +187,7 @@ def account_password(
 
 @router.post("/account/tokens")
 def account_create_token(
-    request: Request, session: SessionDep, user: PageUser, name: FormText
+    request: Request, session: SessionDep, user: PageUser, name: FormText = ""
 ) -> Response:
     try:
         new = service.create_token(session, user, name)
@@ -212,7 +214,7 @@ def account_revoke_token(
 
 @router.post("/account/delete")
 def account_delete(
-    request: Request, session: SessionDep, user: PageUser, password: FormText
+    request: Request, session: SessionDep, user: PageUser, password: FormText = ""
 ) -> Response:
     try:
         service.delete_account(session, user, password, client_ip(request))

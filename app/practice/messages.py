@@ -110,4 +110,5 @@ EN: dict[str, str] = {
         "This entry has no model answer. Write your own (Markdown) and practice shows it instead."
     ),
     "내 답변 저장": "Save my answer",
+    "질문으로 돌아가기": "Back to the question",
 }

@@ -17,7 +17,8 @@ from app.auth.deps import PageUser, load_user
 from app.auth.models import User
 from app.content import lookups
 from app.db import DbId, SessionDep
-from app.errors import AppError
+from app.errors import AppError, too_long
+from app.i18n import request_language
 from app.practice import repository as repo
 from app.practice import saved, service, sessions
 from app.practice.idempotency import KEY_PATTERN, grade_once
@@ -65,11 +66,11 @@ def start_session_form(
     request: Request,
     user: PageUser,
     db: SessionDep,
-    pack: Annotated[str, Form(max_length=64)],
+    pack: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "all",
     mode: Annotated[str, Form()] = "review",
-    question: Annotated[str, Form(max_length=32)] = "",
-    time_limit_min: Annotated[str, Form(max_length=8)] = "",
+    question: Annotated[str, Form()] = "",
+    time_limit_min: Annotated[str, Form()] = "",
 ) -> Response:
     """Start a session from the form and go to its first card."""
     form = {"pack": pack, "kind": kind, "mode": mode, "question": question}
@@ -81,11 +82,16 @@ def start_session_form(
         )
         quiz = sessions.start_session(db, user, body)
     except AppError as exc:
-        return _practice_page(request, db, user, exc.message, exc.status_code, form)
+        message = exc.localized(request_language(request))
+        return _practice_page(request, db, user, message, exc.status_code, form)
     except ValueError:
-        message = (
-            "선택한 범위나 모드, 시간 제한이 올바르지 않습니다. (Invalid scope, mode or time.)"
+        invalid = AppError(
+            "invalid_session_form",
+            en="The chosen pack, scope, mode or time limit is not valid.",
+            ko="선택한 묶음, 범위, 모드나 시간 제한이 올바르지 않습니다.",
+            status=422,
         )
+        message = invalid.localized(request_language(request))
         return _practice_page(request, db, user, message, 422, form)
     return _see_other(f"/practice/sessions/{quiz.id}")
 
@@ -96,22 +102,50 @@ def session_page(
 ) -> Response:
     """The session's current card; ?fragment=card renders only the card (for practice.js)."""
     quiz = service.find_session(db, user, session_id)
-    page = sessions.session_page(db, user, quiz)
     template = "practice/_card.html" if fragment == "card" else "practice/session.html"
+    return _session_page(request, db, user, quiz, template)
+
+
+def _session_page(
+    request: Request,
+    db: Session,
+    user: User,
+    quiz: Any,
+    template: str = "practice/session.html",
+    error: AppError | None = None,
+    answer_text: str | None = None,
+) -> Response:
+    page = sessions.session_page(db, user, quiz)
     # A fresh Idempotency-Key per rendering of the card: its grade form (and practice.js,
     # which reads it) sends it, so a grade resent after a lost answer is recorded once.
     context = {"page": page, "quiz": page.summary, "grade_key": secrets.token_urlsafe(18)}
-    return render(request, template, context)
+    status = 200
+    if error is not None:
+        context["answer_error"] = error.localized(request_language(request))
+        context["answer_kept"] = answer_text
+        status = error.status_code
+    return render(request, template, context, status_code=status)
+
+
+def _too_long(field: str, text: str, en_name: str, ko_subject: str) -> AppError | None:
+    """A 422 for text past MAX_TEXT_CHARS, counted, so nothing is cut silently."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return None
+    return too_long(field, MAX_TEXT_CHARS, len(text), en_name=en_name, ko_subject=ko_subject)
 
 
 @router.post("/practice/sessions/{session_id}/reveal")
 def reveal_form(
+    request: Request,
     session_id: DbId,
     user: PageUser,
     db: SessionDep,
-    answer_text: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
+    answer_text: Annotated[str, Form()] = "",
 ) -> Response:
     quiz = service.find_session(db, user, session_id)
+    error = _too_long("answer_text", answer_text, "An answer", "답변은")
+    if error is not None:
+        return _session_page(request, db, user, quiz, error=error, answer_text=answer_text)
     sessions.reveal(db, user, quiz, answer_text or None)
     return _see_other(f"/practice/sessions/{session_id}")
 
@@ -160,13 +194,31 @@ def bookmark_form(
     return _back_to(ref)
 
 
+def _saved_text_page(
+    request: Request, ref: lookups.QuestionRef, kind: str, text: str, error: AppError
+) -> Response:
+    """The note or own-answer form again, with what was typed and why it was not saved."""
+    context = {
+        "ref": ref,
+        "kind": kind,
+        "text": text,
+        "error": error.localized(request_language(request)),
+        "max_chars": MAX_TEXT_CHARS,
+    }
+    return render(request, "practice/saved_text.html", context, status_code=error.status_code)
+
+
 @router.post("/practice/questions/{pack}/{number}/note")
 def note_form(
+    request: Request,
     ref: PageRef,
     user: PageUser,
     db: SessionDep,
-    body: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
+    body: Annotated[str, Form()] = "",
 ) -> Response:
+    error = _too_long("body", body, "A note", "메모는")
+    if error is not None:
+        return _saved_text_page(request, ref, "note", body, error)
     if body.strip():
         saved.save_note(db, user, ref, body)
     else:
@@ -176,13 +228,20 @@ def note_form(
 
 @router.post("/practice/questions/{pack}/{number}/my-answer")
 def my_answer_form(
+    request: Request,
     ref: PageRef,
     user: PageUser,
     db: SessionDep,
-    body_markdown: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
+    body_markdown: Annotated[str, Form()] = "",
 ) -> Response:
+    error = _too_long("body_markdown", body_markdown, "An answer", "답변은")
+    if error is not None:
+        return _saved_text_page(request, ref, "answer", body_markdown, error)
     if body_markdown.strip():
-        saved.save_user_answer(db, user, ref, body_markdown)
+        try:
+            saved.save_user_answer(db, user, ref, body_markdown)
+        except AppError as exc:
+            return _saved_text_page(request, ref, "answer", body_markdown, exc)
     else:
         saved.delete_user_answer(db, user, ref)
     return _back_to(ref)

@@ -388,7 +388,7 @@ def test_import_form_shows_a_bad_file_as_an_error_page(
     )
     assert response.status_code == 422
     assert "text/html" in response.headers["content-type"]
-    assert "Not a Mogi export" in response.text and "import-error" in response.text
+    assert "Mogi 내보내기 파일이 아닙니다" in response.text and "import-error" in response.text
 
 
 def test_export_keeps_retired_questions(client: Any, db: Session, bob: ApiUser) -> None:
