@@ -330,6 +330,7 @@ def session_page(
 class PackSummary:
     slug: str
     title: str
+    title_en: str
     total: int
     due: int
     new: int
@@ -349,6 +350,7 @@ def practice_overview(db: Session, user: User, now: datetime | None = None) -> l
             PackSummary(
                 slug=pack.slug,
                 title=pack.title,
+                title_en=pack.title_en,
                 total=c["total"],
                 due=c["due"],
                 new=c["new"],

@@ -44,7 +44,7 @@ def _labels(request: Request) -> dict[str, Any]:
         return translate(text, lang)
 
     return {
-        "reviews": t("복습"),
+        "reviews": t("복습 수"),
         "retention": t("유지율"),
         "day": t("날짜"),
         "week": t("주"),
