@@ -266,3 +266,19 @@ def problem_json(
 def status_title(status: int) -> str:
     """The standard reason phrase of status."""
     return _TITLES.get(status, "Error")
+
+
+def document_validation_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents each route's 422 as its own HTTPValidationError JSON; Mogi answers
+    every 422 with problem details (with `errors`), so the document says so."""
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for methods in schema.get("paths", {}).values():
+        for operation in methods.values():
+            response = operation.get("responses", {}).get("422")
+            if response and "application/problem+json" not in response.get("content", {}):
+                response["description"] = _RESPONSE_TEXT[422]
+                response["content"] = {"application/problem+json": problem}
+    components = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
