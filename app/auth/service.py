@@ -11,12 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import repository
+from app.auth.errors import WEAK_PASSWORD, missing
 from app.auth.models import ApiToken, User
 from app.auth.security import (
     SESSION_LIFETIME,
@@ -115,13 +115,7 @@ class NewToken:
 def check_username(username: str) -> None:
     """Raise a 422 naming what to fix when username breaks the naming rule."""
     if not username:
-        raise AppError(
-            "invalid_username",
-            en="Enter a username.",
-            ko="사용자 이름을 입력하세요.",
-            status=422,
-            field="username",
-        )
+        raise missing("invalid_username", "username")
     if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
         raise AppError(
             "invalid_username",
@@ -150,38 +144,21 @@ def _is_sequence(text: str) -> bool:
 
 def check_password(password: str, username: str, field: str = "password") -> None:
     """Raise a 422 naming what to fix when password is too weak for username."""
-
-    def weak(en: str, ko: str, **params: Any) -> AppError:
-        return AppError("weak_password", en=en, ko=ko, status=422, field=field, **params)
-
     if not password:
-        raise weak("Enter a password.", "비밀번호를 입력하세요.")
+        raise missing("weak_password", field)
     if len(password) > PASSWORD_MAX:
         raise too_long(
             field, PASSWORD_MAX, len(password), en_name="A password", ko_subject="비밀번호는"
         )
-
-    if len(password) < PASSWORD_MIN:
-        raise weak(
-            "Password must be at least {min} characters long.",
-            "비밀번호는 {min}자 이상이어야 합니다.",
-            min=PASSWORD_MIN,
-        )
-    if password.casefold() == username.casefold():
-        raise weak(
-            "Password must not be the same as the username.",
-            "비밀번호가 사용자 이름과 같으면 안 됩니다.",
-        )
-    if len(set(password)) == 1:
-        raise weak(
-            "Password must not be a single character repeated.",
-            "비밀번호가 한 글자의 반복이면 안 됩니다.",
-        )
-    if password.casefold() in _COMMON_PASSWORDS or _is_sequence(password.casefold()):
-        raise weak(
-            "This password is too common or sequential; mix several words to make it longer.",
-            "너무 흔하거나 연속된 비밀번호입니다. 여러 단어를 섞어 더 길게 만드세요.",
-        )
+    folded = password.casefold()
+    for broken, en, ko in (
+        (len(password) < PASSWORD_MIN, *WEAK_PASSWORD["short"]),
+        (folded == username.casefold(), *WEAK_PASSWORD["username"]),
+        (len(set(password)) == 1, *WEAK_PASSWORD["repeated"]),
+        (folded in _COMMON_PASSWORDS or _is_sequence(folded), *WEAK_PASSWORD["common"]),
+    ):
+        if broken:
+            raise AppError("weak_password", en=en, ko=ko, status=422, field=field, min=PASSWORD_MIN)
 
 
 # --- rate limit ---------------------------------------------------------------------------
@@ -275,22 +252,8 @@ def register(session: Session, username: str, password: str) -> User:
 
 def authenticate(session: Session, username: str, password: str, client_ip: str) -> User:
     """The user with these credentials; 401 on a wrong login, 429 after too many."""
-    if not username.strip():
-        raise AppError(
-            "invalid_credentials",
-            en="Enter your username.",
-            ko="사용자 이름을 입력하세요.",
-            status=422,
-            field="username",
-        )
-    if not password:
-        raise AppError(
-            "invalid_credentials",
-            en="Enter your password.",
-            ko="비밀번호를 입력하세요.",
-            status=422,
-            field="password",
-        )
+    if not username.strip() or not password:
+        raise missing("invalid_credentials", "password" if username.strip() else "username")
     check_rate_limit(session, username, client_ip)
     user = repository.find_user_by_name(session, username.strip())
     # A password longer than any account may have is wrong, after as long as any other check.
