@@ -55,12 +55,14 @@ _STATUS_TEXT = {
 def error_response(request: Request, error: AppError) -> Response:
     """Problem details (English detail) for the API, the error page in its language for pages."""
     if wants_json(request):
+        # Both languages ride along for the pages whose scripts call the API.
+        messages = {"en": error.message, "ko": error.localized("ko")}
         return problem_json(
             error.status_code,
             error.message,
             title=error.title,
             headers=error.headers or None,
-            extra=error.extra,
+            extra={**error.extra, "messages": messages},
         )
     lang = request_language(request)
     title = translate(_PAGE_TITLES.get(error.status_code, "오류"), lang)

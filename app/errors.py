@@ -205,6 +205,10 @@ class Problem(BaseModel):
     errors: list[dict[str, Any]] | None = Field(
         default=None, description="Per-field problems: loc, msg, type (validation errors)."
     )
+    messages: dict[str, str] | None = Field(
+        default=None,
+        description="The message in each language (`en` is `detail`, `ko` Korean), for pages.",
+    )
 
 
 _RESPONSE_TEXT = {
