@@ -223,3 +223,14 @@ def test_a_browser_counts_a_note_and_keeps_a_refused_one(
     page.click(".note-box button[type=submit]")
     assert "20,000자까지" in page.locator("#form-error").inner_text()
     assert page.input_value("#note-body") == text
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"), [("ko", "입력이 올바르지 않습니다"), ("en", "The request is not valid")]
+)
+def test_a_bad_query_on_a_page_is_a_readable_page(client: TestClient, lang: str, text: str) -> None:
+    r = client.get(f"/search?q=relu&page=abc&lang={lang}")
+    assert r.status_code == 422
+    assert "text/html" in r.headers["content-type"]
+    assert text in r.text and "&#39;page&#39;" in r.text
+    assert "query.page" not in r.text
