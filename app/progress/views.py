@@ -155,6 +155,8 @@ async def import_page(
         context = {
             "error": exc.localized(request_language(request)),
             "unknown": exc.extra.get("unknown_questions", []),
+            "skip_unknown": skip_unknown,
+            "max_import_mib": transfer.MAX_IMPORT_BYTES // (1024 * 1024),
         }
         return render(request, "progress/import_result.html", context, exc.status_code)
     return render(
