@@ -29,6 +29,8 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 SKIPPED = {"script", "style", "template", "code", "pre", "kbd", "svg", "math", "title"}
 # Attributes a person reads or hears.
 READ_ATTRS = ("placeholder", "aria-label", "title", "alt")
+# Address parts that name a file, not a page.
+FILE_PARAMS = {"path"}
 # Pages that answer something else than HTML, or that only redirect.
 NOT_PAGES = ("/api/", "/static", "/healthz", "/docs")
 
@@ -136,8 +138,10 @@ def page_paths(app: Any, ids: dict[str, str]) -> list[str]:
         if "GET" not in methods or path.startswith(NOT_PAGES):
             continue
         names = re.findall(r"\{(\w+)(?::\w+)?\}", path)
-        if any(name not in ids for name in names):
-            continue  # a file of a pack, say: not a page
+        if set(names) & FILE_PARAMS:
+            continue  # a file of a pack: not a page
+        missing = [name for name in names if name not in ids]
+        assert not missing, f"{path}: give the walk a real {missing} in _history()"
         paths.append(re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: ids[m.group(1)], path))
     return sorted(set(paths)) + ["/search?q=정규화", "/nowhere", "/practice/sessions/abc"]
 
