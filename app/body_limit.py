@@ -11,7 +11,11 @@ from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.errors import problem_response
+from app.error_handlers import error_response
+from app.errors import too_many_bytes
+
+# Room for the multipart or JSON wrapping around a file sent at its stated limit.
+WRAPPING_BYTES = 1024 * 1024
 
 
 def _declared_length(scope: Scope) -> int | None:
@@ -25,24 +29,30 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over the limit of their path (default_limit unless path_limits names it)."""
+    """Refuse bodies over the limit of their path (default_limit unless path_limits names it).
+
+    path_limits state the size of the file a form or route takes (what its page says); the
+    body may be WRAPPING_BYTES larger, and a refusal states the file's limit.
+    """
 
     def __init__(self, app: ASGIApp, default_limit: int, path_limits: dict[str, int]) -> None:
         self.app = app
         self.default_limit = default_limit
         self.path_limits = path_limits
-        limits = {default_limit, *path_limits.values()}
+        limits = {default_limit, *(limit + WRAPPING_BYTES for limit in path_limits.values())}
         self._counted = {limit: RequestBodyLimitMiddleware(app, limit) for limit in limits}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.path_limits.get(scope["path"], self.default_limit)
+        stated = self.path_limits.get(scope["path"], self.default_limit)
+        limit = stated + WRAPPING_BYTES if scope["path"] in self.path_limits else stated
+        # The handler of a streamed body's overflow states the same limit.
+        scope.setdefault("state", {})["body_limit"] = stated
         declared = _declared_length(scope)
         if declared is not None and declared > limit:
-            detail = f"The request body is {declared:,} bytes; the limit here is {limit:,} bytes."
-            response = problem_response(Request(scope, receive), 413, detail)
-            await response(scope, receive, send)
+            error = too_many_bytes(stated, declared)
+            await error_response(Request(scope, receive), error)(scope, receive, send)
             return
         await self._counted[limit](scope, receive, send)

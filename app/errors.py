@@ -1,42 +1,108 @@
-"""The one error type, and the handlers that turn it into problem details or a page."""
+"""The one error type, which carries its code and both languages, and the helper that declares
+a route's error responses. The handlers that turn errors into problem details or a page live in
+app/error_handlers.py, which may import the page renderer; this module imports none of ours."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import DataError, SQLAlchemyError
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
-log = logging.getLogger("mogi.errors")
+from fastapi import Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 
 
 class AppError(Exception):
-    """An expected failure with the status code and message a client should see."""
+    """An expected failure: a stable code, the message in English and Korean, a status.
+
+    The API's problem details carry `code` and the English message as `detail`; a page shows
+    the message in its own language. `en` and `ko` are str.format templates over params.
+    `field` names the form field the message belongs to, so a form can show it inline.
+    """
 
     def __init__(
         self,
-        message: str,
-        status_code: int = 400,
+        code: str,
         *,
-        title: str | None = None,
+        en: str,
+        ko: str,
+        status: int = 400,
+        field: str | None = None,
         headers: dict[str, str] | None = None,
         extra: dict[str, Any] | None = None,
-        page_message: str | None = None,
+        title: str | None = None,
+        **params: Any,
     ) -> None:
-        super().__init__(message)
-        self.page_message = page_message
-        self.message = message
-        self.status_code = status_code
+        self.code = code
+        self.en = en
+        self.ko = ko
+        self.params = params
+        self.status_code = status
+        self.field = field
         self.title = title
         self.headers = headers or {}
-        self.extra = extra or {}
+        self.extra = {"code": code, **(extra or {})}
+        if field is not None and "errors" not in self.extra:
+            self.extra["errors"] = [{"loc": ["body", field], "msg": self.message, "type": code}]
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        """The English message: the API's `detail`."""
+        return self.en.format(**self.params) if self.params else self.en
+
+    def localized(self, lang: str) -> str:
+        """The message in lang ("ko" or "en")."""
+        if lang != "ko":
+            return self.message
+        return self.ko.format(**self.params) if self.params else self.ko
 
 
-# Why the database could not serve a request: (API detail, page text in Korean, Retry-After s).
+class NotFound(AppError):
+    """A 404 for something named in the address: what was asked for, in both languages."""
+
+    def __init__(
+        self, en: str = "Not found.", ko: str = "찾을 수 없습니다.", **params: Any
+    ) -> None:
+        super().__init__("not_found", en=en, ko=ko, status=404, **params)
+
+
+def too_many_bytes(limit_bytes: int, sent_bytes: int | None = None) -> AppError:
+    """A 413 that states the limit in the units the form states it (16 MiB, not bytes)."""
+    return AppError(
+        "too_large",
+        en="The upload is larger than the {limit} allowed here{sent}.",
+        ko="{limit}까지 보낼 수 있습니다. 보낸 내용{sent_ko}이 그보다 큽니다.",
+        status=413,
+        limit=human_size(limit_bytes),
+        sent=f" ({sent_bytes:,} bytes sent)" if sent_bytes else "",
+        sent_ko=f"({sent_bytes:,}바이트)" if sent_bytes else "",
+    )
+
+
+def human_size(n: int) -> str:
+    """16 MiB, 512 KiB, 100 bytes: a size as a person reads it."""
+    for unit, size in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if n >= size:
+            return f"{n / size:,.1f}".removesuffix(".0") + f" {unit}"
+    return f"{n:,} bytes"
+
+
+def too_long(field: str, limit: int, length: int, *, en_name: str, ko_subject: str) -> AppError:
+    """A 422 for text past its limit: counted and refused, never cut."""
+    return AppError(
+        "too_long",
+        en="{en_name} can be at most {limit:,} characters (this one has {length:,}).",
+        ko="{ko_subject} {limit:,}자까지 쓸 수 있습니다 (지금 {length:,}자).",
+        status=422,
+        field=field,
+        en_name=en_name,
+        ko_subject=ko_subject,
+        limit=limit,
+        length=length,
+    )
+
+
+# Why the database could not serve a request: (English, Korean, Retry-After seconds).
 _DB_FAULTS = {
     "busy": (
         "The server is busy: too many requests are waiting for the database. Try again shortly.",
@@ -70,13 +136,14 @@ class DatabaseUnavailable(AppError):
     """The database cannot serve this request now: a 503 that tells the client when to retry."""
 
     def __init__(self, reason: str) -> None:
-        detail, page_text, retry_s = _DB_FAULTS[reason]
+        en, ko, retry_s = _DB_FAULTS[reason]
         super().__init__(
-            detail,
-            503,
+            "database_unavailable",
+            en=en,
+            ko=ko,
+            status=503,
             headers={"Retry-After": str(retry_s)},
             extra={"reason": reason},
-            page_message=page_text,
         )
         self.reason = reason
 
@@ -102,11 +169,6 @@ def database_fault(exc: BaseException) -> str | None:
     return None
 
 
-class NotFound(AppError):
-    def __init__(self, message: str = "Not found") -> None:
-        super().__init__(message, 404)
-
-
 _TITLES = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -130,122 +192,97 @@ def wants_json(request: Request) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
-def problem_response(
-    request: Request,
+class Problem(BaseModel):
+    """RFC 9457 problem details, the body of every API error."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong, in a readable English sentence.")
+    code: str | None = Field(
+        default=None, description="A stable machine-readable reason, e.g. `username_taken`."
+    )
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="Per-field problems: loc, msg, type (validation errors)."
+    )
+    messages: dict[str, str] | None = Field(
+        default=None,
+        description="The message in each language (`en` is `detail`, `ko` Korean), for pages.",
+    )
+
+
+_RESPONSE_TEXT = {
+    400: "Bad request.",
+    401: "Not authenticated, or wrong username or password.",
+    403: "Forbidden: wrong password confirmation, or a missing CSRF header on a cookie call.",
+    404: "Not found (also for another user's resource).",
+    409: "Not possible in the current state (`code` says why).",
+    413: "The body is larger than the limit `detail` states.",
+    422: "Invalid input; `errors` says which field and what to fix.",
+    429: "Too many attempts; wait `Retry-After` seconds.",
+    503: "The database cannot serve the request now; retry after `Retry-After` seconds.",
+}
+
+
+def problem_responses(*statuses: int, **described: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries for the error statuses a route can answer.
+
+    A route may say more about a status than the common text: problem_responses(404, 422,
+    s422="not a Mogi export").
+    """
+    schema = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    entries: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        # `model` registers the schema; the body is sent as application/problem+json.
+        entry: dict[str, Any] = {
+            "model": Problem,
+            "description": described.get(f"s{status}", _RESPONSE_TEXT[status]),
+            "content": {"application/problem+json": schema},
+        }
+        if status in (429, 503):
+            entry["headers"] = {
+                "Retry-After": {
+                    "description": "Seconds until another attempt is worth making.",
+                    "schema": {"type": "integer"},
+                }
+            }
+        entries[status] = entry
+    return entries
+
+
+def problem_json(
     status: int,
     detail: str,
     *,
     title: str | None = None,
     headers: dict[str, str] | None = None,
     extra: dict[str, Any] | None = None,
-    page_message: str | None = None,
-) -> Response:
-    """Problem details for the API, the error page (page_message, translated) for browsers."""
-    title = title or _TITLES.get(status, "Error")
-    if wants_json(request):
-        body = {"type": "about:blank", "title": title, "status": status, "detail": detail}
-        body.update(extra or {})
-        return JSONResponse(
-            body, status_code=status, headers=headers, media_type="application/problem+json"
-        )
-    from app.i18n import request_language, translate
-    from app.web import render_error_page  # late: web imports templates which import errors
-
-    if page_message:
-        detail = translate(page_message, request_language(request))
-    return render_error_page(request, status, title, detail, headers=headers)
+) -> JSONResponse:
+    """An RFC 9457 problem details response."""
+    body = {"type": "about:blank", "title": title or status_title(status), "status": status}
+    body["detail"] = detail
+    body.update(extra or {})
+    return JSONResponse(
+        body, status_code=status, headers=headers, media_type="application/problem+json"
+    )
 
 
-async def _identify(request: Request, status: int) -> None:
-    """Find who a page's error is shown to when no route got that far (an unknown address, a
-    malformed one), so the layout shows them logged in. Never for a database fault: the lookup
-    would only meet the same fault."""
-    if hasattr(request.state, "user") or status == 503 or wants_json(request):
-        return
-    from app.auth.deps import user_for_cookie  # late: auth's dependencies raise our errors
-    from app.db import run_db
-    from app.web import SESSION_COOKIE
-
-    cookie = request.cookies.get(SESSION_COOKIE)
-    request.state.user = None
-    if cookie:
-        try:
-            request.state.user = await run_db(user_for_cookie, cookie)
-        except Exception as exc:  # an error page must not fail for want of a name
-            log.warning("no user for an error page: %s", type(exc).__name__)
+def status_title(status: int) -> str:
+    """The standard reason phrase of status."""
+    return _TITLES.get(status, "Error")
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    """Register the handlers: AppError, HTTP errors, validation errors and the last resort."""
-
-    @app.exception_handler(AppError)
-    async def _app_error(request: Request, exc: AppError) -> Response:
-        await _identify(request, exc.status_code)
-        return problem_response(
-            request,
-            exc.status_code,
-            exc.message,
-            title=exc.title,
-            headers=exc.headers,
-            extra=exc.extra,
-            page_message=exc.page_message,
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        await _identify(request, exc.status_code)
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
-        return problem_response(
-            request, exc.status_code, detail, headers=getattr(exc, "headers", None)
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
-        await _identify(request, 422)
-        errors = [
-            {
-                "loc": [str(p) for p in e.get("loc", ())],
-                "msg": e.get("msg", ""),
-                "type": e.get("type", ""),
-            }
-            for e in exc.errors()
-        ]
-        loc: list[str] = errors[0]["loc"] if errors else []
-        msg = str(errors[0]["msg"]) if errors else "invalid input"
-        detail = f"{'.'.join(loc)}: {msg}" if loc else msg
-        return problem_response(request, 422, detail, extra={"errors": errors})
-
-    @app.exception_handler(DataError)
-    async def _data_error(request: Request, exc: DataError) -> Response:
-        # Input that passed validation but that the database cannot store, like a NUL
-        # character in PostgreSQL text: the client's mistake, not ours.
-        log.warning(
-            "database refused a value on %s %s: %s", request.method, request.url.path, exc.orig
-        )
-        return problem_response(
-            request,
-            422,
-            "A value cannot be stored: it holds a character text may not contain (such as NUL) "
-            "or is out of range.",
-        )
-
-    @app.exception_handler(SQLAlchemyError)
-    async def _database_error(request: Request, exc: SQLAlchemyError) -> Response:
-        reason = database_fault(exc)
-        if reason is None:
-            return await _unexpected(request, exc)
-        # The database is away, locked past its budget, read-only or full: the client gets a
-        # 503 it can retry, and the log says why.
-        log.warning(
-            "database fault on %s %s: %s",
-            request.method,
-            request.url.path,
-            str(exc).splitlines()[0][:300],
-            extra={"reason": reason},
-        )
-        return await _app_error(request, DatabaseUnavailable(reason))
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(request, 500, "Something went wrong on our side.")
+def document_validation_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI documents each route's 422 as its own HTTPValidationError JSON; Mogi answers
+    every 422 with problem details (with `errors`), so the document says so."""
+    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    for methods in schema.get("paths", {}).values():
+        for operation in methods.values():
+            response = operation.get("responses", {}).get("422")
+            if response and "application/problem+json" not in response.get("content", {}):
+                response["description"] = _RESPONSE_TEXT[422]
+                response["content"] = {"application/problem+json": problem}
+    components = schema.get("components", {}).get("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema

@@ -7,6 +7,7 @@ and falls back to the Korean text, so a missing translation is visible but never
 from __future__ import annotations
 
 import importlib
+import re
 from functools import lru_cache
 
 from starlette.requests import Request
@@ -36,10 +37,22 @@ def english() -> dict[str, str]:
     return merged
 
 
+# In English text, {n|card|cards} is "1 card" or "3 cards" by the number n.
+_PLURAL = re.compile(r"\{(\w+)\|([^|}]*)\|([^}]*)\}")
+
+
+def _plural(text: str, params: dict[str, object]) -> str:
+    def word(m: re.Match[str]) -> str:
+        one = params.get(m.group(1)) in (1, "1")
+        return f"{{{m.group(1)}}} {m.group(2) if one else m.group(3)}"
+
+    return _PLURAL.sub(word, text)
+
+
 def translate(text: str, lang: str, **params: object) -> str:
-    """text in lang, with str.format params filled in."""
+    """text in lang, with str.format params filled in (and English plurals chosen)."""
     out = english().get(text, text) if lang == "en" else text
-    return out.format(**params) if params else out
+    return _plural(out, params).format(**params) if params else out
 
 
 def request_language(request: Request) -> str:

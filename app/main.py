@@ -6,6 +6,7 @@ import ctypes
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 from fastapi import FastAPI, Request, Response
@@ -14,7 +15,8 @@ from starlette.concurrency import run_in_threadpool
 
 from app.body_limit import BodyLimitMiddleware
 from app.config import get_settings
-from app.errors import install_error_handlers
+from app.error_handlers import install_error_handlers
+from app.errors import document_validation_errors
 from app.health import database_health
 from app.logs import configure_logging
 from app.security_headers import DOCS_PATH, SecurityHeadersMiddleware
@@ -66,6 +68,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    _document_problems(app)
     app.add_middleware(
         BodyLimitMiddleware, default_limit=MAX_BODY_BYTES, path_limits=_import_body_limits()
     )
@@ -97,12 +100,23 @@ def create_app() -> FastAPI:
     return app
 
 
+def _document_problems(app: FastAPI) -> None:
+    """The OpenAPI document shows every 422 as the problem details it is."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_validation_errors(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _import_body_limits() -> dict[str, int]:
     """The routes that take a data export, larger than any other body."""
     from app.progress.transfer import MAX_IMPORT_BYTES
 
-    limit = MAX_IMPORT_BYTES + 1024 * 1024  # the multipart or JSON wrapping around the export
-    return {"/api/v1/import": limit, "/progress/import": limit}
+    return {"/api/v1/import": MAX_IMPORT_BYTES, "/progress/import": MAX_IMPORT_BYTES}
 
 
 def _include_routers(app: FastAPI) -> None:

@@ -73,9 +73,10 @@ async def verify_csrf(request: Request) -> None:
     expected = sign_csrf(nonce, request.cookies.get(SESSION_COOKIE, "")) if nonce else ""
     if not expected or not sent or not hmac.compare_digest(expected, sent):
         raise AppError(
-            "보안 토큰이 없거나 맞지 않습니다. 페이지를 새로 고친 뒤 다시 시도하세요. "
-            "(CSRF token missing or invalid)",
-            403,
+            "csrf_invalid",
+            en="The security token is missing or wrong (CSRF). Reload the page and try again.",
+            ko="보안 토큰이 없거나 맞지 않습니다. 페이지를 새로 고친 뒤 다시 시도하세요.",
+            status=403,
         )
 
 

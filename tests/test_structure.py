@@ -70,6 +70,60 @@ def test_no_import_cycles() -> None:
     assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
 
 
+# Late imports (inside a function) that close a loop on purpose, each with its reason. Any other
+# loop through a late import is a cycle in disguise: errors -> web -> errors once hid this way.
+LATE_LOOPS = {
+    # `mogi run` starts the serve and worker commands the top-level CLI defines.
+    ("app.ops.launch", "app.cli"),
+}
+
+
+def _runtime_imports(path: Path, known: set[str]) -> set[str]:
+    """Our modules that `path` imports at any time, late ones too (not those only for type
+    checkers, which never run)."""
+    names: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            return
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(ast.parse(path.read_text()))
+    return {name for name in names if name in known}
+
+
+def test_no_import_cycles_through_late_imports() -> None:
+    modules = _modules()
+    known = set(modules)
+    graph = {
+        name: {
+            target
+            for target in _runtime_imports(path, known)
+            if target != name
+            and not name.startswith(target + ".")
+            and (name, target) not in LATE_LOOPS
+        }
+        for name, path in modules.items()
+    }
+    assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+
+
+def test_the_late_import_check_sees_a_loop_through_a_function(tmp_path: Path) -> None:
+    """The check above would have caught errors.py importing the page renderer late."""
+    graph = {"app.errors": {"app.web"}, "app.web": {"app.errors"}}
+    assert _cycle(graph) == ["app.errors", "app.web", "app.errors"]
+    tree = "def f():\n    from app.web import render\n"
+    path = tmp_path / "probe.py"
+    path.write_text(tree)
+    assert _runtime_imports(path, {"app.web"}) == {"app.web"}
+
+
 # What other features may use of content: its lookups, its tables (for joins and relationships)
 # and its renderer (own answers are rendered like model answers).
 CONTENT_FACE = {

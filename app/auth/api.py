@@ -17,9 +17,9 @@ from app.auth.schemas import (
     TokenRead,
     UserCreate,
     UserRead,
-    problem_responses,
 )
 from app.db import DbId, SessionDep
+from app.errors import problem_responses
 
 router = APIRouter(tags=["accounts"])
 

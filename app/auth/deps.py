@@ -70,13 +70,23 @@ async def _bearer_or_cookie_user(request: Request, session: Session) -> User | N
         token = token.strip()
         if scheme.lower() != "bearer" or not token or " " in token:
             raise AppError(
-                "Authorization header must be 'Bearer <token>'.", 401, headers=_BEARER_HINT
+                "bad_authorization",
+                en="Authorization header must be 'Bearer <token>'.",
+                ko="Authorization 헤더는 'Bearer <토큰>' 형식이어야 합니다.",
+                status=401,
+                headers=_BEARER_HINT,
             )
         # Off the event loop: on SQLite this write can wait for another request's commit,
         # and that commit needs the event loop to run.
         user = await run_in_threadpool(user_for_token, session, token)
         if user is None:
-            raise AppError("Invalid or revoked API token.", 401, headers=_BEARER_HINT)
+            raise AppError(
+                "invalid_token",
+                en="Invalid or revoked API token.",
+                ko="API 토큰이 올바르지 않거나 폐기되었습니다.",
+                status=401,
+                headers=_BEARER_HINT,
+            )
         return user
     cookie = request.cookies.get(SESSION_COOKIE)
     user = await run_in_threadpool(user_for_cookie, session, cookie) if cookie else None
@@ -101,8 +111,10 @@ async def current_api_user(
     user = await optional_api_user(request, session)
     if user is None:
         raise AppError(
-            "Authentication required: send 'Authorization: Bearer <token>'.",
-            401,
+            "not_authenticated",
+            en="Authentication required: send 'Authorization: Bearer <token>'.",
+            ko="인증이 필요합니다: 'Authorization: Bearer <토큰>'을 보내세요.",
+            status=401,
             headers=_BEARER_HINT,
         )
     return user
@@ -125,7 +137,13 @@ async def page_user(request: Request, session: SessionDep) -> User:
         if request.method in ("GET", "HEAD"):  # a form's POST target cannot be revisited
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
             location += f"?next={quote(target, safe='')}"
-        raise AppError("로그인이 필요합니다. (Log in first.)", 303, headers={"Location": location})
+        raise AppError(
+            "login_required",
+            en="Log in first.",
+            ko="로그인이 필요합니다.",
+            status=303,
+            headers={"Location": location},
+        )
     return user
 
 

@@ -24,7 +24,7 @@ EN: dict[str, str] = {
         "Wrong password: the account was not deleted."
     ),
     "비밀번호 확인 실패가 너무 많습니다. {minutes}분 뒤에 다시 시도하세요.": (
-        "Too many failed password attempts. Try again in {minutes} minute(s)."
+        "Too many failed password attempts. Try again in {minutes|minute|minutes}."
     ),
     "토큰 이름을 입력하세요 (최대 {max}자).": "Give the token a name (at most {max} characters).",
     "토큰이 너무 많습니다 (최대 {max}개). 쓰지 않는 토큰을 먼저 폐기하세요.": (
@@ -88,4 +88,5 @@ EN: dict[str, str] = {
     "계정을 삭제했습니다": "Account deleted",
     "계정과 모든 기록을 지웠습니다.": "The account and all its data have been deleted.",
     "처음으로": "Home",
+    "예: 노트북 CLI": "e.g. laptop CLI",
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -78,50 +77,3 @@ class AccountDelete(BaseModel):
     password: str = Field(
         max_length=_PASSWORD_CAP, description="The account's password, to confirm."
     )
-
-
-class Problem(BaseModel):
-    """RFC 9457 problem details, the body of every API error."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str
-    code: str | None = Field(
-        default=None, description="A stable machine-readable reason, e.g. `username_taken`."
-    )
-    errors: list[dict[str, Any]] | None = Field(
-        default=None, description="Per-field problems: loc, msg, type (validation errors)."
-    )
-
-
-_RESPONSE_TEXT = {
-    401: "Not authenticated, or wrong username or password.",
-    403: "Forbidden: wrong password confirmation, or a missing CSRF header on a cookie call.",
-    404: "Not found (also for another user's resource).",
-    409: "Conflict: the username is taken, or too many tokens.",
-    422: "Invalid input; `errors` says which field and what to fix.",
-    429: "Too many failed password checks; wait `Retry-After` seconds.",
-}
-
-
-def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses=` entries for the error statuses a route can answer."""
-    problem = {"schema": {"$ref": "#/components/schemas/Problem"}}
-    entries: dict[int | str, dict[str, Any]] = {}
-    for code in codes:
-        # `model` registers the schema; the body is sent as application/problem+json.
-        entry: dict[str, Any] = {
-            "model": Problem,
-            "description": _RESPONSE_TEXT[code],
-            "content": {"application/problem+json": problem},
-        }
-        if code == 429:
-            entry["headers"] = {
-                "Retry-After": {
-                    "description": "Seconds until another attempt is allowed.",
-                    "schema": {"type": "integer"},
-                }
-            }
-        entries[code] = entry
-    return entries

@@ -1,7 +1,7 @@
 """Accounts: the policy for names and passwords, logins, browser sessions, API tokens.
 
-Errors carry Korean source text (pages translate it with `_()`); the API's `detail` is its
-English form from app/auth/messages.py.
+Errors are AppErrors with both languages: pages show the visitor's, the API's `detail` is
+English.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import repository
+from app.auth.errors import WEAK_PASSWORD, missing
 from app.auth.models import ApiToken, User
 from app.auth.security import (
     SESSION_LIFETIME,
@@ -29,12 +29,13 @@ from app.auth.security import (
     verify_password,
 )
 from app.db import keep_writes_on_error, utcnow
-from app.errors import AppError
-from app.i18n import translate
+from app.errors import AppError, too_long
 
 USERNAME_MIN, USERNAME_MAX = 3, 32
 _USERNAME_CHARS = re.compile(r"[A-Za-z0-9_.\-]+")
 PASSWORD_MIN = 10
+# Longer passwords are refused with a message: hashing a megabyte of one would stall a worker.
+PASSWORD_MAX = 1024
 TOKEN_NAME_MAX = 100
 TOKENS_PER_USER = 100
 PREFIX_LENGTH = 12
@@ -102,34 +103,6 @@ _COMMON_PASSWORDS = frozenset(
 )
 
 
-class AccountError(AppError):
-    """An account error whose message pages show in the visitor's language."""
-
-    def __init__(
-        self,
-        text: str,
-        status_code: int,
-        *,
-        code: str,
-        field: str | None = None,
-        headers: dict[str, str] | None = None,
-        **params: Any,
-    ) -> None:
-        english = translate(text, "en", **params)
-        extra: dict[str, Any] = {"code": code}
-        if field is not None:
-            extra["errors"] = [{"loc": ["body", field], "msg": english, "type": code}]
-        super().__init__(english, status_code, headers=headers, extra=extra)
-        self.text = text
-        self.params = params
-        self.code = code
-        self.field = field
-
-    def localized(self, lang: str) -> str:
-        """The message in lang ("ko" or "en")."""
-        return translate(self.text, lang, **self.params)
-
-
 @dataclass(frozen=True)
 class NewToken:
     token: ApiToken
@@ -141,20 +114,25 @@ class NewToken:
 
 def check_username(username: str) -> None:
     """Raise a 422 naming what to fix when username breaks the naming rule."""
+    if not username:
+        raise missing("invalid_username", "username")
     if not USERNAME_MIN <= len(username) <= USERNAME_MAX:
-        raise AccountError(
-            "사용자 이름은 {min}~{max}자여야 합니다.",
-            422,
-            code="invalid_username",
+        raise AppError(
+            "invalid_username",
+            en="Username must be {min}-{max} characters long.",
+            ko="사용자 이름은 {min}~{max}자여야 합니다.",
+            status=422,
             field="username",
             min=USERNAME_MIN,
             max=USERNAME_MAX,
         )
     if not _USERNAME_CHARS.fullmatch(username):
-        raise AccountError(
-            "사용자 이름에는 영문자, 숫자, 밑줄(_), 마침표(.), 하이픈(-)만 쓸 수 있습니다.",
-            422,
-            code="invalid_username",
+        raise AppError(
+            "invalid_username",
+            en="Username may contain only letters A-Z, digits, underscore (_), dot (.) "
+            "and hyphen (-).",
+            ko="사용자 이름에는 영문자, 숫자, 밑줄(_), 마침표(.), 하이픈(-)만 쓸 수 있습니다.",
+            status=422,
             field="username",
         )
 
@@ -166,18 +144,21 @@ def _is_sequence(text: str) -> bool:
 
 def check_password(password: str, username: str, field: str = "password") -> None:
     """Raise a 422 naming what to fix when password is too weak for username."""
-
-    def weak(text: str, **params: Any) -> AccountError:
-        return AccountError(text, 422, code="weak_password", field=field, **params)
-
-    if len(password) < PASSWORD_MIN:
-        raise weak("비밀번호는 {min}자 이상이어야 합니다.", min=PASSWORD_MIN)
-    if password.casefold() == username.casefold():
-        raise weak("비밀번호가 사용자 이름과 같으면 안 됩니다.")
-    if len(set(password)) == 1:
-        raise weak("비밀번호가 한 글자의 반복이면 안 됩니다.")
-    if password.casefold() in _COMMON_PASSWORDS or _is_sequence(password.casefold()):
-        raise weak("너무 흔하거나 연속된 비밀번호입니다. 여러 단어를 섞어 더 길게 만드세요.")
+    if not password:
+        raise missing("weak_password", field)
+    if len(password) > PASSWORD_MAX:
+        raise too_long(
+            field, PASSWORD_MAX, len(password), en_name="A password", ko_subject="비밀번호는"
+        )
+    folded = password.casefold()
+    for broken, en, ko in (
+        (len(password) < PASSWORD_MIN, *WEAK_PASSWORD["short"]),
+        (folded == username.casefold(), *WEAK_PASSWORD["username"]),
+        (len(set(password)) == 1, *WEAK_PASSWORD["repeated"]),
+        (folded in _COMMON_PASSWORDS or _is_sequence(folded), *WEAK_PASSWORD["common"]),
+    ):
+        if broken:
+            raise AppError("weak_password", en=en, ko=ko, status=422, field=field, min=PASSWORD_MIN)
 
 
 # --- rate limit ---------------------------------------------------------------------------
@@ -215,10 +196,11 @@ def check_rate_limit(session: Session, username: str, client_ip: str) -> None:
     ]
     if waits:
         seconds = max(waits)
-        raise AccountError(
-            "비밀번호 확인 실패가 너무 많습니다. {minutes}분 뒤에 다시 시도하세요.",
-            429,
-            code="too_many_attempts",
+        raise AppError(
+            "too_many_attempts",
+            en="Too many failed password attempts. Try again in {minutes} minute(s).",
+            ko="비밀번호 확인 실패가 너무 많습니다. {minutes}분 뒤에 다시 시도하세요.",
+            status=429,
             headers={"Retry-After": str(seconds)},
             minutes=math.ceil(seconds / 60),
         )
@@ -235,7 +217,7 @@ def _record_failure(session: Session, username: str, client_ip: str) -> None:
 
 
 def _confirm_password(
-    session: Session, user: User, password: str, client_ip: str, error: AccountError
+    session: Session, user: User, password: str, client_ip: str, error: AppError
 ) -> None:
     """Check the password of a logged-in user, counting failures like logins."""
     check_rate_limit(session, user.username, client_ip)
@@ -252,10 +234,11 @@ def register(session: Session, username: str, password: str) -> User:
     username = username.strip()
     check_username(username)
     check_password(password, username)
-    taken = AccountError(
-        "'{username}'은(는) 이미 사용 중인 사용자 이름입니다. 다른 이름을 고르세요.",
-        409,
-        code="username_taken",
+    taken = AppError(
+        "username_taken",
+        en="The username '{username}' is already taken; choose another one.",
+        ko="'{username}'은(는) 이미 사용 중인 사용자 이름입니다. 다른 이름을 고르세요.",
+        status=409,
         field="username",
         username=username,
     )
@@ -269,14 +252,21 @@ def register(session: Session, username: str, password: str) -> User:
 
 def authenticate(session: Session, username: str, password: str, client_ip: str) -> User:
     """The user with these credentials; 401 on a wrong login, 429 after too many."""
+    if not username.strip() or not password:
+        raise missing("invalid_credentials", "password" if username.strip() else "username")
     check_rate_limit(session, username, client_ip)
     user = repository.find_user_by_name(session, username.strip())
-    if user is None:
-        burn_password_check(password)
-    if user is None or not verify_password(user.password_hash, password):
+    # A password longer than any account may have is wrong, after as long as any other check.
+    fits = len(password) <= PASSWORD_MAX
+    if user is None or not fits:
+        burn_password_check(password[:PASSWORD_MAX])
+    if user is None or not fits or not verify_password(user.password_hash, password):
         _record_failure(session, username, client_ip)
-        raise AccountError(
-            "사용자 이름 또는 비밀번호가 올바르지 않습니다.", 401, code="invalid_credentials"
+        raise AppError(
+            "invalid_credentials",
+            en="Wrong username or password.",
+            ko="사용자 이름 또는 비밀번호가 올바르지 않습니다.",
+            status=401,
         )
     repository.delete_login_failures_for(session, _username_key(username))
     if needs_rehash(user.password_hash):
@@ -293,19 +283,21 @@ def change_password(
     keep_cookie: str | None = None,
 ) -> int:
     """Set a new password and end the user's other browser sessions; returns how many ended."""
-    wrong = AccountError(
-        "현재 비밀번호가 올바르지 않습니다.",
-        403,
-        code="wrong_password",
+    wrong = AppError(
+        "wrong_password",
+        en="The current password is wrong.",
+        ko="현재 비밀번호가 올바르지 않습니다.",
+        status=403,
         field="current_password",
     )
     _confirm_password(session, user, current, client_ip, wrong)
     check_password(new, user.username, field="new_password")
     if new == current:
-        raise AccountError(
-            "새 비밀번호가 현재 비밀번호와 같습니다.",
-            422,
-            code="weak_password",
+        raise AppError(
+            "weak_password",
+            en="The new password is the same as the current one.",
+            ko="새 비밀번호가 현재 비밀번호와 같습니다.",
+            status=422,
             field="new_password",
         )
     user.password_hash = hash_password(new)
@@ -315,10 +307,11 @@ def change_password(
 
 def delete_account(session: Session, user: User, password: str, client_ip: str) -> None:
     """Delete the account and, through the database's cascades, everything it owns."""
-    wrong = AccountError(
-        "비밀번호가 올바르지 않아 계정을 삭제하지 않았습니다.",
-        403,
-        code="wrong_password",
+    wrong = AppError(
+        "wrong_password",
+        en="Wrong password: the account was not deleted.",
+        ko="비밀번호가 올바르지 않아 계정을 삭제하지 않았습니다.",
+        status=403,
         field="password",
     )
     _confirm_password(session, user, password, client_ip, wrong)
@@ -353,18 +346,20 @@ def create_token(session: Session, user: User, name: str) -> NewToken:
     """A new personal API token; its secret is returned this once and never stored."""
     name = name.strip()
     if not 1 <= len(name) <= TOKEN_NAME_MAX:
-        raise AccountError(
-            "토큰 이름을 입력하세요 (최대 {max}자).",
-            422,
-            code="invalid_token_name",
+        raise AppError(
+            "invalid_token_name",
+            en="Give the token a name (at most {max} characters).",
+            ko="토큰 이름을 입력하세요 (최대 {max}자).",
+            status=422,
             field="name",
             max=TOKEN_NAME_MAX,
         )
     if repository.count_api_tokens(session, user.id) >= TOKENS_PER_USER:
-        raise AccountError(
-            "토큰이 너무 많습니다 (최대 {max}개). 쓰지 않는 토큰을 먼저 폐기하세요.",
-            409,
-            code="too_many_tokens",
+        raise AppError(
+            "too_many_tokens",
+            en="Too many tokens (at most {max}); revoke unused ones first.",
+            ko="토큰이 너무 많습니다 (최대 {max}개). 쓰지 않는 토큰을 먼저 폐기하세요.",
+            status=409,
             max=TOKENS_PER_USER,
         )
     secret = new_secret(TOKEN_PREFIX)
@@ -380,4 +375,6 @@ def list_tokens(session: Session, user: User) -> Sequence[ApiToken]:
 def revoke_token(session: Session, user: User, token_id: int) -> None:
     """Delete one of the user's tokens; another user's token is 404, as if it did not exist."""
     if not repository.delete_api_token(session, user.id, token_id):
-        raise AccountError("토큰을 찾을 수 없습니다.", 404, code="token_not_found")
+        raise AppError(
+            "token_not_found", en="No such token.", ko="토큰을 찾을 수 없습니다.", status=404
+        )

@@ -18,15 +18,17 @@ from app.auth.deps import (
     set_session_cookie,
 )
 from app.auth.models import User
-from app.auth.service import AccountError
 from app.db import DbId, SessionDep
+from app.errors import AppError
 from app.i18n import request_language
 from app.progress.home import user_time_zone
 from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
 
-FormText = Annotated[str, Form(max_length=1024)]
+# No length limits here: the service refuses what is too long with a message the form shows
+# next to its field (a validation error would lose the form).
+FormText = Annotated[str, Form()]
 OptionalText = Annotated[str, Form(max_length=2048)]
 HOME = "/"
 # Messages for ?done=..., so a redirect can say what happened without echoing any text.
@@ -55,9 +57,7 @@ def _logged_in(response: Response, secret: str) -> Response:
     return response
 
 
-def _form_page(
-    request: Request, template: str, error: AccountError | None, **context: Any
-) -> Response:
+def _form_page(request: Request, template: str, error: AppError | None, **context: Any) -> Response:
     """A sign-up or login form, with the error (if any) in the visitor's language."""
     ctx: dict[str, Any] = dict(context)
     status = 200
@@ -88,13 +88,13 @@ def register_page(request: Request, next: str | None = None) -> Response:
 def register_submit(
     request: Request,
     session: SessionDep,
-    username: FormText,
-    password: FormText,
+    username: FormText = "",
+    password: FormText = "",
     next: OptionalText = "",
 ) -> Response:
     try:
         user = service.register(session, username, password)
-    except AccountError as exc:
+    except AppError as exc:
         session.rollback()  # a lost race for the name leaves a failed flush behind
         return _form_page(
             request, "auth/register.html", exc, username=username, next=safe_next(next)
@@ -112,13 +112,13 @@ def login_page(request: Request, next: str | None = None) -> Response:
 def login_submit(
     request: Request,
     session: SessionDep,
-    username: FormText,
-    password: FormText,
+    username: FormText = "",
+    password: FormText = "",
     next: OptionalText = "",
 ) -> Response:
     try:
         user = service.authenticate(session, username, password, client_ip(request))
-    except AccountError as exc:
+    except AppError as exc:
         return _form_page(request, "auth/login.html", exc, username=username, next=safe_next(next))
     # A new token at every login: a session id planted before login is worth nothing after.
     secret = service.start_web_session(session, user, request.cookies.get(SESSION_COOKIE))
@@ -142,7 +142,7 @@ def _account_page(
     user: User,
     *,
     status_code: int = 200,
-    error: AccountError | None = None,
+    error: AppError | None = None,
     headers: dict[str, str] | None = None,
     **context: Any,
 ) -> Response:
@@ -173,8 +173,8 @@ def account_password(
     request: Request,
     session: SessionDep,
     user: PageUser,
-    current_password: FormText,
-    new_password: FormText,
+    current_password: FormText = "",
+    new_password: FormText = "",
 ) -> Response:
     try:
         service.change_password(
@@ -185,18 +185,18 @@ def account_password(
             client_ip(request),
             keep_cookie=request.cookies.get(SESSION_COOKIE),
         )
-    except AccountError as exc:
+    except AppError as exc:
         return _account_page(request, session, user, error=exc, form="password")
     return _redirect("/account?done=password")
 
 
 @router.post("/account/tokens")
 def account_create_token(
-    request: Request, session: SessionDep, user: PageUser, name: FormText
+    request: Request, session: SessionDep, user: PageUser, name: FormText = ""
 ) -> Response:
     try:
         new = service.create_token(session, user, name)
-    except AccountError as exc:
+    except AppError as exc:
         return _account_page(request, session, user, error=exc, form="token", token_name=name)
     # Rendered, not redirected: the secret must not travel through a URL or a cookie.
     return _account_page(
@@ -219,11 +219,11 @@ def account_revoke_token(
 
 @router.post("/account/delete")
 def account_delete(
-    request: Request, session: SessionDep, user: PageUser, password: FormText
+    request: Request, session: SessionDep, user: PageUser, password: FormText = ""
 ) -> Response:
     try:
         service.delete_account(session, user, password, client_ip(request))
-    except AccountError as exc:
+    except AppError as exc:
         return _account_page(request, session, user, error=exc, form="delete")
     request.state.user = None
     response = render(request, "auth/deleted.html")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -12,11 +12,10 @@ from sqlalchemy.orm import Session
 from app.content import service
 from app.content.schemas import PackRead, QuestionList, QuestionRead
 from app.db import DbOffset, SessionDep, run_db_or
+from app.errors import problem_responses
 
 router = APIRouter(tags=["content"])
-_NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    404: {"description": "No such pack or question (problem details)"}
-}
+_NOT_FOUND = problem_responses(404, 422, s404="No such pack or question.")
 
 
 @router.get("/packs", response_model=list[PackRead])

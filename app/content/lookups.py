@@ -59,14 +59,20 @@ def parse_question_id(public_id: str) -> tuple[str, str]:
     """'pack/number' -> (pack, number); a 422 for anything else."""
     pack, _, number = public_id.rpartition("/")
     if not pack or not number:
-        raise AppError(f"Question ids look like 'pack/number', not '{public_id}'.", 422)
+        raise AppError(
+            "bad_question_id",
+            en="Question ids look like 'pack/number', not '{id}'.",
+            ko="질문 id는 '묶음/번호' 형식입니다: '{id}'은(는) 아닙니다.",
+            status=422,
+            id=public_id,
+        )
     return pack, number
 
 
 def find_pack(session: Session, slug: str) -> Pack:
     pack = repository.get_pack(session, slug)
     if pack is None:
-        raise NotFound(f"No pack '{slug}'.")
+        raise NotFound("No pack '{slug}'.", "'{slug}' 묶음이 없습니다.", slug=slug)
     return pack
 
 
@@ -80,8 +86,8 @@ def find_question_row(session: Session, slug: str, number: str) -> Question:
     question = repository.question_with_pack(session, slug, number)
     if question is None:
         if repository.get_pack(session, slug) is None:
-            raise NotFound(f"No pack '{slug}'.")
-        raise NotFound(f"No question '{slug}/{number}'.")
+            raise NotFound("No pack '{slug}'.", "'{slug}' 묶음이 없습니다.", slug=slug)
+        raise NotFound("No question '{id}'.", "질문 '{id}'이(가) 없습니다.", id=f"{slug}/{number}")
     return question
 
 

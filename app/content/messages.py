@@ -15,10 +15,12 @@ EN: dict[str, str] = {
     ),
     "분야별 질문": "Questions by category",
     "분야": "Categories",
-    "{k}개 분야 · 질문 {n}개 · 답변 {a}개": "{k} categories · {n} questions · {a} answered",
-    "예: 배치 정규화, ReLU, 과적합": "e.g. 배치 정규화, ReLU, 과적합",
+    "{k}개 분야 · 질문 {n}개 · 답변 {a}개": (
+        "{k|category|categories} · {n|question|questions} · {a} answered"
+    ),
+    "예: 배치 정규화, ReLU, 과적합": "e.g. batch normalization, ReLU, overfitting",
     "질문 팩": "Question packs",
-    "질문 {n}개 · 답변 {a}개": "{n} questions · {a} answered",
+    "질문 {n}개 · 답변 {a}개": "{n|question|questions} · {a} answered",
     "출처": "Source",
     "전체 질문 보기": "Browse all questions",
     "아직 가져온 질문 팩이 없습니다.": "No question pack has been imported yet.",
@@ -36,7 +38,7 @@ EN: dict[str, str] = {
     "다른 낱말로 찾거나 전체 질문 목록을 둘러보세요.": (
         "Try other words, or browse the full list of questions."
     ),
-    "{n}개의 질문": "{n} questions",
+    "{n}개의 질문": "{n|question|questions}",
     "검색 결과 페이지": "Search result pages",
     "이전": "Previous",
     "다음": "Next",

@@ -48,10 +48,14 @@ class Moved(AppError):
 
     def __init__(self, location: str, public_id: str) -> None:
         super().__init__(
-            f"'{public_id}' is now at {location}.",
-            status_code=308,
+            "moved",
+            en="'{id}' is now at {location}.",
+            ko="'{id}'은(는) 이제 {location}에 있습니다.",
+            status=308,
             title="Moved",
             headers={"Location": location},
+            id=public_id,
+            location=location,
         )
         self.location = location
 
@@ -251,7 +255,7 @@ def list_packs(session: Session) -> list[PackRead]:
 def pack_snapshot(session: Session, slug: str) -> PackSnapshot:
     snap = cache.snapshot(session, slug)
     if snap is None:
-        raise NotFound(f"No pack '{slug}'.")
+        raise NotFound("No pack '{slug}'.", "'{slug}' 묶음이 없습니다.", slug=slug)
     return snap
 
 
@@ -263,7 +267,7 @@ def find_question(session: Session, slug: str, number: str) -> tuple[PackSnapsho
         moved_to = repository.alias_target(session, slug, number) if snap else None
         if moved_to is not None:
             raise Moved(question_url(slug, moved_to), f"{slug}/{number}")
-        raise NotFound(f"No question '{slug}/{number}'.")
+        raise NotFound("No question '{id}'.", "질문 '{id}'이(가) 없습니다.", id=f"{slug}/{number}")
     return snap, question
 
 
@@ -326,7 +330,7 @@ def list_questions(
 ) -> QuestionList:
     """Live questions in library order; with q, the best matches first (see search.py)."""
     if pack and cache.snapshot(session, pack) is None:
-        raise NotFound(f"No pack '{pack}'.")
+        raise NotFound("No pack '{slug}'.", "'{slug}' 묶음이 없습니다.", slug=pack)
     snaps = {snap.pack.slug: snap for snap in cache.all(session)}
     if not search_terms(q):
         every = [
@@ -372,5 +376,10 @@ def pack_asset(session: Session, slug: str, path: str) -> PackAsset:
     # No pack or file name holds a NUL; PostgreSQL would refuse to even compare one.
     asset = None if "\x00" in slug + path else repository.get_asset(session, slug, path)
     if asset is None:
-        raise NotFound(f"No file '{path}' in pack '{slug}'.")
+        raise NotFound(
+            "No file '{path}' in pack '{slug}'.",
+            "'{slug}' 묶음에 '{path}' 파일이 없습니다.",
+            path=path,
+            slug=slug,
+        )
     return asset

@@ -88,7 +88,10 @@ def search(
         "result": result,
         "terms": terms,
         "packs": packs,
-        "pack_titles": {p.slug: p.title for p in packs},
+        "pack_titles": {
+            p.slug: p.title_en if request_language(request) == "en" and p.title_en else p.title
+            for p in packs
+        },
         "page_size": SEARCH_PAGE_SIZE,
         "highlight": highlight,
     }

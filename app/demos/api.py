@@ -17,6 +17,7 @@ from app.db import DbId, DbOffset, SessionDep
 from app.demos import service
 from app.demos.models import DemoJob
 from app.demos.schemas import DemoCreate, DemoPage, DemoRead, ExperimentRead
+from app.errors import problem_responses
 
 router = APIRouter(tags=["demos"])
 
@@ -29,13 +30,21 @@ def owned_job(job_id: DbId, user: CurrentUser, session: SessionDep) -> DemoJob:
 OwnedJob = Annotated[DemoJob, Depends(owned_job)]
 
 
+_OWNED = problem_responses(401, 404, 422, s404="No such run, or another user's.")
+
+
 @router.get("/experiments", response_model=list[ExperimentRead])
 def list_experiments() -> list[ExperimentRead]:
     """The catalogue: each experiment, the questions it answers, its parameters."""
     return service.list_experiments()
 
 
-@router.post("/demos", status_code=202, response_model=DemoRead)
+@router.post(
+    "/demos",
+    status_code=202,
+    response_model=DemoRead,
+    responses=problem_responses(401, 422, 429),
+)
 def create_demo(
     body: DemoCreate, user: CurrentUser, session: SessionDep, response: Response
 ) -> DemoRead:
@@ -46,7 +55,7 @@ def create_demo(
     return service.job_read(session, job)
 
 
-@router.get("/demos", response_model=DemoPage)
+@router.get("/demos", response_model=DemoPage, responses=problem_responses(401, 422))
 def list_demos(
     user: CurrentUser,
     session: SessionDep,
@@ -57,20 +66,20 @@ def list_demos(
     return service.list_jobs(session, user.id, limit=limit, offset=offset)
 
 
-@router.get("/demos/{job_id}", response_model=DemoRead)
+@router.get("/demos/{job_id}", response_model=DemoRead, responses=_OWNED)
 def get_demo(job: OwnedJob, session: SessionDep) -> DemoRead:
     """Status, the progress so far and, once finished, the result (weights excluded)."""
     return service.job_read(session, job)
 
 
-@router.post("/demos/{job_id}/cancel", status_code=202, response_model=DemoRead)
+@router.post("/demos/{job_id}/cancel", status_code=202, response_model=DemoRead, responses=_OWNED)
 def cancel_demo(job: OwnedJob, session: SessionDep) -> DemoRead:
     """Cancel a run: a queued one at once, a running one within about a second."""
     service.cancel_job(session, job)
     return service.job_read(session, job)
 
 
-@router.get("/demos/{job_id}/events", response_class=StreamingResponse)
+@router.get("/demos/{job_id}/events", response_class=StreamingResponse, responses=_OWNED)
 def demo_events(
     job: OwnedJob,
     last_event_id: Annotated[DbOffset | None, Header()] = None,
@@ -91,7 +100,7 @@ def demo_events(
     )
 
 
-@router.get("/demos/{job_id}/model")
+@router.get("/demos/{job_id}/model", responses=problem_responses(401, 404, 409, 422))
 def demo_model(
     job: OwnedJob, request: Request, variant: Annotated[int, Query(ge=0, le=3)] = 0
 ) -> Response:

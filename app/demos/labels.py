@@ -11,7 +11,7 @@ from models.catalog import Experiment
 
 STATUS_LABELS = {
     "queued": "대기 중",
-    "running": "학습 중",
+    "running": "훈련 중",
     "finished": "완료",
     "failed": "실패",
     "cancelled": "취소됨",

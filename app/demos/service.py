@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.config import get_settings
 from app.db import run_db, utcnow
+from app.demos import errors
 from app.demos import repository as repo
 from app.demos.models import INTERNAL_KINDS, TERMINAL_STATUSES, DemoEvent, DemoJob
 from app.demos.schemas import (
@@ -36,7 +37,7 @@ from app.demos.schemas import (
     ExperimentRead,
 )
 from app.demos.tasks import JobSpec, cache_key, inference_of, without_inference
-from app.errors import AppError, DatabaseUnavailable, NotFound
+from app.errors import AppError, DatabaseUnavailable
 from models import catalog
 
 log = logging.getLogger("mogi.demos")
@@ -172,26 +173,15 @@ def _unprocessable(loc: Sequence[str], message: str, *, param: str | None = None
     extra: dict[str, Any] = {"errors": [{"loc": list(loc), "msg": message, "type": "value_error"}]}
     if param is not None:
         extra["param"] = param
-    return AppError(f"{'.'.join(loc[1:])}: {message}", 422, extra=extra)
+    return errors.invalid_parameter(".".join(loc[1:]), message, extra)
 
 
 def _check_limits(session: Session, user_id: int) -> None:
     settings = get_settings()
     if repo.count_active_jobs(session, user_id) >= settings.user_active_jobs:
-        raise AppError(
-            f"You already have {settings.user_active_jobs} demo runs queued or running; "
-            "wait for one to finish or cancel it.",
-            429,
-            headers={"Retry-After": str(USER_RETRY_AFTER_S)},
-            extra={"limit": settings.user_active_jobs, "scope": "user"},
-        )
+        raise errors.too_many_runs(settings.user_active_jobs, USER_RETRY_AFTER_S)
     if repo.count_queued_jobs(session) >= settings.queue_cap:
-        raise AppError(
-            "The demo queue is full; try again shortly.",
-            429,
-            headers={"Retry-After": str(QUEUE_RETRY_AFTER_S)},
-            extra={"limit": settings.queue_cap, "scope": "queue"},
-        )
+        raise errors.queue_full(settings.queue_cap, QUEUE_RETRY_AFTER_S)
 
 
 # ---- reading and cancelling -----------------------------------------------------------------
@@ -201,7 +191,7 @@ def owned_job(session: Session, user_id: int, job_id: int) -> DemoJob:
     """The user's job; another user's job is 404, like one that does not exist."""
     job = get_run_for_user(session, user_id, job_id)
     if job is None:
-        raise NotFound("No such demo run.")
+        raise errors.run_not_found()
     return job
 
 
@@ -320,10 +310,10 @@ def cancel_job(session: Session, job: DemoJob) -> DemoJob:
 def model_of(job: DemoJob, variant: int) -> dict[str, Any]:
     """The trained weights of a finished run, for the browser's forward pass."""
     if job.status != "finished" or job.result is None:
-        raise AppError("The run has no trained model yet.", 409, extra={"status": job.status})
+        raise errors.no_model_yet(job.status)
     inference = inference_of(job.result, variant)
     if inference is None:
-        raise NotFound("This run has no model for that variant.")
+        raise errors.no_variant_model()
     return inference
 
 

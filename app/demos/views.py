@@ -302,7 +302,7 @@ def experiment_page(slug: str, request: Request, session: SessionDep) -> Respons
     """An experiment's form: its bounded parameters with defaults, and compare mode."""
     found = find_experiment(slug)
     if found is None:
-        raise NotFound(f"No experiment '{slug}'.")
+        raise NotFound("No experiment '{slug}'.", "'{slug}' 실험이 없습니다.", slug=slug)
     lang = request_language(request)
     exp = experiment_view(found, lang, session)
     form_data = {

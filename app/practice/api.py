@@ -10,7 +10,7 @@ from app.auth.deps import CurrentUser
 from app.content import lookups
 from app.content.lookups import QuestionRef
 from app.db import DbId, SessionDep, utcnow
-from app.errors import AppError
+from app.errors import AppError, problem_responses
 from app.practice import card_status, saved, service, sessions
 from app.practice import settings as review_settings
 from app.practice.idempotency import KEY_PATTERN, grade_once
@@ -45,13 +45,9 @@ NOTE = "/questions/{pack}/{number}/note"
 MY_ANSWER = "/questions/{pack}/{number}/my-answer"
 CARD_STATUS = "/questions/{pack}/{number}/card-status"
 
-_PROBLEM: dict[str, object] = {"content": {"application/problem+json": {}}}
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"description": "Not authenticated", **_PROBLEM},
-    404: {"description": "Unknown (or another user's) session or question", **_PROBLEM},
-    409: {"description": "Not possible in the current state", **_PROBLEM},
-    422: {"description": "Invalid input", **_PROBLEM},
-}
+_ERRORS = problem_responses(
+    401, 404, 409, 422, s404="Unknown (or another user's) session or question."
+)
 
 
 def question_ref(
@@ -100,9 +96,10 @@ def read_debrief(session_id: DbId, user: CurrentUser, db: SessionDep) -> list[De
     quiz = service.find_session(db, user, session_id)
     if quiz.mode != "mock" or sessions.session_status(quiz, utcnow()) == "active":
         raise AppError(
-            "모의 면접이 끝난 뒤에 볼 수 있습니다. "
-            "(Only a mock interview that is over has a debrief.)",
-            409,
+            "no_debrief_yet",
+            en="Only a mock interview that is over has a debrief.",
+            ko="모의 면접이 끝난 뒤에 볼 수 있습니다.",
+            status=409,
         )
     return sessions.debrief_items(db, user, quiz)
 

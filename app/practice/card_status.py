@@ -207,19 +207,27 @@ def skip(
     now = now or utcnow()
     if quiz.mode == "mock":
         raise AppError(
-            "모의 면접에서는 건너뛸 수 없습니다. 모르면 모른다고 적고 답을 확인하세요. "
-            "(A mock interview cannot skip: say you do not know, then reveal.)",
-            409,
+            "mock_cannot_skip",
+            en="A mock interview cannot skip: say you do not know, then reveal.",
+            ko="모의 면접에서는 건너뛸 수 없습니다. 모르면 모른다고 적고 답을 확인하세요.",
+            status=409,
         )
     item = repo.current_item(db, quiz.id, now, lock=True) if quiz.finished_at is None else None
     expired = quiz.deadline_at is not None and quiz.deadline_at <= now
     if item is None or expired:
-        raise AppError("이 세션에 남은 카드가 없습니다. (No card left in this session.)", 409)
+        raise AppError(
+            "no_card_left",
+            en="No card left in this session.",
+            ko="이 세션에 남은 카드가 없습니다.",
+            status=409,
+        )
     shown = f"{quiz.pack.slug}/{item.question.number}"
     if question is not None and question != shown:
         raise AppError(
-            "지금 보이는 카드가 아닙니다. (That is not the card shown now.)",
-            409,
+            "not_current_card",
+            en="That is not the card shown now.",
+            ko="지금 보이는 카드가 아닙니다.",
+            status=409,
         )
     item.graded_at = now
     db.flush()

@@ -42,8 +42,10 @@ def grade_once(db: Session, user: User, body: ReviewCreate, key: str | None) -> 
         # Another request with this key is grading right now; once it has committed, a
         # retry gets its answer.
         raise AppError(
-            "A request with this Idempotency-Key is still being processed; retry it shortly.",
-            409,
+            "idempotency_in_progress",
+            en="A request with this Idempotency-Key is still being processed; retry it shortly.",
+            ko="이 Idempotency-Key의 요청을 아직 처리하고 있습니다. 잠시 후 다시 보내세요.",
+            status=409,
             headers={"Retry-After": "1"},
         ) from None
     result = service.grade(db, user, body)
@@ -55,8 +57,10 @@ def grade_once(db: Session, user: User, body: ReviewCreate, key: str | None) -> 
 def _replay(earlier: GradeRequest, body_hash: str) -> ReviewRead:
     if earlier.body_hash != body_hash:
         raise AppError(
-            "This Idempotency-Key was already used for a different grade; "
+            "idempotency_key_reused",
+            en="This Idempotency-Key was already used for a different grade; "
             "use a new key for a new request.",
-            422,
+            ko="이 Idempotency-Key는 다른 채점에 이미 쓰였습니다. 새 요청에는 새 키를 쓰세요.",
+            status=422,
         )
     return ReviewRead.model_validate(earlier.response)

@@ -115,8 +115,10 @@ def within_daily_limits(
         limit, text = settings.reviews_per_day, REVIEW_LIMIT_REACHED
     if not allowed:
         raise AppError(
-            f"{translate(text, 'ko', limit=limit)} ({translate(text, 'en', limit=limit)})",
-            409,
+            "daily_limit",
+            en=translate(text, "en", limit=limit),
+            ko=translate(text, "ko", limit=limit),
+            status=409,
             extra={"reason": "daily_limit"},
         )
     return allowed

@@ -22,7 +22,7 @@ EN: dict[str, str] = {
     "벼락치기": "Cram",
     "모의 면접": "Mock interview",
     "진행 중": "active",
-    "완료": "finished",
+    "완료": "Finished",
     "시간 초과": "out of time",
     "복습 시작": "Review due",
     "새 질문 배우기": "Learn new",
@@ -152,7 +152,6 @@ EN: dict[str, str] = {
     ),
     "남은 시간": "Time left",
     "진행": "Progress",
-    "꼬리 질문": "follow-up",
     "내 답변 (선택, 저장됩니다)": "Your answer (optional, kept)",
     "떠오르는 대로 적어 보세요. 생각만 해도 됩니다.": (
         "Write what comes to mind, or just think it through."
@@ -181,7 +180,7 @@ EN: dict[str, str] = {
     "쉬움": "Easy",
     "시간이 다 되었습니다": "Time is up",
     "세션을 마쳤습니다": "Session complete",
-    "{graded}개 카드를 채점했습니다.": "You graded {graded} cards.",
+    "{graded}개 카드를 채점했습니다.": "You graded {graded|card|cards}.",
     "진행 상황 보기": "See your progress",
     "새 세션": "New session",
     "마지막 채점 되돌리기": "Undo last grade",
@@ -189,7 +188,7 @@ EN: dict[str, str] = {
     "하면 북마크, 메모, 내 답변을 남기고 이 질문을 연습할 수 있습니다.": (
         " to bookmark, take notes, write your own answer and practise this question."
     ),
-    "꼬리 질문까지 연습하기 ({n}문항)": "Practise it with its follow-ups ({n} cards)",
+    "꼬리 질문까지 연습하기 ({n}문항)": "Practise it with its follow-ups ({n|card|cards})",
     "이 질문 연습하기": "Practise this question",
     "다음 복습": "Next review",
     "내 메모": "My note",
@@ -310,4 +309,5 @@ EN: dict[str, str] = {
     "오늘은 더 할 것이 없습니다.": "Nothing left for today.",
     "{n}개는 채점하지 않고 넘겼습니다.": "{n} passed over without a grade.",
     "S 건너뛰기 · - 오늘은 그만 · @ 보류 · F 깃발": "S skip · - bury · @ suspend · F flag",
+    "질문으로 돌아가기": "Back to the question",
 }

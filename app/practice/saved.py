@@ -61,7 +61,7 @@ def _upsert(
 def get_note(db: Session, user: User, ref: QuestionRef) -> Note:
     note = repo.get_note(db, user.id, ref.id)
     if note is None:
-        raise NotFound(f"No note on '{ref.public_id}'.")
+        raise NotFound("No note on '{id}'.", "'{id}'에 쓴 메모가 없습니다.", id=ref.public_id)
     return note
 
 
@@ -77,7 +77,10 @@ def render_own_answer(pack_slug: str, markdown: str) -> str:
 def save_user_answer(db: Session, user: User, ref: QuestionRef, markdown: str) -> UserAnswer:
     if ref.has_answer:
         raise AppError(
-            "이 질문에는 이미 모범 답안이 있습니다. (This entry already has an answer.)", 409
+            "has_model_answer",
+            en="This entry already has a model answer.",
+            ko="이 질문에는 이미 모범 답안이 있습니다.",
+            status=409,
         )
     html = render_own_answer(ref.pack, markdown)
     values = {"body_markdown": markdown, "body_html": html, "updated_at": utcnow()}
@@ -87,7 +90,9 @@ def save_user_answer(db: Session, user: User, ref: QuestionRef, markdown: str) -
 def get_user_answer(db: Session, user: User, ref: QuestionRef) -> UserAnswer:
     answer = repo.get_user_answer(db, user.id, ref.id)
     if answer is None:
-        raise NotFound(f"No answer of yours on '{ref.public_id}'.")
+        raise NotFound(
+            "No answer of yours on '{id}'.", "'{id}'에 쓴 내 답안이 없습니다.", id=ref.public_id
+        )
     return answer
 
 

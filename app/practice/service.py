@@ -55,7 +55,9 @@ def fuzzing_enabled() -> bool:
 def find_session(db: Session, user: User, session_id: int) -> QuizSession:
     quiz = repo.get_session(db, user.id, session_id)
     if quiz is None:
-        raise NotFound(f"No practice session {session_id}.")
+        raise NotFound(
+            "No practice session {id}.", "연습 세션 {id}을(를) 찾을 수 없습니다.", id=session_id
+        )
     return quiz
 
 
@@ -127,14 +129,26 @@ def _session_item_to_grade(
     if item is None:
         if repo.item_for_question(db, quiz.id, question_id, graded=True) is not None:
             raise AppError(
-                "이미 채점한 카드입니다. 되돌린 뒤 다시 채점하세요. (Already graded; undo first.)",
-                409,
+                "already_graded",
+                en="This card is already graded; undo first to grade it again.",
+                ko="이미 채점한 카드입니다. 되돌린 뒤 다시 채점하세요.",
+                status=409,
             )
-        raise AppError("이 질문은 이 세션에 없습니다. (This question is not in the session.)", 409)
+        raise AppError(
+            "not_in_session",
+            en="This question is not in the session.",
+            ko="이 질문은 이 세션에 없습니다.",
+            status=409,
+        )
     # A timed-out mock interview shows every model answer in its debrief: grade any of them.
     debriefed = quiz.mode == "mock" and quiz.deadline_at is not None and quiz.deadline_at <= now
     if item.revealed_at is None and not debriefed:
-        raise AppError("먼저 모범 답안을 확인하세요. (Reveal the answer before grading.)", 409)
+        raise AppError(
+            "not_revealed",
+            en="Reveal the model answer before grading.",
+            ko="먼저 모범 답안을 확인하세요.",
+            status=409,
+        )
     return item
 
 
@@ -286,7 +300,9 @@ def undo_last(db: Session, user: User, session_id: int | None) -> UndoRead:
     quiz = find_session(db, user, session_id) if session_id is not None else None
     log = repo.last_review(db, user.id, quiz.id if quiz is not None else None)
     if log is None:
-        raise AppError("되돌릴 채점이 없습니다. (Nothing to undo.)", 409)
+        raise AppError(
+            "nothing_to_undo", en="Nothing to undo.", ko="되돌릴 채점이 없습니다.", status=409
+        )
     card = repo.get_card_by_id(db, log.card_id) if log.card_id is not None else None
     undone = UndoRead(
         question=lookups.ref_of(log.question).public_id,

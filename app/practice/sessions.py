@@ -76,14 +76,22 @@ def _scope_questions(
     if kind == "due":
         due = [q for q in questions if q.id in cards and cards[q.id].due <= now]
         return sorted(due, key=lambda q: cards[q.id].due)
-    raise AppError(f"Unknown scope kind '{kind}'.", 422)
+    raise AppError(
+        "unknown_scope",
+        en="Unknown scope kind '{kind}'.",
+        ko="알 수 없는 범위 종류입니다: '{kind}'.",
+        status=422,
+        kind=kind,
+    )
 
 
 def _chain(db: Session, pack: Pack, number: str) -> list[Question]:
     """The chain of a question: its main question first, then the follow-ups in order."""
     question = lookups.find_question_row(db, pack.slug, number)
     if question.retired:
-        raise NotFound(f"No question '{pack.slug}/{number}'.")
+        raise NotFound(
+            "No question '{id}'.", "질문 '{id}'이(가) 없습니다.", id=f"{pack.slug}/{number}"
+        )
     return list(lookups.chain(db, question.parent_id or question.id))
 
 
@@ -111,7 +119,12 @@ def start_session(
         questions = _mock_chain(db, user, pack, body, now)
     elif body.scope.kind == "chain":
         if not body.scope.question:
-            raise AppError("A chain scope needs 'question': the main question's number.", 422)
+            raise AppError(
+                "chain_needs_question",
+                en="A chain scope needs 'question': the main question's number.",
+                ko="연속 질문 범위에는 주 질문 번호('question')가 필요합니다.",
+                status=422,
+            )
         questions = _chain(db, pack, body.scope.question)
     else:
         kind = body.scope.kind
@@ -121,8 +134,10 @@ def start_session(
     questions = _drawable(db, user, questions, now)
     if not questions:
         raise AppError(
-            "이 범위에는 지금 연습할 질문이 없습니다. (Nothing to practise in this scope now.)",
-            409,
+            "empty_scope",
+            en="Nothing to practise in this scope now.",
+            ko="이 범위에는 지금 연습할 질문이 없습니다.",
+            status=409,
             extra={"reason": "empty_scope"},
         )
     quiz = QuizSession(
@@ -243,12 +258,14 @@ def reveal(
         item = repo.current_item(db, quiz.id, now, lock=True)
     if item is None:
         status = session_status(quiz, now)
-        message = (
-            "시간이 다 되었습니다. (Time is up.)"
-            if status == "expired"
-            else ("이 세션에 남은 카드가 없습니다. (No card left in this session.)")
+        if status == "expired":
+            raise AppError("time_up", en="Time is up.", ko="시간이 다 되었습니다.", status=409)
+        raise AppError(
+            "no_card_left",
+            en="No card is left in this session.",
+            ko="이 세션에 남은 카드가 없습니다.",
+            status=409,
         )
-        raise AppError(message, 409)
     if item.revealed_at is None:
         item.revealed_at = now
     if answer_text is not None and answer_text.strip():
@@ -366,6 +383,7 @@ class PackSummary:
 
     slug: str
     title: str
+    title_en: str
     total: int
     due: int
     new: int
@@ -390,6 +408,7 @@ def practice_overview(db: Session, user: User, now: datetime | None = None) -> l
             PackSummary(
                 slug=pack.slug,
                 title=pack.title,
+                title_en=pack.title_en,
                 total=c["total"],
                 due=limits.due_within_limit(db, user.id, c["due"], allowance, now),
                 new=min(c["new"], allowance.new_left),

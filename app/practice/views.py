@@ -17,8 +17,8 @@ from app.auth.deps import PageUser, load_user
 from app.auth.models import User
 from app.content import lookups
 from app.db import DbId, SessionDep
-from app.errors import AppError
-from app.i18n import request_language, translate
+from app.errors import AppError, too_long
+from app.i18n import request_language
 from app.practice import card_status, saved, service, sessions
 from app.practice import repository as repo
 from app.practice import settings as review_settings
@@ -79,11 +79,11 @@ def start_session_form(
     request: Request,
     user: PageUser,
     db: SessionDep,
-    pack: Annotated[str, Form(max_length=64)],
+    pack: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "all",
     mode: Annotated[str, Form()] = "review",
-    question: Annotated[str, Form(max_length=32)] = "",
-    time_limit_min: Annotated[str, Form(max_length=8)] = "",
+    question: Annotated[str, Form()] = "",
+    time_limit_min: Annotated[str, Form()] = "",
 ) -> Response:
     """Start a session from the form and go to its first card."""
     form = {"pack": pack, "kind": kind, "mode": mode, "question": question}
@@ -95,11 +95,16 @@ def start_session_form(
         )
         quiz = sessions.start_session(db, user, body)
     except AppError as exc:
-        return _practice_page(request, db, user, exc.message, exc.status_code, form)
+        message = exc.localized(request_language(request))
+        return _practice_page(request, db, user, message, exc.status_code, form)
     except ValueError:
-        message = (
-            "선택한 범위나 모드, 시간 제한이 올바르지 않습니다. (Invalid scope, mode or time.)"
+        invalid = AppError(
+            "invalid_session_form",
+            en="The chosen pack, scope, mode or time limit is not valid.",
+            ko="선택한 묶음, 범위, 모드나 시간 제한이 올바르지 않습니다.",
+            status=422,
         )
+        message = invalid.localized(request_language(request))
         return _practice_page(request, db, user, message, 422, form)
     return _see_other(f"/practice/sessions/{quiz.id}")
 
@@ -114,8 +119,24 @@ def _session_view(
     note_draft: str | None = None,
 ) -> Response:
     quiz = service.find_session(db, user, session_id)
-    page = sessions.session_page(db, user, quiz)
     template = "practice/_card.html" if fragment == "card" else "practice/session.html"
+    return _session_page(
+        request, db, user, quiz, template, note_error=note_error, note_draft=note_draft
+    )
+
+
+def _session_page(
+    request: Request,
+    db: Session,
+    user: User,
+    quiz: Any,
+    template: str = "practice/session.html",
+    error: AppError | None = None,
+    answer_text: str | None = None,
+    note_error: str | None = None,
+    note_draft: str | None = None,
+) -> Response:
+    page = sessions.session_page(db, user, quiz)
     # A fresh Idempotency-Key per rendering of the card: its grade form (and practice.js,
     # which reads it) sends it, so a grade resent after a lost answer is recorded once.
     context = {
@@ -127,7 +148,12 @@ def _session_view(
         "note_draft": note_draft,
         "max_note_chars": MAX_TEXT_CHARS,
     }
-    return render(request, template, context, status_code=422 if note_error else 200)
+    status = 422 if note_error else 200
+    if error is not None:
+        context["answer_error"] = error.localized(request_language(request))
+        context["answer_kept"] = answer_text
+        status = error.status_code
+    return render(request, template, context, status_code=status)
 
 
 @router.get("/practice/sessions/{session_id}")
@@ -138,14 +164,25 @@ def session_page(
     return _session_view(request, db, user, session_id, fragment)
 
 
+def _too_long(field: str, text: str, en_name: str, ko_subject: str) -> AppError | None:
+    """A 422 for text past MAX_TEXT_CHARS, counted, so nothing is cut silently."""
+    if len(text) <= MAX_TEXT_CHARS:
+        return None
+    return too_long(field, MAX_TEXT_CHARS, len(text), en_name=en_name, ko_subject=ko_subject)
+
+
 @router.post("/practice/sessions/{session_id}/reveal")
 def reveal_form(
+    request: Request,
     session_id: DbId,
     user: PageUser,
     db: SessionDep,
-    answer_text: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
+    answer_text: Annotated[str, Form()] = "",
 ) -> Response:
     quiz = service.find_session(db, user, session_id)
+    error = _too_long("answer_text", answer_text, "An answer", "답변은")
+    if error is not None:
+        return _session_page(request, db, user, quiz, error=error, answer_text=answer_text)
     sessions.reveal(db, user, quiz, answer_text or None)
     return _see_other(f"/practice/sessions/{session_id}")
 
@@ -268,7 +305,13 @@ def skip_form(
 
 def _mark_values(action: str) -> dict[str, bool]:
     if action not in MARK_ACTIONS:
-        raise AppError(f"Unknown card action '{action}'.", 422)
+        raise AppError(
+            "unknown_card_action",
+            en="Unknown card action '{action}'.",
+            ko="알 수 없는 카드 동작입니다: '{action}'.",
+            status=422,
+            action=action,
+        )
     return MARK_ACTIONS[action]
 
 
@@ -300,9 +343,9 @@ def session_note_form(
     limit is refused with the text kept in the box, never cut."""
     service.find_session(db, user, session_id)
     ref = lookups.find_question(db, *lookups.parse_question_id(question))
-    if len(body) > MAX_TEXT_CHARS:
-        lang = request_language(request)
-        message = translate(NOTE_TOO_LONG, lang, limit=MAX_TEXT_CHARS, length=len(body))
+    too_long_note = _too_long("body", body, "A note", "메모는")
+    if too_long_note is not None:
+        message = too_long_note.localized(request_language(request))
         return _session_view(request, db, user, session_id, note_error=message, note_draft=body)
     if body.strip():
         saved.save_note(db, user, ref, body)
@@ -333,13 +376,31 @@ def bookmark_form(
     return _back_to(ref)
 
 
+def _saved_text_page(
+    request: Request, ref: lookups.QuestionRef, kind: str, text: str, error: AppError
+) -> Response:
+    """The note or own-answer form again, with what was typed and why it was not saved."""
+    context = {
+        "ref": ref,
+        "kind": kind,
+        "text": text,
+        "error": error.localized(request_language(request)),
+        "max_chars": MAX_TEXT_CHARS,
+    }
+    return render(request, "practice/saved_text.html", context, status_code=error.status_code)
+
+
 @router.post("/practice/questions/{pack}/{number}/note")
 def note_form(
+    request: Request,
     ref: PageRef,
     user: PageUser,
     db: SessionDep,
-    body: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
+    body: Annotated[str, Form()] = "",
 ) -> Response:
+    error = _too_long("body", body, "A note", "메모는")
+    if error is not None:
+        return _saved_text_page(request, ref, "note", body, error)
     if body.strip():
         saved.save_note(db, user, ref, body)
     else:
@@ -349,13 +410,20 @@ def note_form(
 
 @router.post("/practice/questions/{pack}/{number}/my-answer")
 def my_answer_form(
+    request: Request,
     ref: PageRef,
     user: PageUser,
     db: SessionDep,
-    body_markdown: Annotated[str, Form(max_length=MAX_TEXT_CHARS)] = "",
+    body_markdown: Annotated[str, Form()] = "",
 ) -> Response:
+    error = _too_long("body_markdown", body_markdown, "An answer", "답변은")
+    if error is not None:
+        return _saved_text_page(request, ref, "answer", body_markdown, error)
     if body_markdown.strip():
-        saved.save_user_answer(db, user, ref, body_markdown)
+        try:
+            saved.save_user_answer(db, user, ref, body_markdown)
+        except AppError as exc:
+            return _saved_text_page(request, ref, "answer", body_markdown, exc)
     else:
         saved.delete_user_answer(db, user, ref)
     return _back_to(ref)

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.auth.deps import CurrentUser
 from app.db import SessionDep, utcnow
+from app.errors import problem_responses
 from app.progress import statistics, transfer
 from app.progress.schemas import (
     ExportDocument,
@@ -33,7 +34,7 @@ TzOffset = Annotated[
 ]
 
 
-@router.get("/progress", response_model=ProgressRead)
+@router.get("/progress", response_model=ProgressRead, responses=problem_responses(401, 422))
 def read_progress(
     user: CurrentUser, session: SessionDep, pack: PackFilter = None, tz: TzOffset = 0
 ) -> ProgressRead:
@@ -41,7 +42,11 @@ def read_progress(
     return statistics.get_progress(session, user, pack=pack, tz_offset_minutes=tz)
 
 
-@router.get("/progress/questions/{pack}/{number}", response_model=QuestionHistoryRead)
+@router.get(
+    "/progress/questions/{pack}/{number}",
+    response_model=QuestionHistoryRead,
+    responses=problem_responses(401, 404),
+)
 def read_question_history(
     pack: str, number: str, user: CurrentUser, session: SessionDep
 ) -> QuestionHistoryRead:
@@ -54,7 +59,7 @@ def _filename(username: str, suffix: str) -> str:
     return f"mogi-{safe}-{utcnow():%Y%m%d}{suffix}"
 
 
-@router.get("/export", response_model=ExportDocument)
+@router.get("/export", response_model=ExportDocument, responses=problem_responses(401))
 def export_data(user: CurrentUser, session: SessionDep) -> Response:
     """All of the caller's data as one JSON document another Mogi instance can import."""
     document = transfer.build_export(session, user)
@@ -67,7 +72,10 @@ def export_data(user: CurrentUser, session: SessionDep) -> Response:
 @router.get(
     "/export/reviews.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}, "description": "one row per review"}},
+    responses={
+        200: {"content": {"text/csv": {}}, "description": "one row per review"},
+        **problem_responses(401),
+    },
 )
 def export_reviews_csv(user: CurrentUser, session: SessionDep) -> Response:
     """The caller's reviews as CSV (UTF-8 with a byte-order mark, so spreadsheets read Korean)."""
@@ -84,12 +92,12 @@ async def read_limited_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 as soon as it grows past limit."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
-        raise transfer.too_large()
+        raise transfer.too_large(int(declared))
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise transfer.too_large()
+            raise transfer.too_large(size)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -110,10 +118,13 @@ _IMPORT_BODY = {
     openapi_extra=_IMPORT_BODY,
     # Above the app's default; read_limited_body answers first, with the import's own message.
     max_body_size=transfer.MAX_IMPORT_BYTES + 1024 * 1024,
-    responses={
-        413: {"description": "the export is larger than the limit"},
-        422: {"description": "not a Mogi export, an unsupported version, or unknown questions"},
-    },
+    responses=problem_responses(
+        401,
+        413,
+        422,
+        s413="The export is larger than the limit.",
+        s422="Not a Mogi export, an unsupported version, or unknown questions.",
+    ),
 )
 async def import_data(
     request: Request,

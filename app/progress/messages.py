@@ -22,12 +22,12 @@ EN: dict[str, str] = {
     # calendar and charts
     "복습 달력": "Review calendar",
     "지난 1년 동안 {days}일, 모두 {n}회 복습했습니다.": (
-        "In the past year you reviewed on {days} days, {n} reviews in all."
+        "In the past year you reviewed on {days|day|days}, {n|review|reviews} in all."
     ),
     "연속 학습 {current}일, 최장 {longest}일.": "Current streak {current} d, longest {longest} d.",
     "최근 14일을 표로 보기": "Show the last 14 days as a table",
     "날짜": "Date",
-    "복습": "Reviews",
+    "복습 수": "Reviews",
     "일별 복습": "Reviews per day",
     "최근 90일 동안의 일별 복습 수 막대 그래프": "Bar chart of reviews per day, last 90 days",
     "최근 90일 동안의 일별 복습 수. 최근 14일의 숫자는 위의 표에 있습니다.": (
@@ -38,7 +38,7 @@ EN: dict[str, str] = {
         "The share of grades of cards in review that were not 'Again'."
     ),
     "최근 30일 {pct} ({n}회), 전체 {all} ({total}회).": (
-        "Last 30 days {pct} ({n} reviews), all time {all} ({total} reviews)."
+        "Last 30 days {pct} ({n|review|reviews}), all time {all} ({total|review|reviews})."
     ),
     "최근 26주 동안의 주별 유지율 그래프": "Line chart of weekly retention, last 26 weeks",
     "주별 유지율 (목표 90%)": "Weekly retention (target 90%)",
@@ -90,7 +90,7 @@ EN: dict[str, str] = {
     "재학습": "Relearning",
     # question history
     "복습 기록": "Review history",
-    "상태": "State",
+    "카드 상태": "Card state",
     "복습 / 잊은 횟수": "Reviews / lapses",
     "이 질문의 복습 기록이 없습니다.": "You have not reviewed this question yet.",
     "연습하기": "Practise",
@@ -131,13 +131,13 @@ EN: dict[str, str] = {
     "카드": "Cards",
     "노트": "Notes",
     "북마크": "Bookmarks",
-    "내 답변": "Own answers",
-    "연습 세션": "Practice sessions",
+    "직접 쓴 답안": "Own answers",
+    "연습 세션 기록": "Practice sessions",
     "건너뛴 질문": "Skipped questions",
     "이 서버에 없는 질문 {n}개의 기록은 가져오지 않았습니다. 해당 팩을 가져온 뒤 같은 파일을 다시 "
     "가져오면 됩니다.": (
-        "The records of {n} questions this server does not have were left out. Import their "
-        "packs, then import the same file again."
+        "The records of {n|question|questions} this server does not have were left out. "
+        "Import their packs, then import the same file again."
     ),
     "진행 상황으로": "Back to progress",
     "가져오지 못했습니다. 아무것도 바뀌지 않았습니다.": "The import failed; nothing was changed.",

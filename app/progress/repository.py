@@ -50,11 +50,12 @@ def _local_day(session: Session, column: Any, offset_minutes: int) -> ColumnElem
 
 
 def count_questions_by_pack(session: Session, pack: str | None) -> Sequence[Any]:
-    """(pack, title, questions) for each pack, counting live questions only."""
+    """(pack, title, title_en, questions) for each pack, counting live questions only."""
+    count = func.count(Question.id).label("questions")
     stmt = (
-        select(Pack.slug.label("pack"), Pack.title, func.count(Question.id).label("questions"))
+        select(Pack.slug.label("pack"), Pack.title, Pack.title_en, count)
         .join(Question, (Question.pack_id == Pack.id) & Question.retired.is_(False), isouter=True)
-        .group_by(Pack.id, Pack.slug, Pack.title)
+        .group_by(Pack.id, Pack.slug, Pack.title, Pack.title_en)
         .order_by(Pack.slug)
     )
     if pack is not None:

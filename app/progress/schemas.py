@@ -67,6 +67,7 @@ class WeekRetention(BaseModel):
 class PackMastery(BaseModel):
     pack: str
     title: str
+    title_en: str = Field(default="", description="the pack's English title, if it has one")
     questions: int
     mastery: float = Field(description="mean retrievability over the pack, unseen counted as 0")
     new: int

@@ -224,6 +224,7 @@ def _pack_mastery(
             PackMastery(
                 pack=row.pack,
                 title=row.title,
+                title_en=row.title_en,
                 questions=count,
                 mastery=recall[row.pack] / count if count else 0.0,
                 new=max(count - sum(by_state.values()), 0),

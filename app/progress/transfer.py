@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.content import lookups
 from app.db import utcnow
-from app.errors import AppError
+from app.errors import AppError, too_many_bytes
 from app.practice import settings as review_settings
 from app.practice.models import (
     Bookmark,
@@ -221,18 +221,34 @@ def reviews_csv(session: Session, user: User) -> str:
 def parse_export(raw: bytes) -> ExportDocument:
     """The export document in raw, or a 413/422 that says what is wrong with it."""
     if len(raw) > MAX_IMPORT_BYTES:
-        raise too_large()
+        raise too_many_bytes(MAX_IMPORT_BYTES, len(raw))
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise AppError(f"The file is not JSON: {exc}", 422) from exc
+        raise AppError(
+            "not_json",
+            en="The file is not JSON: {reason}",
+            ko="JSON 파일이 아닙니다: {reason}",
+            status=422,
+            reason=str(exc),
+        ) from exc
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
-        raise AppError(f"Not a Mogi export: 'format' must be '{EXPORT_FORMAT}'.", 422)
+        raise AppError(
+            "not_an_export",
+            en="Not a Mogi export: 'format' must be '{format}'.",
+            ko="Mogi 내보내기 파일이 아닙니다: 'format'이 '{format}'이어야 합니다.",
+            status=422,
+            format=EXPORT_FORMAT,
+        )
     if data.get("version") != EXPORT_VERSION:
         raise AppError(
-            f"Export version {data.get('version')!r} is not supported; "
-            f"this Mogi reads version {EXPORT_VERSION}.",
-            422,
+            "unsupported_version",
+            en="Export version {found} is not supported; this Mogi reads version {version}.",
+            ko="내보내기 버전 {found}은(는) 지원하지 않습니다. "
+            "이 Mogi는 버전 {version}을 읽습니다.",
+            status=422,
+            found=repr(data.get("version")),
+            version=EXPORT_VERSION,
         )
     try:
         return ExportDocument.model_validate(data)
@@ -243,15 +259,19 @@ def parse_export(raw: bytes) -> ExportDocument:
         ]
         first = errors[0]
         raise AppError(
-            f"Invalid export: {'.'.join(first['loc'])}: {first['msg']}",
-            422,
+            "invalid_export",
+            en="Invalid export: {where}: {msg}",
+            ko="내보내기 파일이 올바르지 않습니다: {where}: {msg}",
+            status=422,
             extra={"errors": errors},
+            where=".".join(first["loc"]),
+            msg=first["msg"],
         ) from exc
 
 
-def too_large() -> AppError:
-    limit_mib = MAX_IMPORT_BYTES // (1024 * 1024)
-    return AppError(f"The export is larger than the {limit_mib} MiB an import accepts.", 413)
+def too_large(size: int | None = None) -> AppError:
+    """The 413 of an export past MAX_IMPORT_BYTES, stating the limit the import form states."""
+    return too_many_bytes(MAX_IMPORT_BYTES, size)
 
 
 def _referenced(doc: ExportDocument) -> tuple[set[str], set[str]]:
@@ -271,9 +291,15 @@ def _check_session_refs(doc: ExportDocument) -> None:
     for i, review in enumerate(doc.reviews):
         if review.session is not None and review.session >= len(doc.sessions):
             raise AppError(
-                f"Invalid export: reviews.{i}.session: no session {review.session} "
-                f"(the export has {len(doc.sessions)}).",
-                422,
+                "invalid_export",
+                en="Invalid export: reviews.{i}.session: no session {session} "
+                "(the export has {count}).",
+                ko="내보내기 파일이 올바르지 않습니다: reviews.{i}.session: 세션 {session}이(가) "
+                "없습니다 (파일에는 {count}개).",
+                status=422,
+                i=i,
+                session=review.session,
+                count=len(doc.sessions),
             )
 
 
@@ -293,10 +319,15 @@ def _resolve(session: Session, doc: ExportDocument, skip_unknown: bool) -> _Reso
     missing_packs = sorted(slugs - packs.keys())
     if (missing or missing_packs) and not skip_unknown:
         raise AppError(
-            f"{len(missing)} question(s) of the export are not on this instance "
-            f"(first: {(missing or missing_packs)[0]}). Import their packs first, or import "
-            "with skip_unknown=true to leave them out. Nothing was imported.",
-            422,
+            "unknown_questions",
+            en="{n} question(s) of the export are not on this instance (first: {first}). "
+            "Import their packs first, or import with skip_unknown=true to leave them out. "
+            "Nothing was imported.",
+            ko="내보내기의 질문 {n}개가 이 서버에 없습니다 (첫 번째: {first}). 그 묶음을 먼저 "
+            "가져오거나, 없는 질문을 빼고 가져오세요. 아무것도 가져오지 않았습니다.",
+            status=422,
+            n=len(missing),
+            first=(missing or missing_packs)[0],
             title="Unknown questions",
             extra={"unknown_questions": missing, "unknown_packs": missing_packs},
         )

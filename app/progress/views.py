@@ -45,7 +45,7 @@ def _labels(request: Request) -> dict[str, Any]:
         return translate(text, lang)
 
     return {
-        "reviews": t("복습"),
+        "reviews": t("복습 수"),
         "retention": t("유지율"),
         "day": t("날짜"),
         "week": t("주"),
@@ -133,13 +133,21 @@ async def import_page(
     request: Request,
     user: PageUser,
     session: SessionDep,
-    file: Annotated[UploadFile, File()],
+    file: Annotated[UploadFile | None, File()] = None,
     skip_unknown: Annotated[bool, Form()] = False,
 ) -> Response:
     """The import form's target: merge the uploaded export, then show what changed."""
     try:
+        if file is None or not file.filename:
+            raise AppError(
+                "no_file",
+                en="Choose an export file to import.",
+                ko="가져올 내보내기 파일을 고르세요.",
+                status=422,
+                field="file",
+            )
         if file.size is not None and file.size > transfer.MAX_IMPORT_BYTES:
-            raise transfer.too_large()
+            raise transfer.too_large(file.size)
         document = transfer.parse_export(await file.read(transfer.MAX_IMPORT_BYTES + 1))
         result = await run_in_threadpool(
             transfer.import_export, session, user, document, skip_unknown=skip_unknown
@@ -147,7 +155,12 @@ async def import_page(
     except AppError as exc:
         # Undo any partial import here, while the session can still show the page.
         session.rollback()
-        context = {"error": exc.message, "unknown": exc.extra.get("unknown_questions", [])}
+        context = {
+            "error": exc.localized(request_language(request)),
+            "unknown": exc.extra.get("unknown_questions", []),
+            "skip_unknown": skip_unknown,
+            "max_import_mib": transfer.MAX_IMPORT_BYTES // (1024 * 1024),
+        }
         return render(request, "progress/import_result.html", context, exc.status_code)
     return render(
         request,

@@ -209,15 +209,16 @@
   function showServerErrors(body) {
     let placed = false;
     const errors = Array.isArray(body.errors) ? body.errors : [];
+    // The API's detail is English; a Korean page shows the same message in Korean.
     const named = body.param ? [{ loc: [body.param], msg: body.detail }] : [];
     for (const e of named.concat(errors)) {
       const loc = (e.loc || []).map(String);
       const name = loc.slice().reverse().find((part) => FIELDS.has(part));
       if (loc.includes("compare")) {
-        document.getElementById("error-compare").textContent = e.msg || body.detail;
+        document.getElementById("error-compare").textContent = fieldMessage(e, body);
         placed = true;
       } else if (name) {
-        setFieldError(name, e.msg || body.detail);
+        setFieldError(name, fieldMessage(e, body));
         if (!placed) input(name).focus();
         placed = true;
       }
@@ -284,10 +285,22 @@
     }
     if (resp.status === 429) {
       const wait = resp.headers.get("Retry-After");
-      showStatus((body.detail || T.busy) + (wait ? " " + fmt(T.retryAfter, { s: wait }) : ""), true);
+      showStatus((detailOf(body) || T.busy) + (wait ? " " + fmt(T.retryAfter, { s: wait }) : ""), true);
       return;
     }
-    showStatus(body.detail || fmt(T.failed, { status: resp.status }), true);
+    showStatus(detailOf(body) || fmt(T.failed, { status: resp.status }), true);
+  }
+
+  /** A field's message: the problem's in Korean on a Korean page, else the field's own. */
+  function fieldMessage(e, body) {
+    const korean = document.documentElement.lang === "ko" && body.messages && body.messages.ko;
+    return korean || e.msg || body.detail;
+  }
+
+  /** The problem's message in the page's language. */
+  function detailOf(body) {
+    const korean = document.documentElement.lang === "ko" && body.messages && body.messages.ko;
+    return korean || body.detail;
   }
 
   // ---- wiring ------------------------------------------------------------------------------

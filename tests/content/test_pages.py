@@ -56,7 +56,7 @@ def test_question_page(client, packs) -> None:  # noqa: ANN001
     r = client.get("/questions/deep-learning/12-3")
     assert r.status_code == 200
     html = r.text
-    assert '<h1 id="question-title">ReLU의 문제점은?</h1>' in html
+    assert '<h1 id="question-title" data-content>ReLU의 문제점은?</h1>' in html
     assert 'href="/questions/deep-learning/12">#12 요즘 sigmoid' in html  # parent
     assert 'rel="prev" href="/questions/deep-learning/12-2"' in html
     assert 'rel="next" href="/questions/deep-learning/12-4"' in html

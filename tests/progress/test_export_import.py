@@ -324,7 +324,9 @@ def test_a_failure_midway_rolls_everything_back(
     document = _export(client, rich)
 
     def fail(*args: Any, **kwargs: Any) -> None:
-        raise AppError("simulated failure after reviews were written", 409)
+        raise AppError(
+            "simulated", en="simulated failure after reviews", ko="모의 실패", status=409
+        )
 
     monkeypatch.setattr(transfer, "_import_answers", fail)
     response = _import(client, bob, document)
@@ -386,7 +388,7 @@ def test_import_form_shows_a_bad_file_as_an_error_page(
     )
     assert response.status_code == 422
     assert "text/html" in response.headers["content-type"]
-    assert "Not a Mogi export" in response.text and "import-error" in response.text
+    assert "Mogi 내보내기 파일이 아닙니다" in response.text and "import-error" in response.text
 
 
 def test_export_keeps_retired_questions(client: Any, db: Session, bob: ApiUser) -> None:
@@ -428,7 +430,9 @@ def test_import_form_lists_unknown_questions_and_rolls_back(
     from app.errors import AppError
 
     def fail(*args: Any, **kwargs: Any) -> None:
-        raise AppError("simulated failure after reviews were written", 409)
+        raise AppError(
+            "simulated", en="simulated failure after reviews", ko="모의 실패", status=409
+        )
 
     monkeypatch.setattr(transfer, "_import_answers", fail)
     raw = json.dumps(_export(client, rich)).encode()

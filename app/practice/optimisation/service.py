@@ -110,29 +110,32 @@ def start_optimisation(session: Session, user_id: int) -> FsrsOptimisation:
     active = repo.active_optimisation(session, user_id)
     if active is not None:
         raise AppError(
-            "An optimisation of your FSRS weights is already queued or running.",
-            409,
+            "optimisation_active",
+            en="An optimisation of your FSRS weights is already queued or running.",
+            ko=ALREADY_ACTIVE_PAGE,
+            status=409,
             extra={"optimisation": active.id},
-            page_message=ALREADY_ACTIVE_PAGE,
         )
     snapshot = grade_snapshot(session, user_id)
     if snapshot.measured < MIN_MEASURED_REVIEWS:
         raise AppError(
-            f"Too few reviews to fit FSRS weights: the optimiser needs at least "
+            "too_few_reviews",
+            en=f"Too few reviews to fit FSRS weights: the optimiser needs at least "
             f"{MIN_MEASURED_REVIEWS} grades given a day or more after the card's previous grade, "
             f"and you have {snapshot.measured}.",
-            409,
+            ko=TOO_FEW_PAGE,
+            status=409,
             extra={"measured_reviews": snapshot.measured, "required": MIN_MEASURED_REVIEWS},
-            page_message=TOO_FEW_PAGE,
         )
     settings = get_settings()
     if demo_repo.count_queued_jobs(session) >= settings.queue_cap:
         raise AppError(
-            "The worker's queue is full; try again shortly.",
-            429,
+            "queue_full",
+            en="The worker's queue is full; try again shortly.",
+            ko=QUEUE_FULL_PAGE,
+            status=429,
             headers={"Retry-After": str(demo_service.QUEUE_RETRY_AFTER_S)},
             extra={"limit": settings.queue_cap, "scope": "queue"},
-            page_message=QUEUE_FULL_PAGE,
         )
     job = _queue_job(session, user_id, snapshot, parameters_in_use(session, user_id))
     row = FsrsOptimisation(
@@ -173,7 +176,7 @@ def _queue_job(
 def _load(session: Session, optimisation_id: int) -> FsrsOptimisation:
     row = repo.get_optimisation(session, optimisation_id)
     if row is None:
-        raise NotFound("No such optimisation.")
+        raise NotFound("No such optimisation.", "그런 최적화가 없습니다.")
     session.refresh(row.job)
     return row
 
@@ -182,7 +185,7 @@ def owned_optimisation(session: Session, user_id: int, optimisation_id: int) -> 
     """The user's optimisation; another user's is 404, like one that does not exist."""
     row = repo.get_optimisation(session, optimisation_id)
     if row is None or row.user_id != user_id:
-        raise NotFound("No such optimisation.")
+        raise NotFound("No such optimisation.", "그런 최적화가 없습니다.")
     return row
 
 
@@ -266,16 +269,18 @@ def adopt(session: Session, row: FsrsOptimisation) -> FsrsOptimisation:
     fitted = (job.result or {}).get("parameters")
     if row.decision == "discarded":
         raise AppError(
-            "This optimisation's result was discarded; run a new one.",
-            409,
-            page_message=DISCARDED_PAGE,
+            "optimisation_discarded",
+            en="This optimisation's result was discarded; run a new one.",
+            ko=DISCARDED_PAGE,
+            status=409,
         )
     if job.status != "finished" or fitted is None:
         raise AppError(
-            "Only a finished optimisation can be adopted.",
-            409,
+            "optimisation_not_finished",
+            en="Only a finished optimisation can be adopted.",
+            ko=NOT_FINISHED_PAGE,
+            status=409,
             extra={"status": job.status},
-            page_message=NOT_FINISHED_PAGE,
         )
     repo.set_fsrs_parameters(session, row.user_id, [float(w) for w in fitted])
     if row.decision is None:
@@ -288,9 +293,10 @@ def discard(session: Session, row: FsrsOptimisation) -> FsrsOptimisation:
     """Throw the result away (a queued or running fit is cancelled); the weights stay."""
     if row.decision == "adopted":
         raise AppError(
-            "This optimisation's weights were adopted; go back to the default weights instead.",
-            409,
-            page_message=ADOPTED_PAGE,
+            "optimisation_adopted",
+            en="This optimisation's weights were adopted; go back to the default weights instead.",
+            ko=ADOPTED_PAGE,
+            status=409,
         )
     if row.job.status in ACTIVE_STATUSES:
         demo_service.cancel_job(session, row.job)

@@ -13,7 +13,7 @@ from app.auth.deps import PageUser, load_user
 from app.auth.models import User
 from app.db import DbId, SessionDep
 from app.errors import AppError
-from app.i18n import request_language, translate
+from app.i18n import request_language
 from app.practice.optimisation import service
 from app.web import render, verify_csrf
 
@@ -29,7 +29,7 @@ def _see_other(url: str) -> RedirectResponse:
 
 
 def _error_text(request: Request, exc: AppError) -> str:
-    return translate(exc.page_message or exc.message, request_language(request))
+    return exc.localized(request_language(request))
 
 
 def _index_page(
