@@ -128,6 +128,7 @@ def _include_routers(app: FastAPI) -> None:
     from app.demos import api as demos_api
     from app.demos import views as demos_views
     from app.practice import api as practice_api
+    from app.practice import settings_views
     from app.practice import views as practice_views
     from app.practice.optimisation import api as optimisation_api
     from app.practice.optimisation import views as optimisation_views
@@ -136,7 +137,7 @@ def _include_routers(app: FastAPI) -> None:
 
     # Pages first: the question page is the hottest route, and no page path overlaps /api/v1.
     app.include_router(content_views.question_router)
-    pages = (content_views, auth_views, practice_views, optimisation_views)
+    pages = (content_views, auth_views, practice_views, settings_views, optimisation_views)
     for module in (*pages, progress_views, demos_views):
         app.include_router(module.router)
     apis = (content_api, auth_api, practice_api, optimisation_api)

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from app.i18n import english
 from tests.authz import _route_contexts
 from tests.factories import make_token, make_user, make_web_session
+from tests.practice.review_history import question_ids, simulate, store
 
 PACK = "deep-learning"
 HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
@@ -121,8 +122,12 @@ def _history(client: TestClient, db: Session) -> dict[str, str]:
     slug = next(iter(EXPERIMENTS))
     run = demos.create_job(db, user.id, DemoCreate(experiment=slug, params={}))
     db.commit()
+    store(db, user.id, simulate(question_ids(db, 60), 150, seed=11))
+    fit = client.post("/api/v1/fsrs/optimisations", headers=headers)
+    assert fit.status_code == 202, fit.text
     client.cookies.set("mogi_session", make_web_session(db, user))
     return {
+        "optimisation_id": str(fit.json()["id"]),
         "pack": PACK,
         "number": number,
         "session_id": str(session_id),
