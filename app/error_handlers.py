@@ -116,8 +116,13 @@ def invalid_input(exc: RequestValidationError, request: Request) -> AppError:
         status=422,
         extra={"errors": errors},
         where=where or "the input",
-        msg=str(first["msg"]).rstrip(".").lower() if first["msg"] else "invalid input",
+        msg=_readable(str(first["msg"])),
     )
+
+
+def _readable(msg: str) -> str:
+    """pydantic's message without its "Value error, " label (our validators' own sentence)."""
+    return msg.removeprefix("Value error, ").rstrip(".") or "invalid input"
 
 
 async def _identify(request: Request, status: int) -> None:

@@ -67,6 +67,6 @@ def home_for(session: Session, user: User, now: datetime | None = None) -> Home:
         new=sum(p.new for p in packs),
         resume=unfinished_session(session, user, now),
         streak=streak(session, user.id, time_zone, now),
-        started=any(p.total > p.new for p in packs),
+        started=any(p.total > p.new_waiting for p in packs),  # new_waiting: before limits
         time_zone=time_zone,
     )

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.content.models import Pack, Question
-from app.practice.models import MAX_TEXT_CHARS, Card, CardStatus, Note
+from app.practice.models import MAX_TEXT_CHARS, Card, CardStatus, Note, PracticeSettings
 from tests.practice.conftest import PACK
 from tests.practice.test_pages import log_in, post
 
@@ -149,6 +149,8 @@ def test_the_practice_page_counts_leave_out_suspended_and_buried_cards(
     client: Any, db: Session, seeded: str
 ) -> None:
     user = log_in(client, db)
+    db.add(PracticeSettings(user_id=user.id, new_per_day=9999))  # every new question counted
+    db.commit()
     new, due = _seed_counts(client)
     assert due == 0
     marks = f"/practice/questions/{PACK}/{{}}/card-status"

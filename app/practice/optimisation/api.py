@@ -11,19 +11,21 @@ from fastapi import APIRouter, Depends, Response, status
 
 from app.auth.deps import CurrentUser
 from app.db import DbId, SessionDep
+from app.errors import problem_responses
 from app.practice.optimisation import service
 from app.practice.optimisation.models import FsrsOptimisation
 from app.practice.optimisation.schemas import FsrsParametersRead, OptimisationRead
 
 router = APIRouter(tags=["practice"])
 
-_PROBLEM: dict[str, object] = {"content": {"application/problem+json": {}}}
-_ERRORS: dict[int | str, dict[str, object]] = {
-    401: {"description": "Not authenticated", **_PROBLEM},
-    404: {"description": "Unknown (or another user's) optimisation", **_PROBLEM},
-    409: {"description": "Not possible in the current state", **_PROBLEM},
-    422: {"description": "Invalid input", **_PROBLEM},
-}
+_ERRORS = problem_responses(
+    401,
+    404,
+    409,
+    422,
+    s404="Unknown (or another user's) optimisation.",
+    s409="Not possible in the optimisation's current state.",
+)
 
 
 def owned_optimisation(
@@ -40,15 +42,15 @@ OwnedOptimisation = Annotated[FsrsOptimisation, Depends(owned_optimisation)]
     "/fsrs/optimisations",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=OptimisationRead,
-    responses={
-        **_ERRORS,
-        409: {
-            "description": "Too few reviews to fit (fewer than 512 given a day or more after "
-            "the card's previous grade), or an optimisation is already queued or running",
-            **_PROBLEM,
-        },
-        429: {"description": "The worker's queue is full (see Retry-After)", **_PROBLEM},
-    },
+    responses=problem_responses(
+        401,
+        409,
+        422,
+        429,
+        s409="Too few reviews to fit (fewer than 512 given a day or more after the card's "
+        "previous grade), or an optimisation is already queued or running.",
+        s429="The worker's queue is full (see Retry-After).",
+    ),
 )
 def start_optimisation(user: CurrentUser, db: SessionDep, response: Response) -> OptimisationRead:
     """Fit FSRS weights to your scheduled grades; a worker runs it. Once finished it reports the
