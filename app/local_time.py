@@ -8,7 +8,7 @@ user who never chose one, reads Seoul time, like the day boundaries of their rev
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -59,6 +59,19 @@ def to_local(moment: datetime, time_zone: str | None) -> datetime:
 def review_day(moment: datetime, time_zone: str | None) -> date:
     """The review day a moment falls in (days start at DAY_STARTS_AT_HOUR, local time)."""
     return (to_local(moment, time_zone) - timedelta(hours=DAY_STARTS_AT_HOUR)).date()
+
+
+def day_start(moment: datetime, tz: tzinfo) -> datetime:
+    """When the review day of moment began in tz, in UTC."""
+    local_day = (moment.astimezone(tz) - timedelta(hours=DAY_STARTS_AT_HOUR)).date()
+    return datetime.combine(local_day, time(DAY_STARTS_AT_HOUR), tzinfo=tz).astimezone(UTC)
+
+
+def next_day_start(moment: datetime, tz: tzinfo) -> datetime:
+    """When the review day after moment's begins in tz, in UTC."""
+    local_day = (moment.astimezone(tz) - timedelta(hours=DAY_STARTS_AT_HOUR)).date()
+    following = local_day + timedelta(days=1)
+    return datetime.combine(following, time(DAY_STARTS_AT_HOUR), tzinfo=tz).astimezone(UTC)
 
 
 def format_local(

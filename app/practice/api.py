@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Response, status
 
+from app import local_time
 from app.auth.deps import CurrentUser
 from app.content import lookups
 from app.content.lookups import QuestionRef
@@ -168,7 +169,7 @@ def _settings_read(settings: review_settings.ReviewSettings) -> SettingsRead:
         relearning_steps=list(settings.relearning_steps),
         relearning_steps_text=review_settings.format_steps(settings.relearning_steps),
         time_zone=settings.time_zone,
-        day_starts_at_hour=review_settings.DAY_STARTS_AT_HOUR,
+        day_starts_at_hour=local_time.DAY_STARTS_AT_HOUR,
         mock_schedules=settings.mock_schedules,
         fsrs_parameters=list(settings.fsrs_parameters) if settings.fsrs_parameters else None,
     )

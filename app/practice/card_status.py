@@ -8,19 +8,18 @@ card_status rows and the session items these actions close.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from app import local_time
 from app.auth.models import User
 from app.content import lookups
 from app.content.lookups import QuestionRef
 from app.content.models import Pack, Question
 from app.db import utcnow
 from app.errors import AppError
-from app.local_time import DAY_STARTS_AT_HOUR, DEFAULT_TIME_ZONE, known_zone
 from app.practice import repository as repo
 from app.practice.models import (
     Card,
@@ -126,21 +125,14 @@ def _finish_if_done(db: Session, session_id: int, now: datetime) -> None:
 # --- the study day ---
 
 
-def user_time_zone(db: Session, user_id: int) -> ZoneInfo:
+def user_time_zone(db: Session, user_id: int) -> tzinfo:
     """The zone the user's day is counted in (their settings, else Asia/Seoul)."""
-    name = settings_for(db, user_id).time_zone
-    return ZoneInfo(name if known_zone(name) else DEFAULT_TIME_ZONE)
+    return local_time.zone(settings_for(db, user_id).time_zone)
 
 
-def next_day_start(now: datetime, zone: ZoneInfo) -> datetime:
+def next_day_start(now: datetime, zone: tzinfo) -> datetime:
     """The next DAY_STARTS_AT_HOUR in zone after now, in UTC."""
-    local = now.astimezone(zone)
-    start = datetime.combine(local.date(), time(DAY_STARTS_AT_HOUR), tzinfo=zone)
-    if start <= local:
-        start = datetime.combine(
-            local.date() + timedelta(days=1), time(DAY_STARTS_AT_HOUR), tzinfo=zone
-        )
-    return start.astimezone(UTC)
+    return local_time.next_day_start(now, zone)
 
 
 # --- actions ---
@@ -280,6 +272,6 @@ def day_outlook(db: Session, user: User, pack: Pack, now: datetime | None = None
         later_today=sum(1 for d in upcoming if d < day_end),
         next_due_at=upcoming[0].astimezone(zone) if upcoming else None,
         tomorrow=sum(1 for d in upcoming if day_end <= d < day_end + timedelta(days=1)),
-        zone=zone.key,
+        zone=str(zone),  # a ZoneInfo prints its IANA key
         today=now.astimezone(zone).date(),
     )

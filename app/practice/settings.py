@@ -15,15 +15,16 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo, available_timezones
+from zoneinfo import available_timezones
 
 from sqlalchemy.orm import Session
 
+from app import local_time
 from app.i18n import translate
-from app.local_time import DAY_STARTS_AT_HOUR, DEFAULT_TIME_ZONE
+from app.local_time import DEFAULT_TIME_ZONE
 from app.practice import repository as repo
 
 log = logging.getLogger("mogi.practice")
@@ -296,17 +297,6 @@ def _whole(field: str, text: str) -> int:
 # --- the study day ---
 
 
-def zone_of(settings: ReviewSettings) -> tzinfo:
-    """The user's time zone; UTC (logged) if this machine lacks its data."""
-    try:
-        return ZoneInfo(settings.time_zone)
-    except (ValueError, OSError, KeyError):  # ZoneInfoNotFoundError is a KeyError
-        log.warning("no time zone data for %r: using UTC", settings.time_zone)
-        return UTC
-
-
 def day_start(settings: ReviewSettings, now: datetime) -> datetime:
     """When the user's study day of now began (DAY_STARTS_AT_HOUR local time), in UTC."""
-    zone = zone_of(settings)
-    local_day = (now.astimezone(zone) - timedelta(hours=DAY_STARTS_AT_HOUR)).date()
-    return datetime.combine(local_day, time(DAY_STARTS_AT_HOUR), tzinfo=zone).astimezone(UTC)
+    return local_time.day_start(now, local_time.zone(settings.time_zone))

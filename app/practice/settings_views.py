@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from app import local_time
 from app.auth.deps import PageUser, load_user
 from app.db import SessionDep
 from app.i18n import request_language
@@ -52,7 +53,7 @@ def _settings_page(
         "errors": errors or {},
         "saved": saved,
         "fitted_weights": settings.fsrs_parameters is not None,
-        "day_starts_at_hour": review_settings.DAY_STARTS_AT_HOUR,
+        "day_starts_at_hour": local_time.DAY_STARTS_AT_HOUR,
         "time_zones": COMMON_TIME_ZONES,
     }
     return render(request, "practice/settings.html", context, status_code=422 if errors else 200)

@@ -12,8 +12,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
+from app.local_time import DAY_STARTS_AT_HOUR
 from app.practice import sessions
-from app.practice.card_status import DAY_STARTS_AT_HOUR, next_day_start
+from app.practice.card_status import next_day_start
 from app.practice.models import Card, CardStatus, PracticeSettings, QuizSessionItem, ReviewLog
 from app.practice.schemas import ScopeIn, SessionCreate
 from tests.factories import csrf_for, make_web_session
