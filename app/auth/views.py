@@ -21,7 +21,7 @@ from app.auth.models import User
 from app.db import DbId, SessionDep
 from app.errors import AppError
 from app.i18n import request_language
-from app.progress.home import user_time_zone
+from app.practice.settings import user_time_zone
 from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)

@@ -23,7 +23,8 @@ from app.i18n import request_language, translate
 from app.local_time import DEFAULT_TIME_ZONE
 from app.practice import sessions as practice_sessions
 from app.practice.sessions import QuestionState
-from app.progress.home import home_for, user_time_zone
+from app.practice.settings import user_time_zone
+from app.progress.home import home_for
 from app.web import csrf_token, finish_response, render, templates, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)

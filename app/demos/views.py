@@ -38,7 +38,7 @@ from app.demos.schemas import DemoSummary
 from app.errors import NotFound
 from app.i18n import request_language, translate
 from app.local_time import DEFAULT_TIME_ZONE, format_local
-from app.progress.home import user_time_zone
+from app.practice.settings import user_time_zone
 from app.web import render, verify_csrf
 from models import catalog
 from models.catalog import Experiment

@@ -27,7 +27,7 @@ from app.practice.models import (
     QuizSession,
     QuizSessionItem,
 )
-from app.practice.settings import settings_for
+from app.practice.settings import user_time_zone
 
 # --- queries ---
 
@@ -125,9 +125,9 @@ def _finish_if_done(db: Session, session_id: int, now: datetime) -> None:
 # --- the study day ---
 
 
-def user_time_zone(db: Session, user_id: int) -> tzinfo:
-    """The zone the user's day is counted in (their settings, else Asia/Seoul)."""
-    return local_time.zone(settings_for(db, user_id).time_zone)
+def user_zone(db: Session, user_id: int) -> tzinfo:
+    """The zone the user's day is counted in, as a tzinfo (see settings.user_time_zone)."""
+    return local_time.zone(user_time_zone(db, user_id))
 
 
 def next_day_start(now: datetime, zone: tzinfo) -> datetime:
@@ -171,7 +171,7 @@ def change_status(
     if "suspended" in changes:
         values["suspended"] = changes["suspended"]
     if "buried" in changes:
-        zone = user_time_zone(db, user.id)
+        zone = user_zone(db, user.id)
         values["buried_until"] = next_day_start(now, zone) if changes["buried"] else None
     if "flagged" in changes:
         values["flagged"] = changes["flagged"]
@@ -259,7 +259,7 @@ class DayOutlook:
 def day_outlook(db: Session, user: User, pack: Pack, now: datetime | None = None) -> DayOutlook:
     """Counts for the finished screen, leaving out suspended and buried cards."""
     now = now or utcnow()
-    zone = user_time_zone(db, user.id)
+    zone = user_zone(db, user.id)
     day_end = next_day_start(now, zone)
     hidden = excluded_question_ids(db, user.id, now)
     live = [q.id for q in lookups.live_questions(db, pack) if q.id not in hidden]

@@ -86,6 +86,13 @@ class SettingsFormInvalid(Exception):
 # --- reading and saving ---
 
 
+def user_time_zone(db: Session, user_id: int) -> str:
+    """The zone the user's days and times are in: their settings' when this system knows it,
+    else Seoul. Pages show times in it; limits, bury and the streak count days in it."""
+    name = settings_for(db, user_id).time_zone
+    return name if local_time.known_zone(name) else DEFAULT_TIME_ZONE
+
+
 def settings_for(db: Session, user_id: int) -> ReviewSettings:
     """The user's settings in effect: their row, or DEFAULTS."""
     row = repo.get_practice_settings(db, user_id)

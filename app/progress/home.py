@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 
 from app.auth.models import User
 from app.db import utcnow
-from app.local_time import DEFAULT_TIME_ZONE, known_zone, review_day
+from app.local_time import review_day
 from app.practice.schemas import SessionRead
 from app.practice.sessions import PackSummary, practice_overview, unfinished_session
-from app.practice.settings import settings_for
+from app.practice.settings import user_time_zone
 from app.progress import repository as repo
 from app.progress.schemas import Streak
 from app.progress.statistics import compute_streak
@@ -20,12 +20,6 @@ from app.progress.statistics import compute_streak
 # The streak is counted on this many days of grades first, then on more when it is longer.
 _FIRST_WINDOW_DAYS = 35
 _MAX_WINDOW_DAYS = 20 * 365
-
-
-def user_time_zone(session: Session, user_id: int) -> str:
-    """The zone the user's days and times are in: their review settings', or Seoul."""
-    name = settings_for(session, user_id).time_zone
-    return name if known_zone(name) else DEFAULT_TIME_ZONE
 
 
 def streak(session: Session, user_id: int, time_zone: str, now: datetime) -> Streak:

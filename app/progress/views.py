@@ -12,8 +12,8 @@ from app.auth.deps import PageUser, load_user
 from app.db import SessionDep
 from app.errors import AppError
 from app.i18n import request_language, translate
+from app.practice.settings import user_time_zone
 from app.progress import statistics, transfer
-from app.progress.home import user_time_zone
 from app.progress.schemas import ProgressRead, QuestionHistoryRead
 from app.web import render, verify_csrf
 

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from app.db import utcnow
 from app.local_time import format_local, review_day
 from app.practice.models import PracticeSettings
-from app.progress.home import home_for, user_time_zone
+from app.practice.settings import user_time_zone
+from app.progress.home import home_for
 from tests.factories import ApiUser, make_web_session
 from tests.practice.conftest import start
 from tests.progress.conftest import add_card, add_review, live_numbers
