@@ -16,9 +16,8 @@ from typing import Any
 from fsrs.scheduler import DEFAULT_PARAMETERS
 from sqlalchemy.orm import Session
 
-from app.config import get_settings
 from app.db import utcnow
-from app.demos import repository as demo_repo
+from app.demos import internal_jobs
 from app.demos import service as demo_service
 from app.demos.models import ACTIVE_STATUSES, FSRS_OPTIMISATION, DemoJob
 from app.errors import AppError, NotFound
@@ -48,7 +47,6 @@ TOO_FEW_PAGE = (
     "매긴 채점이 512개 이상 있어야 합니다."
 )
 ALREADY_ACTIVE_PAGE = "이미 대기 중이거나 실행 중인 최적화가 있습니다."
-QUEUE_FULL_PAGE = "작업 대기열이 가득 찼습니다. 잠시 후 다시 시도해 주세요."
 NOT_FINISHED_PAGE = "끝난 최적화의 결과만 적용할 수 있습니다."
 DISCARDED_PAGE = "버린 결과는 적용할 수 없습니다. 최적화를 다시 실행하세요."
 ADOPTED_PAGE = "이미 적용한 결과입니다. 되돌리려면 기본 가중치로 돌아가세요."
@@ -106,7 +104,7 @@ def parameters_in_use(session: Session, user_id: int) -> list[float]:
 
 def start_optimisation(session: Session, user_id: int) -> FsrsOptimisation:
     """Queue a fit of the user's weights to a snapshot of their grades (the caller commits)."""
-    demo_repo.lock_user(session, user_id)
+    internal_jobs.lock_user_jobs(session, user_id)
     active = repo.active_optimisation(session, user_id)
     if active is not None:
         raise AppError(
@@ -127,17 +125,12 @@ def start_optimisation(session: Session, user_id: int) -> FsrsOptimisation:
             status=409,
             extra={"measured_reviews": snapshot.measured, "required": MIN_MEASURED_REVIEWS},
         )
-    settings = get_settings()
-    if demo_repo.count_queued_jobs(session) >= settings.queue_cap:
-        raise AppError(
-            "queue_full",
-            en="The worker's queue is full; try again shortly.",
-            ko=QUEUE_FULL_PAGE,
-            status=429,
-            headers={"Retry-After": str(demo_service.QUEUE_RETRY_AFTER_S)},
-            extra={"limit": settings.queue_cap, "scope": "queue"},
-        )
-    job = _queue_job(session, user_id, snapshot, parameters_in_use(session, user_id))
+    job = internal_jobs.queue_internal_job(
+        session,
+        user_id,
+        FSRS_OPTIMISATION,
+        {"reviews": snapshot.reviews, "parameters": parameters_in_use(session, user_id)},
+    )
     row = FsrsOptimisation(
         user_id=user_id,
         job_id=job.id,
@@ -147,27 +140,6 @@ def start_optimisation(session: Session, user_id: int) -> FsrsOptimisation:
     )
     repo.add_optimisation(session, row)
     return _load(session, row.id)
-
-
-def _queue_job(
-    session: Session, user_id: int, snapshot: GradeSnapshot, parameters: list[float]
-) -> DemoJob:
-    job = demo_repo.add_job(
-        session,
-        DemoJob(
-            user_id=user_id,
-            experiment=FSRS_OPTIMISATION,
-            params={"reviews": snapshot.reviews, "parameters": parameters},
-            compare=None,
-            status="queued",
-            attempt=0,
-            max_attempts=get_settings().job_max_attempts,
-            event_seq=0,
-            cancel_requested=False,
-        ),
-    )
-    demo_repo.append_event(session, job.id, "queued", {"experiment": FSRS_OPTIMISATION})
-    return job
 
 
 # ---- reading --------------------------------------------------------------------------------
@@ -227,11 +199,9 @@ def describe(session: Session, row: FsrsOptimisation) -> OptimisationRead:
 def _progress(session: Session, job: DemoJob) -> OptimisationProgress | None:
     if job.status not in ACTIVE_STATUSES:
         return None
-    events = demo_repo.list_events(session, job.id, kinds=("progress",))
-    latest = [e.data for e in events if e.attempt == job.attempt]
-    if not latest:
+    data = internal_jobs.latest_progress(session, job)
+    if data is None:
         return None
-    data = latest[-1]
     return OptimisationProgress(
         stage=str(data.get("stage", "")), epoch=data.get("epoch"), epochs=data.get("epochs")
     )
