@@ -106,7 +106,7 @@ class Cnn(nn.Sequential):
         else:
             raise ValueError(f"unknown downsampling {config.downsample!r}")
         c2 = config.channels[1]
-        layers["flatten"] = nn.Flatten()  # (N, c2 * side * side), channel-major (C, H, W) order
+        layers["flatten"] = Flatten()  # (N, c2 * side * side), channel-major (C, H, W) order
         layers["fc1"] = nn.Linear(c2 * side * side, config.hidden)  # (N, hidden)
         layers["act3"] = make_activation(config.activation)
         if config.dropout > 0:
@@ -115,6 +115,39 @@ class Cnn(nn.Sequential):
         super().__init__(layers)
         self.config = config
         init_weights(self, config.init)
+
+
+class Flatten(nn.Flatten):
+    """nn.Flatten whose gradient goes back in the memory format its input came in.
+
+    A channels-last input is flattened in (C, H, W) order by a copy, and plain autograd hands
+    the gradient back in the default (N, C, H, W) layout. The ReLU before it then sees its
+    output and its gradient in two layouts, and its backward falls off the vectorised path:
+    about 10% of the CNN's step on a CPU. Converting the gradient back costs one small copy.
+    """
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if (
+            x.dim() == 4
+            and not x.is_contiguous()
+            and x.is_contiguous(memory_format=torch.channels_last)
+        ):
+            return _FlattenChannelsLast.apply(x)  # type: ignore[no-any-return]
+        return super().forward(x)
+
+
+class _FlattenChannelsLast(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: torch.autograd.function.FunctionCtx, x: torch.Tensor) -> torch.Tensor:
+        ctx.shape = x.shape  # type: ignore[attr-defined]
+        return x.flatten(1)
+
+    @staticmethod
+    def backward(  # type: ignore[override]
+        ctx: torch.autograd.function.FunctionCtx, grad: torch.Tensor
+    ) -> torch.Tensor:
+        shape = ctx.shape  # type: ignore[attr-defined]
+        return grad.reshape(shape).contiguous(memory_format=torch.channels_last)
 
 
 def _strided_blocks(config: CnnConfig) -> tuple[OrderedDict[str, nn.Module], int]:

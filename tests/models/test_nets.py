@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 import torch
 from torch import nn
@@ -39,3 +41,26 @@ def test_initialisation_schemes(init: str, std: float) -> None:
     assert isinstance(fc1, nn.Linear)
     assert fc1.weight.std().item() == pytest.approx(std, rel=0.02, abs=1e-9)
     assert fc1.bias.abs().sum().item() == 0
+
+
+def test_a_channels_last_cnn_gets_the_same_gradients_and_keeps_its_layout() -> None:
+    """The CNN's flatten hands a channels-last gradient back (so the ReLU before it stays on its
+    fast path) and changes no number: gradients equal those of the plain layout."""
+    torch.manual_seed(0)
+    plain = Cnn(CnnConfig())
+    fast = copy.deepcopy(plain).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    inputs = torch.randn(16, 1, 28, 28)
+    labels = torch.randint(0, 10, (16,))
+    seen: list[torch.Tensor] = []
+
+    def keep_gradient(_module: nn.Module, inputs: tuple[torch.Tensor, ...], _out: object) -> None:
+        inputs[0].register_hook(seen.append)
+
+    fast.flatten.register_forward_hook(keep_gradient)
+    for model, x in ((plain, inputs), (fast, inputs.contiguous(memory_format=torch.channels_last))):
+        torch.nn.functional.cross_entropy(model(x), labels).backward()
+    assert seen and seen[0].is_contiguous(memory_format=torch.channels_last)
+    assert not seen[0].is_contiguous()
+    for (name, a), b in zip(plain.named_parameters(), fast.parameters(), strict=True):
+        assert a.grad is not None and b.grad is not None
+        torch.testing.assert_close(a.grad, b.grad, rtol=1e-4, atol=1e-6, msg=name)
