@@ -39,12 +39,14 @@ Value = int | float | bool | str | None
 
 
 class ParamError(ValueError):
-    """A parameter is unknown, of the wrong type or out of bounds."""
+    """A parameter is unknown, of the wrong type or out of bounds: `message` in English,
+    `message_ko` in Korean, for the demo page in either language."""
 
-    def __init__(self, param: str, message: str) -> None:
+    def __init__(self, param: str, message: str, message_ko: str | None = None) -> None:
         super().__init__(f"{param}: {message}")
         self.param = param
         self.message = message
+        self.message_ko = message_ko or message
 
 
 class UnknownExperiment(LookupError):
@@ -53,6 +55,7 @@ class UnknownExperiment(LookupError):
     def __init__(self, slug: str) -> None:
         super().__init__(f"unknown experiment {slug!r}; known: {', '.join(EXPERIMENTS)}")
         self.slug = slug
+        self.message_ko = f"{slug!r}라는 실험은 없습니다. 있는 실험: {', '.join(EXPERIMENTS)}"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,18 @@ class BudgetError(ValueError):
         return (
             f"this run would take about {self.estimate_s:.0f} s on a CPU worker, more than the "
             f"{self.limit_s:.0f} s a demo job may run; {fits}"
+        )
+
+    @property
+    def message_ko(self) -> str:
+        fits = (
+            f"들어가는 가장 큰 {self.param} 값은 {self.largest}입니다"
+            if self.largest is not None
+            else "어떤 값으로도 들어가지 않으니 실행을 줄이세요"
+        )
+        return (
+            f"이 실행은 CPU 워커에서 약 {self.estimate_s:.0f}초 걸려, 데모 작업 한도 "
+            f"{self.limit_s:.0f}초를 넘습니다. {fits}"
         )
 
 
@@ -112,8 +127,28 @@ def _param_error(experiment: Experiment, exc: ValidationError) -> ParamError:
     name = ".".join(str(part) for part in first["loc"]) or "params"
     if first["type"] == "extra_forbidden":
         known = ", ".join(experiment.params_model.model_fields)
-        return ParamError(name, f"unknown parameter of {experiment.slug}; known: {known}")
-    return ParamError(name, _message(first))
+        return ParamError(
+            name,
+            f"unknown parameter of {experiment.slug}; known: {known}",
+            f"{experiment.slug}에 없는 파라미터입니다. 있는 파라미터: {known}",
+        )
+    return ParamError(name, _message(first), _message_ko(first))
+
+
+# pydantic's error types for a value of the wrong kind, as the Korean form says them.
+_KIND_KO = {
+    "int_parsing": "정수여야 합니다",
+    "int_type": "정수여야 합니다",
+    "int_from_float": "정수여야 합니다",
+    "float_parsing": "숫자여야 합니다",
+    "float_type": "숫자여야 합니다",
+    "bool_parsing": "참(true) 또는 거짓(false)이어야 합니다",
+    "bool_type": "참(true) 또는 거짓(false)이어야 합니다",
+    "string_type": "문자열이어야 합니다",
+    "finite_number": "유한한 숫자여야 합니다",
+    "missing": "값이 필요합니다",
+    "number_not_bool": "참/거짓이 아닌 숫자여야 합니다",
+}
 
 
 def _message(error: Any) -> str:
@@ -127,6 +162,20 @@ def _message(error: Any) -> str:
         return f"expected one of {context['expected']}, got {error['input']!r}"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
+
+
+def _message_ko(error: Any) -> str:
+    """The same reason in Korean; a reason of the experiment's own validator stays as written."""
+    kind, context = error["type"], error.get("ctx") or {}
+    if kind == "greater_than_equal":
+        return f"{context['ge']:g} 이상이어야 합니다 (받은 값: {error['input']})"
+    if kind == "less_than_equal":
+        return f"{context['le']:g} 이하여야 합니다 (받은 값: {error['input']})"
+    if kind == "literal_error":
+        return f"{context['expected']} 중 하나여야 합니다 (받은 값: {error['input']!r})"
+    if kind in _KIND_KO:
+        return f"{_KIND_KO[kind]} (받은 값: {error.get('input')!r})"
+    return _message(error)
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, str]:

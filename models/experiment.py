@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 if TYPE_CHECKING:  # the worker's side; never imported by the web process
     from models.context import Context, Plan
@@ -24,7 +25,7 @@ _NULL = {"", "auto", "none", "null"}
 def _not_bool(value: object) -> object:
     # pydantic reads True as 1; a checkbox's value in a number field is a mistake, not a 1.
     if isinstance(value, bool):
-        raise ValueError("expected a number, got a boolean")
+        raise PydanticCustomError("number_not_bool", "expected a number, got a boolean")
     return value
 
 

@@ -7,16 +7,19 @@ from typing import Any
 from app.errors import AppError, NotFound
 
 
-def invalid_parameter(where: str, message: str, extra: dict[str, Any]) -> AppError:
-    """A 422 naming the parameter (the catalogue's reason is English in both languages)."""
+def invalid_parameter(
+    where: str, message: str, extra: dict[str, Any], message_ko: str | None = None
+) -> AppError:
+    """A 422 naming the parameter, with the catalogue's reason in each language."""
     return AppError(
         "invalid_parameter",
         en="{where}: {message}",
-        ko="{where} 값이 올바르지 않습니다: {message}",
+        ko="{where} 값이 올바르지 않습니다: {message_ko}",
         status=422,
         extra=extra,
         where=where,
         message=message,
+        message_ko=message_ko or message,
     )
 
 

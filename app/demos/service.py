@@ -142,7 +142,11 @@ def _variants(experiment: str, body: DemoCreate) -> list[dict[str, Any]]:
         loc = ("body", "compare", str(i))
         variants.append(_validated(experiment, {**body.params, **overrides}, loc))
     if len({repr(sorted(v.items())) for v in variants}) != len(variants):
-        raise _unprocessable(("body", "compare"), "the compared variants must differ")
+        raise _unprocessable(
+            ("body", "compare"),
+            "the compared variants must differ",
+            message_ko="비교할 변형은 서로 달라야 합니다",
+        )
     return variants
 
 
@@ -151,9 +155,13 @@ def _validated(experiment: str, params: dict[str, Any], loc: tuple[str, ...]) ->
     try:
         return dict(catalog.validate_params(experiment, params))
     except catalog.UnknownExperiment as exc:
-        raise _unprocessable(("body", "experiment"), str(exc), param="experiment") from exc
+        raise _unprocessable(
+            ("body", "experiment"), str(exc), param="experiment", message_ko=exc.message_ko
+        ) from exc
     except catalog.ParamError as exc:
-        raise _unprocessable((*loc, exc.param), exc.message, param=exc.param) from exc
+        raise _unprocessable(
+            (*loc, exc.param), exc.message, param=exc.param, message_ko=exc.message_ko
+        ) from exc
 
 
 def _check_budget(experiment: str, variants: list[dict[str, Any]], limit_s: float) -> None:
@@ -162,18 +170,20 @@ def _check_budget(experiment: str, variants: list[dict[str, Any]], limit_s: floa
         catalog.check_budget(experiment, variants, limit_s)
     except catalog.BudgetError as exc:
         where = ("body", "compare") if len(variants) > 1 else ("body", "params", exc.param)
-        error = _unprocessable(where, str(exc), param=exc.param)
+        error = _unprocessable(where, str(exc), param=exc.param, message_ko=exc.message_ko)
         error.extra.update(
             largest=exc.largest, estimate_s=round(exc.estimate_s), limit_s=round(exc.limit_s)
         )
         raise error from exc
 
 
-def _unprocessable(loc: Sequence[str], message: str, *, param: str | None = None) -> AppError:
+def _unprocessable(
+    loc: Sequence[str], message: str, *, param: str | None = None, message_ko: str | None = None
+) -> AppError:
     extra: dict[str, Any] = {"errors": [{"loc": list(loc), "msg": message, "type": "value_error"}]}
     if param is not None:
         extra["param"] = param
-    return errors.invalid_parameter(".".join(loc[1:]), message, extra)
+    return errors.invalid_parameter(".".join(loc[1:]), message, extra, message_ko)
 
 
 def _check_limits(session: Session, user_id: int) -> None:

@@ -147,6 +147,10 @@ def test_a_run_that_cannot_finish_in_time_is_422_with_the_largest_value_that_fit
     assert problem["errors"][0]["loc"] == ["body", "params", "epochs"]
     assert problem["limit_s"] == 300 and problem["estimate_s"] > 300
     assert f"the largest epochs that fits is {problem['largest']}" in problem["detail"]
+    korean = problem["messages"]["ko"]
+    assert (
+        "데모 작업 한도 300초" in korean and f"가장 큰 epochs 값은 {problem['largest']}" in korean
+    )
     # The suggested value is accepted.
     fits = post(client, alice, experiment="overfitting",
                 params={**params, "epochs": problem["largest"]})  # fmt: skip
@@ -290,3 +294,34 @@ def test_concurrent_posts_respect_the_per_user_limit(live_server: str, alice: Ap
     assert sorted(codes) == [202] * get_settings().user_active_jobs + [429] * (
         6 - get_settings().user_active_jobs
     )
+
+
+@pytest.mark.parametrize(
+    ("params", "compare", "korean"),
+    [
+        ({"epochs": 999}, None, "이하여야 합니다 (받은 값: 999)"),
+        ({"epochs": 0}, None, "1 이상이어야 합니다"),
+        ({"epochs": "many"}, None, "정수여야 합니다"),
+        ({"epochs": True}, None, "참/거짓이 아닌 숫자여야 합니다"),
+        ({"activation": "swish"}, None, "중 하나여야 합니다"),
+        ({"colour": "red"}, None, "activations에 없는 파라미터입니다"),
+        ({}, ["relu", "relu"], "서로 달라야 합니다"),
+    ],
+)
+def test_a_refused_parameter_is_explained_in_korean_too(
+    client: TestClient,
+    alice: ApiUser,
+    params: dict[str, object],
+    compare: list[str] | None,
+    korean: str,
+) -> None:
+    body: dict[str, object] = {"experiment": "activations", "params": params}
+    if compare is not None:
+        body["compare"] = compare
+    r = client.post("/api/v1/demos", json=body, headers=alice.headers)
+    assert r.status_code == 422, r.text
+    ko = r.json()["messages"]["ko"]
+    assert korean in ko
+    # The whole sentence is Korean: no English reason is left inside it.
+    for english in ("must be", "expected", "unknown", "Input should", "would take", "differ"):
+        assert english not in ko, ko
