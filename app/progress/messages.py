@@ -45,7 +45,7 @@ EN: dict[str, str] = {
     "적음": "Less",
     "많음": "More",
     "복습 없음": "no reviews",
-    "{n}회": "{n} reviews",
+    "{n}회": "{n|review|reviews}",
     "주": "Week",
     "1월": "Jan",
     "2월": "Feb",

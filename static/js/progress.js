@@ -39,8 +39,11 @@
     return new Date(y, m - 1, d);
   }
 
+  /** "{n}회", or in English "{n|review|reviews}": the word agrees with the number. */
   function countText(n) {
-    return (labels.count || "{n}").replace("{n}", String(n));
+    return (labels.count || "{n}")
+      .replace(/\{n\|([^|}]*)\|([^}]*)\}/, (_m, one, many) => `{n} ${n === 1 ? one : many}`)
+      .replace("{n}", String(n));
   }
 
   // --- calendar heatmap -------------------------------------------------------------------

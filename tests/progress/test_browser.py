@@ -142,3 +142,24 @@ def test_question_history_and_import_in_the_browser(
     page.goto(live_server + "/progress")
     assert page.locator('[data-stat="reviews"]').inner_text() == "12"
     assert errors == []
+
+
+def test_calendar_days_count_reviews_in_the_pages_language(
+    page: Any, live_server: str, db: Session, seeded: str
+) -> None:
+    _, cookie, _ = _user_with_history(db)
+    titles = {}
+    for lang in ("en", "ko"):
+        _open(page, live_server, cookie, f"/progress?lang={lang}")
+        page.wait_for_selector("#heatmap svg rect.hm-cell")
+        titles[lang] = page.evaluate(
+            "[...document.querySelectorAll('#heatmap rect.hm-cell:not(.hm-0) title')]"
+            ".map((t) => t.textContent)"
+        )
+    # Each of the last four days has one review, 20 and 40 days ago four each.
+    assert any(t.endswith(": 1 review") for t in titles["en"]), titles["en"]
+    assert any(t.endswith(": 4 reviews") for t in titles["en"]), titles["en"]
+    assert not any("1 reviews" in t or "{n" in t for t in titles["en"])
+    assert any(t.endswith(": 1회") for t in titles["ko"]) and any(
+        t.endswith(": 4회") for t in titles["ko"]
+    )
