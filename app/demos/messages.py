@@ -124,7 +124,7 @@ EN: dict[str, str] = {
     "정답 {t}, 예측 {p}: {n}개": "true {t}, guessed {p}: {n}",
     "(정답 {n})": "(true {n})",
     "정답 {t}, 모델의 예측 {p}": "true {t}, the model guessed {p}",
-    "틀린 숫자 {m}개를 먼저, 모두 {n}개를 보여 줍니다.": "{n} digits, the {m} mistakes first.",
+    "틀린 숫자 {m}개를 먼저, 모두 {n}개를 보여 줍니다.": "{n} digits, the {m|mistake|mistakes} first.",
     "학습된 모델을 불러오는 중…": "Loading the trained model…",
     "모델을 불러오지 못했습니다:": "Could not load the model:",
     "캔버스에 0~9 숫자 하나를 크게 그려 보세요.": "Draw one large digit, 0-9, on the pad.",
@@ -193,7 +193,7 @@ EN: dict[str, str] = {
     "지금 실행 중인 워커가 없습니다. 워커가 다시 시작되면 이어서 실행됩니다.": (
         "No worker is running right now. The run goes on once a worker starts again."
     ),
-    "대기열에서 앞에 {n}개가 기다리고 있습니다.": "{n} runs are ahead in the queue.",
+    "대기열에서 앞에 {n}개가 기다리고 있습니다.": "{n|run is|runs are} ahead in the queue.",
     "두 해 사이 손실 언덕의 높이": "height of the loss bump between two solutions",
     "뒤섞은 라벨": "shuffled labels",
     "모멘텀": "momentum",

@@ -241,7 +241,7 @@ def progress_text(session: Session, job: Any, lang: str, time_zone: str) -> str:
         ahead = service.queue_position(session, job.id)
         if ahead == 0:
             return translate(RUN_TEXT["queueNext"], lang)
-        return translate(RUN_TEXT["queueAhead"], lang).replace("{n}", str(ahead))
+        return translate(RUN_TEXT["queueAhead"], lang, n=ahead)
     if job.status == "finished" and job.cached_from_id is not None:
         when = service.finished_at(session, job.cached_from_id)
         text = translate(RUN_TEXT["cachedFrom"], lang)

@@ -374,3 +374,32 @@ def test_a_finished_comparison_is_rendered_whole_on_the_server(
     assert "Sigmoid" in legend and "train" in legend and "test" in legend
     assert "Trained together" in r.text
     assert "None" not in r.text.replace("noscript", "") and "False" not in r.text
+
+
+def test_a_queued_run_names_its_place_in_the_queue_in_both_languages(
+    client: TestClient, db: Session
+) -> None:
+    from sqlalchemy import update
+
+    db.execute(update(DemoJob).where(DemoJob.status == "queued").values(status="cancelled"))
+    db.commit()
+    first = queue_run(db, make_user(db))
+    second = queue_run(db, make_user(db), "activations")
+    third = queue_run(db, logged_in(client, db), "initialization")
+    assert service.queue_position(db, third.id) == 2
+    assert _progress_note(client, third.id, "en") == "2 runs are ahead in the queue."
+    assert "대기열에서 앞에 2개가" in _progress_note(client, third.id, "ko")
+    service.cancel_job(db, first)
+    db.commit()
+    assert _progress_note(client, third.id, "en") == "1 run is ahead in the queue."
+    service.cancel_job(db, second)
+    db.commit()
+    assert service.queue_position(db, third.id) == 0
+
+
+def _progress_note(client: TestClient, run_id: int, lang: str) -> str:
+    """The run page's note under its header, as rendered before any script runs."""
+    html = client.get(f"/demos/runs/{run_id}?lang={lang}").text
+    found = re.search(r'id="run-progress"[^>]*>([^<]*)<', html)
+    assert found, "no progress note"
+    return found.group(1).strip()

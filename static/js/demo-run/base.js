@@ -55,6 +55,14 @@
     : Number(v).toLocaleString(document.documentElement.lang, { maximumFractionDigits: digits }));
   const pct = (v) => (v === null || v === undefined ? "–" : fmt(100 * v, 2) + "%");
 
+  /** A text with {name} filled in; in English, {n|run is|runs are} agrees with the number n. */
+  function say(template, values) {
+    return template
+      .replace(/\{(\w+)\|([^|}]*)\|([^}]*)\}/g, (_m, k, one, many) =>
+        `{${k}} ${Number(values[k]) === 1 ? one : many}`)
+      .replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+  }
+
 
   /** A parameter value as a person reads it: "Sigmoid", "on", "auto", 0.01. */
   function display(v, name) {
@@ -80,6 +88,6 @@
 
   window.MogiRun = {
     root: root, T: T, API: API, TERMINAL: TERMINAL, COLORS: COLORS, csrf: csrf, state: state,
-    $: $, el: el, fmt: fmt, pct: pct, display: display, paramLabel: paramLabel, local: local,
+    $: $, el: el, fmt: fmt, pct: pct, say: say, display: display, paramLabel: paramLabel, local: local,
   };
 })();

@@ -5,7 +5,7 @@
 
   const R = window.MogiRun;
   if (!R) return;
-  const { root, T, API, TERMINAL, COLORS, csrf, state, $, el, fmt, pct } = R;
+  const { root, T, API, TERMINAL, COLORS, csrf, state, $, el, fmt, pct, say } = R;
 
   // ---- state from the API ------------------------------------------------------------------
 
@@ -98,7 +98,7 @@
     } else if (state.status === "queued") {
       const ahead = run.queue_position;
       text = typeof ahead === "number"
-        ? (ahead === 0 ? T.queueNext : T.queueAhead.replace("{n}", ahead)) : T.waiting;
+        ? (ahead === 0 ? T.queueNext : say(T.queueAhead, { n: ahead })) : T.waiting;
     } else if (state.status === "running") {
       const done = state.done;
       if (typeof done === "number") {

@@ -4,7 +4,7 @@
 
   const R = window.MogiRun;
   if (!R) return;
-  const { root, T, API, TERMINAL, COLORS, csrf, state, $, el, fmt, pct } = R;
+  const { root, T, API, TERMINAL, COLORS, csrf, state, $, el, fmt, pct, say } = R;
 
   // ---- result ------------------------------------------------------------------------------
 
@@ -190,7 +190,7 @@
     const lines = code.source.split("\n").map((line, i) => el("span", {
       class: "code-line" + (marked.has(i + 1) ? " marked" : ""), text: line + "\n",
     }));
-    const note = T.codeLines.replace("{n}", code.lines).replace("{b}", code.backprop_lines || 0);
+    const note = say(T.codeLines, { n: code.lines, b: code.backprop_lines || 0 });
     return el("div", { class: "custom-code" }, [
       variantHeading(v, R.local(code.title)),
       el("p", { class: "muted", text: note }),
@@ -255,7 +255,7 @@
           text: String(count),
           class: (p === t ? "diag" : "off") + (alpha > 0.55 ? " strong" : ""),
           style: "background: rgba(" + hue + ", " + alpha.toFixed(3) + ")",
-          title: T.cellTitle.replace("{t}", t).replace("{p}", p).replace("{n}", count),
+          title: say(T.cellTitle, { t: t, p: p, n: count }),
         }));
       });
       body.append(tr);
@@ -274,7 +274,7 @@
       const conf = s.probabilities ? s.probabilities[s.prediction] : null;
       const caption = el("figcaption", {}, [
         el("span", { class: "guess", text: String(s.prediction) }),
-        wrong ? el("span", { class: "truth", text: T.truthShort.replace("{n}", s.label) }) : "",
+        wrong ? el("span", { class: "truth", text: say(T.truthShort, { n: s.label }) }) : "",
       ]);
       grid.append(el("figure", {
         class: "digit" + (wrong ? " wrong" : ""),
@@ -285,7 +285,7 @@
       }, [canvas, caption]));
     }
     const mistakes = samples.filter((s) => s.label !== s.prediction).length;
-    $("#samples-note").textContent = T.samplesNote.replace("{m}", mistakes).replace("{n}", samples.length);
+    $("#samples-note").textContent = say(T.samplesNote, { m: mistakes, n: samples.length });
   }
 
   // ---- per-layer statistics ----------------------------------------------------------------
