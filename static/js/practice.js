@@ -47,7 +47,11 @@
       headers: { "Accept": "text/html" },
     });
     if (!response.ok) throw new Error(`${response.status} ${response.statusText}`);
+    const unsaved = unsavedNote();
     root.innerHTML = await response.text();
+    // A note typed but not yet saved outlives the card being redrawn (a flag, a mark).
+    const note = root.querySelector("#card-note-body");
+    if (unsaved && note && card()?.dataset.question === unsaved.question) note.value = unsaved.text;
     shownAt = performance.now();
     startTimer();
     const heading = root.querySelector(".question-title, .session-done h1");
@@ -55,6 +59,12 @@
       heading.setAttribute("tabindex", "-1");
       heading.focus({ preventScroll: false });
     }
+  }
+
+  function unsavedNote() {
+    const note = root.querySelector("#card-note-body");
+    if (!note || note.value === note.defaultValue) return null;
+    return { question: card()?.dataset.question, text: note.value };
   }
 
   async function run(action) {
@@ -152,6 +162,7 @@
       if (body.trim()) await api(`/questions/${question}/note`, { body }, {}, "PUT");
       else await api(`/questions/${question}/note`, null, {}, "DELETE");
       show("");
+      form.querySelector("textarea").defaultValue = body;
       say(form.dataset.saved);
     } catch (err) {
       show(err.message);
