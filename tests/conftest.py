@@ -17,11 +17,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:  # app modules are imported in fixtures, once the process has its database
+    from tests.factories import ApiUser
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -299,3 +303,19 @@ def phone_page(browser) -> Iterator:  # noqa: ANN001
 def seeded(database_url: str) -> str:
     """content/ (the shipped seed pack, slug 'deep-learning'): already in every test database."""
     return "deep-learning"
+
+
+@pytest.fixture
+def alice(db: Session) -> ApiUser:
+    """A user with an API token."""
+    from tests.factories import new_api_user
+
+    return new_api_user(db)
+
+
+@pytest.fixture
+def bob(db: Session) -> ApiUser:
+    """Another user with an API token, for what one user must not see of another's."""
+    from tests.factories import new_api_user
+
+    return new_api_user(db)

@@ -16,14 +16,13 @@ from sqlalchemy.orm import Session
 from app.content.models import Question
 from app.practice.models import ReviewLog, UserAnswer
 from app.progress import transfer
-from tests.factories import make_user, make_web_session
+from tests.factories import make_user, make_web_session, new_api_user
 from tests.progress.conftest import (
     PACK,
     ApiUser,
     add_card,
     add_review,
     live_numbers,
-    new_api_user,
     question_id,
 )
 
