@@ -16,6 +16,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -227,15 +228,17 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def live_server(database_url: str, data_dir: Path) -> Iterator[str]:
-    """A real `mogi serve` process on a free port; yields its base URL."""
+@contextmanager
+def mogi_serving(env: dict[str, str], log_dir: Path, *args: str) -> Iterator[str]:
+    """A real `mogi serve ARGS` process on a free port, with env, logging to log_dir; yields its
+    base URL once /healthz answers, and stops the server afterwards."""
     port = free_port()
-    log = open(data_dir / f"server-{port}.log", "wb")  # noqa: SIM115
+    log = open(log_dir / f"server-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        + list(args),
         cwd=ROOT,
-        env=subprocess_env(),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -250,6 +253,13 @@ def live_server(database_url: str, data_dir: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url: str, data_dir: Path) -> Iterator[str]:
+    """A real `mogi serve` process on a free port; yields its base URL."""
+    with mogi_serving(subprocess_env(), data_dir) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
