@@ -16,12 +16,17 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:  # app modules are imported in fixtures, once the process has its database
+    from tests.factories import ApiUser
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -223,15 +228,17 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     return env
 
 
-@pytest.fixture(scope="module")
-def live_server(database_url: str, data_dir: Path) -> Iterator[str]:
-    """A real `mogi serve` process on a free port; yields its base URL."""
+@contextmanager
+def mogi_serving(env: dict[str, str], log_dir: Path, *args: str) -> Iterator[str]:
+    """A real `mogi serve ARGS` process on a free port, with env, logging to log_dir; yields its
+    base URL once /healthz answers, and stops the server afterwards."""
     port = free_port()
-    log = open(data_dir / f"server-{port}.log", "wb")  # noqa: SIM115
+    log = open(log_dir / f"server-{port}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        + list(args),
         cwd=ROOT,
-        env=subprocess_env(),
+        env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -246,6 +253,13 @@ def live_server(database_url: str, data_dir: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def live_server(database_url: str, data_dir: Path) -> Iterator[str]:
+    """A real `mogi serve` process on a free port; yields its base URL."""
+    with mogi_serving(subprocess_env(), data_dir) as base:
+        yield base
 
 
 @pytest.fixture(scope="session")
@@ -299,3 +313,19 @@ def phone_page(browser) -> Iterator:  # noqa: ANN001
 def seeded(database_url: str) -> str:
     """content/ (the shipped seed pack, slug 'deep-learning'): already in every test database."""
     return "deep-learning"
+
+
+@pytest.fixture
+def alice(db: Session) -> ApiUser:
+    """A user with an API token."""
+    from tests.factories import new_api_user
+
+    return new_api_user(db)
+
+
+@pytest.fixture
+def bob(db: Session) -> ApiUser:
+    """Another user with an API token, for what one user must not see of another's."""
+    from tests.factories import new_api_user
+
+    return new_api_user(db)

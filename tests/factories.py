@@ -87,3 +87,25 @@ def browser_log_in(page: Any, db: Session, base: str) -> User:
     cookie = make_web_session(db, user)
     page.context.add_cookies([{"name": "mogi_session", "value": cookie, "url": base}])
     return user
+
+
+def make_finished_run(db: Session, user_id: int, extra: dict[str, Any] | None = None) -> int:
+    """A committed `activations` demo run, finished with a stored result: four points of
+    history, a confusion matrix, no model weights. Returns its id."""
+    from app.demos import service
+    from app.demos.schemas import DemoCreate
+
+    job = service.create_job(db, user_id, DemoCreate(experiment="activations"))
+    history = [
+        {"epoch": e / 4, "step": e, "loss": 2.3 - e / 4, "train_accuracy": 0.2 * e,
+         "test_accuracy": 0.9 if e == 4 else None}
+        for e in range(1, 5)
+    ]  # fmt: skip
+    matrix = [[100 if i == j else 1 for j in range(10)] for i in range(10)]
+    job.status, job.result = "finished", {
+        "device": "cpu", "torch_version": "2.13.0+cpu", "test_accuracy": 0.9, "test_loss": 0.3,
+        "train_time_s": 1.5, "params_count": 1234, "history": history,
+        "confusion_matrix": matrix, "samples": [], "layer_stats": [], "extra": extra or {},
+    }  # fmt: skip
+    db.commit()
+    return job.id

@@ -333,13 +333,12 @@ def test_database_turning_read_only_mid_run_gets_503_and_recovers(
 # ---- a read-only SQLite file -----------------------------------------------------------------
 
 
-def _can_unshare_mounts() -> bool:
-    return subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode == 0
-
-
-def _in_mount_namespace(script: str) -> Callable[[str], list[str]]:
+def _in_mount_namespace(script: str, purpose: str) -> Callable[[str], list[str]]:
     """A server command wrapper: `sh -c script db_path server...` in a private mount namespace,
-    so what the script mounts is seen by the server alone."""
+    so what the script mounts is seen by the server alone. Fails the test, saying what the
+    namespace was for, where `unshare -m` is not allowed."""
+    if subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        pytest.fail(f"needs `unshare -m` (a private mount namespace) {purpose}")
     return lambda db_path: [
         "unshare", "-m", "--propagation", "private", "sh", "-c", script, db_path
     ]  # fmt: skip
@@ -349,12 +348,10 @@ def _in_mount_namespace(script: str) -> Callable[[str], list[str]]:
 def test_read_only_sqlite_file_at_start_is_reported_and_recovers_without_restart(
     start_server: Callable[..., Server],
 ) -> None:
-    if not _can_unshare_mounts():
-        pytest.fail("needs `unshare -m` (a private mount namespace) to mount the file read-only")
     # The server sees its database file through a read-only bind mount in a mount namespace
     # of its own (root may write any file, but no file on a read-only mount).
     read_only = 'mount -o bind,ro "$0" "$0" && exec "$@"'
-    server = start_server(wrap=_in_mount_namespace(read_only))
+    server = start_server(wrap=_in_mount_namespace(read_only, "to mount the file read-only"))
     health = server.get("/healthz")
     assert health.status_code == 503, health.text
     assert health.json()["database"]["problem"] == "read_only"
@@ -376,15 +373,13 @@ def test_read_only_sqlite_file_at_start_is_reported_and_recovers_without_restart
 def test_disk_filling_up_mid_run_gets_503_and_recovers(
     start_server: Callable[..., Server],
 ) -> None:
-    if not _can_unshare_mounts():
-        pytest.fail("needs `unshare -m` (a private mount namespace) for a small disk of its own")
     # The server's data folder is a 64 MB tmpfs in a mount namespace of its own, holding a copy
     # of the prepared database; the test fills it up while the server runs, then frees it.
     on_small_disk = (
         'src=$(dirname "$0"); t=$(mktemp -d) && cp -a "$src"/. "$t"/ && '
         'mount -t tmpfs -o size=64m tmpfs "$src" && cp -a "$t"/. "$src"/ && exec "$@"'
     )
-    server = start_server(wrap=_in_mount_namespace(on_small_disk))
+    server = start_server(wrap=_in_mount_namespace(on_small_disk, "for a small disk of its own"))
     assert _grade(server).status_code == 201
     data = str(Path(server.url.split("///", 1)[1]).parent)
     in_server = ["nsenter", "-t", str(server.proc.pid), "-m"]

@@ -114,6 +114,25 @@ def test_a_too_long_own_answer_is_refused_and_kept(
     assert text in r.text and HANGUL.search(_field_error(r.text))
 
 
+def test_a_too_long_typed_answer_is_refused_on_the_card_and_kept(
+    client: TestClient, db: Session, seeded: str
+) -> None:
+    csrf = _logged_in(client, db)
+    form = {"csrf_token": csrf, "pack": PACK, "kind": "all", "mode": "review"}
+    started = client.post("/practice/sessions", data=form, follow_redirects=False)
+    assert started.status_code == 303, started.text
+    session_url = started.headers["location"]
+    text = "답" * (MAX_TEXT_CHARS + 7)
+    data = {"csrf_token": csrf, "answer_text": text}
+    r = client.post(f"{session_url}/reveal?lang=en", data=data)
+    assert r.status_code == 422
+    expected = "An answer can be at most 20,000 characters (this one has 20,007)."
+    assert _field_error(r.text) == expected
+    assert text in r.text and 'aria-invalid="true"' in r.text
+    # Not revealed: the card still asks for an answer.
+    assert 'id="reveal-form"' in client.get(session_url).text
+
+
 def test_text_boxes_do_not_cut_what_is_typed(client: TestClient, db: Session, seeded: str) -> None:
     _logged_in(client, db)
     page = client.get(f"/questions/{PACK}/1").text

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.security_headers import DOCS_PATH, content_security_policy
-from tests.factories import make_user, make_web_session
+from tests.factories import make_finished_run, make_user, make_web_session
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 EXPECTED = {
@@ -106,26 +106,6 @@ def _question_with_math(db: Session) -> str:
     return number
 
 
-def _finished_run(db: Session, user_id: int) -> int:
-    from app.demos import service
-    from app.demos.schemas import DemoCreate
-
-    job = service.create_job(db, user_id, DemoCreate(experiment="activations"))
-    history = [
-        {"epoch": e / 4, "step": e, "loss": 2.3 - e / 4, "train_accuracy": 0.2 * e,
-         "test_accuracy": 0.9 if e == 4 else None}
-        for e in range(1, 5)
-    ]  # fmt: skip
-    matrix = [[100 if i == j else 1 for j in range(10)] for i in range(10)]
-    job.status, job.result = "finished", {
-        "device": "cpu", "torch_version": "2.13.0+cpu", "test_accuracy": 0.9, "test_loss": 0.3,
-        "train_time_s": 1.5, "params_count": 1234, "history": history,
-        "confusion_matrix": matrix, "samples": [], "layer_stats": [], "extra": {},
-    }  # fmt: skip
-    db.commit()
-    return job.id
-
-
 def _wait_until(page: Any, expression: str, timeout_s: float = 10.0) -> None:
     """Poll expression from outside the page (wait_for_function would need eval, which the
     policy forbids)."""
@@ -157,7 +137,7 @@ def test_main_pages_raise_no_policy_violations(
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
     math = _question_with_math(db)
-    run_id = _finished_run(db, user.id)
+    run_id = make_finished_run(db, user.id)
 
     violations: list[str] = []
 

@@ -57,9 +57,11 @@ def _logged_in(response: Response, secret: str) -> Response:
     return response
 
 
-def _form_page(request: Request, template: str, error: AppError | None, **context: Any) -> Response:
+def _form_page(
+    request: Request, template: str, error: AppError | None, username: str, next: str | None
+) -> Response:
     """A sign-up or login form, with the error (if any) in the visitor's language."""
-    ctx: dict[str, Any] = dict(context)
+    ctx: dict[str, Any] = {"username": username, "next": safe_next(next)}
     status = 200
     headers = None
     if error is not None:
@@ -72,11 +74,18 @@ def _form_page(request: Request, template: str, error: AppError | None, **contex
 # --- sign up, log in, log out -------------------------------------------------------------
 
 
+def _signed_in(request: Request, session: SessionDep, user: User, next: str | None) -> Response:
+    """A new browser session for the user, who goes on to `next` (or home). A new token at every
+    sign-up and login: a session id planted before it is worth nothing after."""
+    secret = service.start_web_session(session, user, request.cookies.get(SESSION_COOKIE))
+    return _logged_in(_redirect(safe_next(next) or HOME), secret)
+
+
 def _blank_form(request: Request, template: str, next: str | None) -> Response:
     """An empty sign-up or login form; someone already logged in goes on to `next`."""
     if request.state.user is not None:
         return _redirect(safe_next(next) or "/account")
-    return _form_page(request, template, None, username="", next=safe_next(next))
+    return _form_page(request, template, None, "", next)
 
 
 @router.get("/register")
@@ -96,11 +105,8 @@ def register_submit(
         user = service.register(session, username, password)
     except AppError as exc:
         session.rollback()  # a lost race for the name leaves a failed flush behind
-        return _form_page(
-            request, "auth/register.html", exc, username=username, next=safe_next(next)
-        )
-    secret = service.start_web_session(session, user, request.cookies.get(SESSION_COOKIE))
-    return _logged_in(_redirect(safe_next(next) or HOME), secret)
+        return _form_page(request, "auth/register.html", exc, username, next)
+    return _signed_in(request, session, user, next)
 
 
 @router.get("/login")
@@ -119,10 +125,8 @@ def login_submit(
     try:
         user = service.authenticate(session, username, password, client_ip(request))
     except AppError as exc:
-        return _form_page(request, "auth/login.html", exc, username=username, next=safe_next(next))
-    # A new token at every login: a session id planted before login is worth nothing after.
-    secret = service.start_web_session(session, user, request.cookies.get(SESSION_COOKIE))
-    return _logged_in(_redirect(safe_next(next) or HOME), secret)
+        return _form_page(request, "auth/login.html", exc, username, next)
+    return _signed_in(request, session, user, next)
 
 
 @router.post("/logout")

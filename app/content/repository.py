@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from app.content.models import Pack, PackAsset, Question, QuestionAlias
@@ -17,22 +17,6 @@ def get_pack(session: Session, slug: str) -> Pack | None:
 def pack_hashes(session: Session) -> dict[str, str]:
     """slug -> content hash of every pack: one small query that tells a cache it is stale."""
     return {slug: h for slug, h in session.execute(select(Pack.slug, Pack.content_hash))}
-
-
-def packs_with_counts(session: Session) -> list[tuple[Pack, int, int]]:
-    """Every pack with its number of live questions and of answered ones."""
-    live = and_(Question.pack_id == Pack.id, Question.retired.is_(False))
-    stmt = (
-        select(
-            Pack,
-            func.count(Question.id),
-            func.count(case((Question.has_answer.is_(True), Question.id))),
-        )
-        .outerjoin(Question, live)
-        .group_by(Pack.id)
-        .order_by(Pack.slug)
-    )
-    return [(pack, int(total), int(answered)) for pack, total, answered in session.execute(stmt)]
 
 
 def questions_of_pack(

@@ -3,7 +3,7 @@ them back, cancelling, and the event stream. Never imports torch: parameters are
 models.catalog, and training happens in `mogi worker`.
 
 For pages: `get_run_for_user(session, user_id, run_id)` (None for another user's run),
-`list_runs_for_user(session, user_id, limit)`, `job_read(session, job)` (the API's DemoRead).
+`job_read(session, job)` (the API's DemoRead).
 A run's `result` is models.runner's result for a single run; for a comparison it is
 `{"device", "device_name", "torch_version", "variants": [{"params": {...}, **result}, ...]}`.
 Progress events carry `variant` (0 for a single run). Events: queued, started (attempt,
@@ -212,12 +212,6 @@ def get_run_for_user(session: Session, user_id: int, run_id: int) -> DemoJob | N
     if job is None or job.user_id != user_id or job.experiment in INTERNAL_KINDS:
         return None
     return job
-
-
-def list_runs_for_user(session: Session, user_id: int, limit: int = 20) -> list[DemoSummary]:
-    """The user's most recent runs (id, experiment, status, created_at, test accuracy)."""
-    jobs = repo.list_jobs(session, user_id, limit=limit, offset=0)
-    return [DemoSummary(**_summary_fields(job)) for job in jobs]
 
 
 def job_read(session: Session, job: DemoJob) -> DemoRead:

@@ -146,6 +146,24 @@ def test_token_name_defaults_and_is_checked(web: TestClient, db: Session) -> Non
     assert body["errors"][0]["loc"] == ["body", "name"]
 
 
+def test_a_hundred_tokens_are_the_most_until_one_is_revoked(web: TestClient, db: Session) -> None:
+    from app.auth.service import TOKENS_PER_USER
+
+    user = make_user(db)
+    for n in range(TOKENS_PER_USER - 1):
+        make_token(db, user, name=f"script {n}")
+    login = {"username": user.username, "password": DEFAULT_PASSWORD, "name": "last"}
+    last = web.post("/api/v1/tokens", json=login)
+    assert last.status_code == 201, last.text
+    body = _problem(web.post("/api/v1/tokens", json={**login, "name": "one more"}), 409)
+    assert body["code"] == "too_many_tokens" and "at most 100" in body["detail"]
+    secret = last.json()["token"]
+    assert len(web.get("/api/v1/tokens", headers=bearer(secret)).json()) == TOKENS_PER_USER
+    oldest = db.scalar(select(func.min(ApiToken.id)).where(ApiToken.user_id == user.id))
+    assert web.delete(f"/api/v1/tokens/{oldest}", headers=bearer(secret)).status_code == 204
+    assert web.post("/api/v1/tokens", json={**login, "name": "one more"}).status_code == 201
+
+
 def test_login_name_is_case_insensitive_and_trimmed(web: TestClient, db: Session) -> None:
     user = make_user(db, username=unique_name("Case"))
     for typed in (user.username.upper(), f"  {user.username.lower()} "):
@@ -222,6 +240,12 @@ def test_change_password(client_from: Callable[..., TestClient], db: Session) ->
         headers=bearer(token),
     )
     assert _problem(weak, 422)["errors"][0]["loc"] == ["body", "new_password"]
+    same = web.post(
+        "/api/v1/users/me/password",
+        json={"current_password": DEFAULT_PASSWORD, "new_password": DEFAULT_PASSWORD},
+        headers=bearer(token),
+    )
+    assert "same as the current one" in _problem(same, 422)["detail"]
     assert other_browser.get("/account").status_code == 200  # nothing changed yet
 
     ok = web.post(

@@ -1,4 +1,4 @@
-"""Fixtures of the demos tests: API users, real `mogi worker` processes, a clean queue."""
+"""Fixtures of the demos tests: real `mogi worker` processes, a clean queue."""
 
 from __future__ import annotations
 
@@ -16,24 +16,13 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from tests.conftest import ROOT, subprocess_env
-from tests.factories import ApiUser, new_api_user
+from tests.factories import ApiUser
 
 # Short leases so that a lost worker's job comes back within seconds in tests.
 TEST_LEASE_S = "2"
 WORKER_READY_TIMEOUT_S = 120.0
-
-
-@pytest.fixture
-def alice(db: Session) -> ApiUser:
-    return new_api_user(db)
-
-
-@pytest.fixture
-def bob(db: Session) -> ApiUser:
-    return new_api_user(db)
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.config import get_settings
-from tests.demos.conftest import ApiUser, new_api_user
-from tests.factories import csrf_for
+from tests.demos.conftest import ApiUser
+from tests.factories import csrf_for, new_api_user
 
 TINY = {"model": "mlp", "epochs": 1, "train_subset": 2000}
 

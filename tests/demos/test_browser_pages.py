@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.auth.models import User
 from app.demos import service
 from app.demos.schemas import DemoCreate
-from tests.factories import make_user, make_web_session
+from tests.factories import make_finished_run, make_user, make_web_session
 
 pytestmark = pytest.mark.browser
 
@@ -170,21 +170,8 @@ def test_a_run_without_live_events_draws_its_stored_history(
     """A run served from an identical stored run has no progress events of its own: the page
     draws the curves from the result's history, and shows the failure of the model fetch."""
     user = log_in(page, db, live_server)
-    job = service.create_job(db, user.id, DemoCreate(experiment="activations"))
-    history = [
-        {"epoch": e / 4, "step": e, "loss": 2.3 - e / 4, "train_accuracy": 0.2 * e,
-         "test_accuracy": 0.9 if e == 4 else None}
-        for e in range(1, 5)
-    ]  # fmt: skip
-    matrix = [[100 if i == j else 1 for j in range(10)] for i in range(10)]
-    job.status, job.result = "finished", {
-        "device": "cpu", "torch_version": "2.13.0+cpu", "test_accuracy": 0.9, "test_loss": 0.3,
-        "train_time_s": 1.5, "params_count": 1234, "history": history,
-        "confusion_matrix": matrix, "samples": [], "layer_stats": [],
-        "extra": {"note": "stored"},
-    }  # fmt: skip
-    db.commit()
-    page.goto(f"{live_server}/demos/runs/{job.id}")
+    run_id = make_finished_run(db, user.id, extra={"note": "stored"})
+    page.goto(f"{live_server}/demos/runs/{run_id}")
     page.wait_for_function("document.getElementById('demo-run').dataset.result === 'shown'")
     assert page.get_attribute("#charts", "data-points") == "4"
     assert page.is_visible("#chart-loss .u-over")

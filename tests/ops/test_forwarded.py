@@ -3,7 +3,6 @@ own address, so one client's failures do not lock everyone out."""
 
 from __future__ import annotations
 
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,8 +12,8 @@ import pytest
 
 from app.auth.service import FAILURES_PER_IP
 from app.migrate import upgrade_to_head
-from tests.conftest import free_port, wait_http
-from tests.ops.conftest import ROOT, mogi, mogi_env
+from tests.conftest import mogi_serving
+from tests.ops.conftest import mogi_env
 
 
 @pytest.fixture(params=["127.0.0.1", "192.0.2.1"], ids=["proxy-trusted", "proxy-not-trusted"])
@@ -22,23 +21,9 @@ def server(request: pytest.FixtureRequest, fresh_url: str, tmp_path: Path) -> It
     """`mogi serve` on its own database, trusting X-Forwarded-For from the address in param
     (the tests connect from 127.0.0.1)."""
     upgrade_to_head(fresh_url)
-    port = free_port()
-    log = open(tmp_path / "server.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        mogi("serve", "--host", "127.0.0.1", "--port", str(port)),
-        cwd=ROOT,
-        env=mogi_env(fresh_url, MOGI_FORWARDED_ALLOW_IPS=request.param),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(base + "/healthz", proc=proc)
+    env = mogi_env(fresh_url, MOGI_FORWARDED_ALLOW_IPS=request.param)
+    with mogi_serving(env, tmp_path) as base:
         yield base
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        log.close()
 
 
 def _failed_login(base: str, client_ip: str) -> int:

@@ -1,25 +1,12 @@
-"""Fixtures of the practice tests: users with API tokens, and the seed pack imported."""
+"""Helpers of the practice tests: a review session started through the API."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from sqlalchemy.orm import Session
-
-from tests.factories import ApiUser, new_api_user
+from tests.factories import ApiUser
 
 PACK = "deep-learning"
-
-
-@pytest.fixture
-def alice(db: Session, seeded: str) -> ApiUser:
-    return new_api_user(db)
-
-
-@pytest.fixture
-def bob(db: Session, seeded: str) -> ApiUser:
-    return new_api_user(db)
 
 
 def start(

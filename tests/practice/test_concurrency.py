@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Pack, Question
 from app.practice.models import Card, ReviewLog
-from tests.practice.conftest import PACK, ApiUser, new_api_user
+from tests.factories import new_api_user
+from tests.practice.conftest import PACK, ApiUser
 
 USERS = 20
 CHAIN = "12"  # a main question and four follow-ups

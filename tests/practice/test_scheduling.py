@@ -73,3 +73,22 @@ def test_grades_over_weeks_match_fsrs(db: Session, alice: ApiUser) -> None:
         now = expected.due + timedelta(hours=3)  # come back a little after it is due
     assert card.lapses == lapses >= 1
     assert longest > timedelta(days=2)  # Review-state intervals were exercised
+
+
+@pytest.mark.parametrize(
+    ("seconds", "ko", "en"),
+    [
+        (30, "<1분", "<1m"),
+        (600, "10분", "10m"),
+        (5 * 3600, "5시간", "5h"),
+        (3 * 86400, "3일", "3d"),
+        (96 * 86400, "3.2개월", "3.2mo"),
+        (90 * 86400, "3개월", "3mo"),
+        (800 * 86400, "2.2년", "2.2y"),
+    ],
+)
+def test_the_interval_under_each_grade_button_reads_short(seconds: int, ko: str, en: str) -> None:
+    assert (service.format_interval(seconds, "ko"), service.format_interval(seconds, "en")) == (
+        ko,
+        en,
+    )

@@ -1,4 +1,4 @@
-"""Fixtures of the progress tests: users with tokens, and cards/reviews written at chosen times."""
+"""Fixtures of the progress tests: cards and reviews written at chosen times, a second database."""
 
 from __future__ import annotations
 
@@ -12,19 +12,9 @@ from sqlalchemy.orm import Session
 
 from app.content.models import Pack, Question
 from app.practice.models import Card, ReviewLog
-from tests.factories import ApiUser, new_api_user
+from tests.factories import ApiUser
 
 PACK = "deep-learning"
-
-
-@pytest.fixture
-def alice(db: Session, seeded: str) -> ApiUser:
-    return new_api_user(db)
-
-
-@pytest.fixture
-def bob(db: Session, seeded: str) -> ApiUser:
-    return new_api_user(db)
 
 
 def question_id(db: Session, number: str, pack: str = PACK) -> int:

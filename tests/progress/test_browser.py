@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
-from tests.factories import make_web_session
-from tests.progress.conftest import PACK, add_card, add_review, live_numbers, new_api_user
+from tests.factories import make_web_session, new_api_user
+from tests.progress.conftest import PACK, add_card, add_review, live_numbers
 
 pytestmark = pytest.mark.browser
 

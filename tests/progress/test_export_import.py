@@ -16,14 +16,13 @@ from sqlalchemy.orm import Session
 from app.content.models import Question
 from app.practice.models import ReviewLog, UserAnswer
 from app.progress import transfer
-from tests.factories import make_user, make_web_session
+from tests.factories import make_user, make_web_session, new_api_user
 from tests.progress.conftest import (
     PACK,
     ApiUser,
     add_card,
     add_review,
     live_numbers,
-    new_api_user,
     question_id,
 )
 
@@ -237,6 +236,14 @@ def _one_review_doc(ref: str, **review: Any) -> dict[str, Any]:
     }
 
 
+def _snapshot(**fields: Any) -> str:
+    """A card_before as a grade stores it (the card as it was before), with fields changed."""
+    return json.dumps({
+        "state": 2, "step": None, "stability": 3.0, "difficulty": 5.0,
+        "due": THEN.isoformat(), "last_review": None, "reps": 1, "lapses": 0, **fields,
+    })  # fmt: skip
+
+
 BAD_IMPORTS = [
     ("format", lambda d: d.update(format="anki-deck"), 422, "Not a Mogi export"),
     ("version", lambda d: d.update(version=2), 422, "version 2 is not supported"),
@@ -246,6 +253,18 @@ BAD_IMPORTS = [
     ("extra", lambda d: d.update(cards=[{"question": f"{PACK}/1"}]), 422, "cards.0"),
     ("session", lambda d: d["reviews"][0].update(session=3), 422, "no session 3"),
     ("snapshot", lambda d: d["reviews"][0].update(card_before="{}"), 422, "card_before"),
+    (
+        "snapshot not json",
+        lambda d: d["reviews"][0].update(card_before="{state: 2"),
+        422,
+        "card_before must be a JSON object",
+    ),
+    (
+        "snapshot bad time",
+        lambda d: d["reviews"][0].update(card_before=_snapshot(last_review="yesterday")),
+        422,
+        "card_before has a bad value",
+    ),
     # A time without its zone could be any of 24 instants: refused, never guessed.
     (
         "naive time",

@@ -13,13 +13,13 @@ from sqlalchemy.orm import Session
 from app.content.models import Pack, Question
 from app.db import utcnow
 from app.progress import statistics
+from tests.factories import new_api_user
 from tests.progress.conftest import (
     PACK,
     ApiUser,
     add_card,
     add_review,
     live_numbers,
-    new_api_user,
     progress,
 )
 

@@ -5,6 +5,8 @@ Plain forms and a page that refreshes itself while the job waits or runs: no scr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
@@ -15,6 +17,7 @@ from app.db import DbId, SessionDep
 from app.errors import AppError
 from app.i18n import request_language
 from app.practice.optimisation import service
+from app.practice.optimisation.models import FsrsOptimisation
 from app.web import render, verify_csrf
 
 router = APIRouter(dependencies=[Depends(verify_csrf), Depends(load_user)], include_in_schema=False)
@@ -98,25 +101,30 @@ def optimisation_page(
     return _run_page(request, db, user, optimisation_id)
 
 
-@router.post(f"{INDEX}/{{optimisation_id}}/adopt")
-def adopt_form(optimisation_id: DbId, request: Request, user: PageUser, db: SessionDep) -> Response:
+def _decide(
+    request: Request,
+    db: Session,
+    user: User,
+    optimisation_id: int,
+    decide: Callable[[Session, FsrsOptimisation], FsrsOptimisation],
+) -> Response:
+    """Adopt or discard one fit and show it again; a refusal is said on its page."""
     row = service.owned_optimisation(db, user.id, optimisation_id)
     try:
-        service.adopt(db, row)
+        decide(db, row)
     except AppError as exc:
         error = _error_text(request, exc)
         return _run_page(request, db, user, optimisation_id, error, exc.status_code)
     return _see_other(f"{INDEX}/{optimisation_id}")
+
+
+@router.post(f"{INDEX}/{{optimisation_id}}/adopt")
+def adopt_form(optimisation_id: DbId, request: Request, user: PageUser, db: SessionDep) -> Response:
+    return _decide(request, db, user, optimisation_id, service.adopt)
 
 
 @router.post(f"{INDEX}/{{optimisation_id}}/discard")
 def discard_form(
     optimisation_id: DbId, request: Request, user: PageUser, db: SessionDep
 ) -> Response:
-    row = service.owned_optimisation(db, user.id, optimisation_id)
-    try:
-        service.discard(db, row)
-    except AppError as exc:
-        error = _error_text(request, exc)
-        return _run_page(request, db, user, optimisation_id, error, exc.status_code)
-    return _see_other(f"{INDEX}/{optimisation_id}")
+    return _decide(request, db, user, optimisation_id, service.discard)
