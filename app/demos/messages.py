@@ -124,7 +124,9 @@ EN: dict[str, str] = {
     "정답 {t}, 예측 {p}: {n}개": "true {t}, guessed {p}: {n}",
     "(정답 {n})": "(true {n})",
     "정답 {t}, 모델의 예측 {p}": "true {t}, the model guessed {p}",
-    "틀린 숫자 {m}개를 먼저, 모두 {n}개를 보여 줍니다.": "{n} digits, the {m|mistake|mistakes} first.",
+    "틀린 숫자 {m}개를 먼저, 모두 {n}개를 보여 줍니다.": (
+        "{n} digits, the {m|mistake|mistakes} first."
+    ),
     "학습된 모델을 불러오는 중…": "Loading the trained model…",
     "모델을 불러오지 못했습니다:": "Could not load the model:",
     "캔버스에 0~9 숫자 하나를 크게 그려 보세요.": "Draw one large digit, 0-9, on the pad.",

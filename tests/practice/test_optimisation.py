@@ -189,32 +189,3 @@ def test_the_snapshot_keeps_what_the_optimiser_reads(db: Session, alice: ApiUser
     snapshot = service.grade_snapshot(db, alice.user.id)
     assert (len(snapshot.reviews), snapshot.cards, snapshot.measured) == (64, 1, 63)
     assert snapshot.reviews[-1][2] == int(grades[63].at.timestamp() * 1000)
-
-
-def test_a_full_queue_refuses_an_optimisation_with_retry_after_and_queues_nothing(
-    client: TestClient, db: Session, alice: ApiUser, close_jobs: None
-) -> None:
-    from app.config import get_settings
-    from app.demos import repository as demo_repo
-
-    _with_history(db, alice)
-    settings = get_settings()
-    saved = settings.queue_cap
-    settings.queue_cap = max(1, demo_repo.count_queued_jobs(db))
-    try:
-        if demo_repo.count_queued_jobs(db) == 0:  # fill the one place with a demo run
-            queued = client.post(
-                "/api/v1/demos",
-                json={"experiment": "architecture", "params": {"model": "mlp", "epochs": 1}},
-                headers=alice.headers,
-            )
-            assert queued.status_code == 202, queued.text
-        r = client.post(API, headers=alice.headers)
-    finally:
-        settings.queue_cap = saved
-    assert r.status_code == 429
-    assert int(r.headers["retry-after"]) > 0
-    body = r.json()
-    assert body["code"] == "queue_full" and body["scope"] == "queue"
-    assert "queue is full" in body["detail"]
-    assert client.get(API, headers=alice.headers).json() == []
