@@ -105,7 +105,10 @@ def _step_ms(choice: dict[str, Any]) -> str:
     """The tuner's measured median step, "1: a ms, N: b ms" (empty when threads were fixed)."""
     if not choice:
         return ""
-    return f"1: {choice['step_ms_one']} ms, {choice['most']}: {choice['step_ms_most']} ms"
+    measured = f"1: {choice['step_ms_one']} ms, {choice['most']}: {choice['step_ms_most']} ms"
+    if choice.get("step_ms_split") is not None:
+        measured += f", split: {choice['step_ms_split']} ms"
+    return measured
 
 
 RATIO_GOALS = {"cnn": 12.0, "mlp": 30.0}

@@ -36,7 +36,13 @@ from models.experiment import Experiment, Params
 from models.grouped import groupable, train_together
 from models.nets import Cnn, CnnConfig, Mlp, MlpConfig
 from models.stats import layer_stats
-from models.threads import ThreadTuner, auto_threads, available_cpus, single_threaded
+from models.threads import (
+    ThreadTuner,
+    auto_threads,
+    available_cpus,
+    single_threaded,
+    use_threads,
+)
 from models.train import Dataset, Emit, LossFn, ShouldStop, TrainConfig, TrainingStopped, evaluate
 
 __all__ = [
@@ -208,7 +214,7 @@ def _result(
         "device": str(device),
         "device_name": device_name(device),
         "torch_version": torch.__version__,
-        "threads": torch.get_num_threads(),
+        "threads": tuner.cores if tuner is not None else torch.get_num_threads(),
         **({"thread_choice": tuner.summary()} if tuner is not None else {}),
         **own,
         "wall_time_s": round(time.perf_counter() - started, 3),
@@ -222,7 +228,7 @@ def _thread_choice(
     """A fixed thread count, or the tuner that measures (CPU runs only: a GPU run's host
     threads only launch kernels)."""
     if threads is not None or device.type != "cpu":
-        torch.set_num_threads(threads or most or available_cpus())
+        use_threads(threads or most or available_cpus())
         return None
     return auto_threads(most)
 

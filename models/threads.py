@@ -11,6 +11,11 @@ networks here little, and when the cores are shared (a busy host, other jobs) ea
 region waits for a descheduled thread, so two threads ran the CNN 2-3x slower than one while
 burning three times the CPU (benches/RESULTS.md). Which way it goes depends on the CPU, the
 network and the load of the moment, so a run tries both on its first steps and keeps the faster.
+
+A third way to use two cores is measured too: each step's batch split in two halves, each
+half's forward and backward on one thread of its own (models.train). The small CNN gains little
+from a second thread inside its kernels (too little work per op to share), but two whole
+half-batches keep both cores busy: on a quiet 2-core AMD EPYC its step went from 8.4 to 5.4 ms.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import os
 import statistics
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import torch
@@ -27,6 +33,54 @@ import torch
 DECISION_TTL_S = 60.0
 # Several threads must beat one by this much: they also take CPU time from everything else.
 MARGIN = 1.15
+# The mode that splits each batch in two halves trained side by side, one thread each.
+SPLIT = "split"
+
+Mode = int | str
+
+_shards = 1
+_pool: ThreadPoolExecutor | None = None
+
+
+def batch_shards() -> int:
+    """In how many parts the training loop should split each batch (1: not at all)."""
+    return _shards
+
+
+def shard_pool() -> ThreadPoolExecutor:
+    """Two threads for the halves of a split batch, each running torch on one thread. Made on
+    first use, so a worker's parent (which forks jobs) never holds threads."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(
+            2, "mogi-shard", initializer=torch.set_num_threads, initargs=(1,)
+        )
+    return _pool
+
+
+def use_threads(count: int, *, split_batches: bool = False) -> None:
+    """A fixed way for the runs that follow: `count` threads with batches whole, or (with
+    `split_batches`) each batch in two halves on a thread each."""
+    _apply(SPLIT if split_batches else count)
+
+
+def _forget_pool() -> None:
+    # A forked child has none of its parent's threads: it makes its own pool when it needs one.
+    global _pool
+    _pool = None
+
+
+os.register_at_fork(after_in_child=_forget_pool)
+
+
+def _apply(mode: Mode) -> None:
+    global _shards
+    if mode == SPLIT:
+        torch.set_num_threads(1)
+        _shards = 2
+    else:
+        torch.set_num_threads(int(mode))
+        _shards = 1
 
 
 def available_cpus() -> int:
@@ -49,13 +103,15 @@ def single_threaded() -> Iterator[None]:
 
 
 class ThreadTuner:
-    """Picks 1 or `most` threads from the time between the run's own steps.
+    """Picks 1 or `most` threads, or split batches, from the time between the run's own steps.
 
     `tick()` is called between two steps (the loops already ask whether to stop there). The
-    first ticks alternate short arms of `most` threads and of one thread, `rounds` of each,
-    interleaved so a change of load hits both alike; an arm lasts `arm_ticks` ticks and at least
-    `arm_s` seconds, and its first tick (the switch itself, a thread pool waking) is not
-    counted. The median tick of each side decides; then the tuner stays out of the way.
+    first ticks alternate short arms of `most` threads, of one thread and of split batches,
+    `rounds` of each, interleaved so a change of load hits all alike; an arm lasts `arm_ticks`
+    ticks and at least `arm_s` seconds, and its first tick (the switch itself, a thread pool
+    waking) is not counted. The median tick of each side decides; then the tuner stays out of
+    the way. A loop that cannot split its batches (batch norm, dropout, its own loop) runs the
+    split arm on one thread, so that arm cannot win by more than noise.
     """
 
     def __init__(
@@ -63,15 +119,21 @@ class ThreadTuner:
     ) -> None:
         self.most = max(1, most)
         self.rounds, self.arm_ticks, self.arm_s = rounds, arm_ticks, arm_s
-        self.samples: dict[int, list[float]] = {self.most: [], 1: []}
-        self.chosen: int | None = 1 if self.most == 1 else None
+        modes: tuple[Mode, ...] = (self.most, 1, SPLIT) if self.most >= 2 else (1,)
+        self.samples: dict[Mode, list[float]] = {mode: [] for mode in modes}
+        self.chosen: Mode | None = 1 if self.most == 1 else None
         self.decided_at = time.monotonic()
         self.probe_s = 0.0
-        self._arms = [n for _ in range(rounds) for n in (self.most, 1)]
+        self._arms: list[Mode] = [m for _ in range(rounds) for m in modes]
         self._arm_ticks = 0
         self._arm_started = 0.0
         self._last: float | None = None
-        torch.set_num_threads(self.chosen or self.most)
+        _apply(self.chosen or self._arms[0])
+
+    @property
+    def cores(self) -> int:
+        """How many cores the chosen way uses."""
+        return 2 if self.chosen == SPLIT else int(self.chosen or self.most)
 
     @property
     def fresh(self) -> bool:
@@ -97,16 +159,17 @@ class ThreadTuner:
             if not self._arms:
                 self._decide()
                 return
-            torch.set_num_threads(self._arms[0])
+            _apply(self._arms[0])
 
     def _decide(self) -> None:
-        many = statistics.median(self.samples[self.most])
         one = statistics.median(self.samples[1])
-        self.chosen = self.most if many * MARGIN < one else 1
+        several = {m: statistics.median(v) for m, v in self.samples.items() if m != 1 and v}
+        best = min(several, key=several.__getitem__)
+        self.chosen = best if several[best] * MARGIN < one else 1
         self.decided_at = time.monotonic()
-        torch.set_num_threads(self.chosen)
+        _apply(self.chosen)
 
-    def summary(self) -> dict[str, float | int | None]:
+    def summary(self) -> dict[str, float | int | str | None]:
         """What was measured, for the run's result: median ms a step on each side."""
 
         def ms(values: list[float]) -> float | None:
@@ -117,6 +180,7 @@ class ThreadTuner:
             "most": self.most,
             "step_ms_most": ms(self.samples[self.most]),
             "step_ms_one": ms(self.samples[1]),
+            "step_ms_split": ms(self.samples.get(SPLIT, [])),
             "probe_s": round(self.probe_s, 3),
         }
 
@@ -133,7 +197,7 @@ def auto_threads(most: int | None = None) -> ThreadTuner:
     if _tuner is None or _tuner.most != most or not _tuner.fresh:
         _tuner = ThreadTuner(most)
     else:
-        torch.set_num_threads(_tuner.chosen or _tuner.most)
+        _apply(_tuner.chosen or _tuner.most)
     return _tuner
 
 
@@ -141,3 +205,4 @@ def forget_decision() -> None:
     """Measure again at the next run (a benchmark measuring each run on its own)."""
     global _tuner
     _tuner = None
+    _apply(torch.get_num_threads())

@@ -13,7 +13,7 @@ import torch
 from app.demos.tasks import JobSpec, run_job
 from models import catalog
 from models.runner import run_comparison, run_experiment
-from models.threads import ThreadTuner
+from models.threads import SPLIT, ThreadTuner, batch_shards, use_threads
 
 SMALL = {"train_subset": 2000, "depth": 3, "width": 32, "epochs": 1}
 
@@ -106,12 +106,15 @@ def test_thread_tuner_decides_from_the_steps_it_times() -> None:
             ticks += 1
             assert ticks < 100
         summary = tuner.summary()
-        assert summary["chosen"] in (1, 2) and torch.get_num_threads() == summary["chosen"]
-        assert summary["step_ms_one"] and summary["step_ms_most"]
+        chosen = summary["chosen"]
+        threads = 1 if chosen == SPLIT else chosen
+        assert chosen in (1, 2, SPLIT) and torch.get_num_threads() == threads
+        assert batch_shards() == (2 if chosen == SPLIT else 1)
+        assert summary["step_ms_one"] and summary["step_ms_most"] and summary["step_ms_split"]
         # Decided: the thread count stays put.
         tuner.tick()
-        assert torch.get_num_threads() == summary["chosen"]
+        assert torch.get_num_threads() == threads
         # One core: nothing to measure.
-        assert ThreadTuner(1).chosen == 1
+        assert ThreadTuner(1).chosen == 1 and batch_shards() == 1
     finally:
-        torch.set_num_threads(before)
+        use_threads(before)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -162,3 +163,33 @@ def test_resolve_device() -> None:
             resolve_device("cuda:0")
     with pytest.raises(DeviceError):
         resolve_device("quantum")
+
+
+def test_a_cnn_trained_on_split_batches_learns_and_repeats_itself(mnist) -> None:  # noqa: ANN001
+    """The split mode the thread tuner may choose, through the real training loop: it learns,
+    and the same seed gives the same curve and weights again."""
+    from models.nets import Cnn, CnnConfig
+    from models.threads import use_threads
+    from models.train import Dataset, TrainConfig, fit
+
+    train = Dataset(mnist.train.images[:3000], mnist.train.labels[:3000])
+    test = Dataset(mnist.test.images[:1000], mnist.test.labels[:1000])
+    config = TrainConfig(epochs=1, batch_size=100, lr=0.01, schedule="one_cycle",
+                         label_smoothing=0.1, channels_last=True)  # fmt: skip
+    before = torch.get_num_threads()
+    runs = []
+    try:
+        use_threads(1, split_batches=True)
+        for _ in range(2):
+            torch.manual_seed(0)
+            model = Cnn(CnnConfig()).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+            result = fit(model, train, test, config, emit=lambda _e: None,
+                         generator=torch.Generator().manual_seed(0))  # fmt: skip
+            runs.append((result.history, [p.detach().clone() for p in model.parameters()]))
+    finally:
+        use_threads(before)
+    (history, weights), (again, weights_again) = runs
+    assert any(t.name.startswith("mogi-shard") for t in threading.enumerate())  # it did split
+    assert history[-1]["test_accuracy"] > 0.85
+    assert [e["loss"] for e in history] == [e["loss"] for e in again]
+    assert all(torch.equal(a, b) for a, b in zip(weights, weights_again, strict=True))
