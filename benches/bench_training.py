@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import statistics
@@ -27,6 +28,7 @@ import subprocess
 import sys
 import time
 import warnings
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -71,34 +73,45 @@ def measure_startup(directory: Path, runs: int) -> dict[str, float]:
 
 
 def measure_recipe(model: str, runs: int, threads: int | None, data: Any) -> list[dict[str, Any]]:
-    """`runs` runs of `architecture` with this model, each with its figures. `threads` None:
-    each run chooses its thread count by measuring, as a worker's job does."""
-    from models.runner import run_experiment
-    from models.threads import forget_decision
-
+    """`runs` runs of `architecture` with this model, each with its figures. Each run is a child
+    forked from this process (torch imported, MNIST loaded, warmed up), as a worker forks each
+    job; `threads` None: the run chooses its thread count by measuring, as a job does."""
+    global _DATA
+    _DATA = data
     rows = []
+    fork = multiprocessing.get_context("fork")
     for _ in range(runs):
-        forget_decision()  # each run measures for itself, as each job's fresh child does
         load_before = os.getloadavg()[0]
-        cpu_before = time.process_time()
-        result = run_experiment(
-            "architecture", {"model": model}, device="cpu", emit=lambda _e: None, data=data,
-            threads=threads,
-        )  # fmt: skip
-        choice = result.get("thread_choice") or {}
-        rows.append(
-            {
-                "model": model,
-                "train_time_s": result["train_time_s"],
-                "test_accuracy": result["test_accuracy"],
-                "cpu_s": round(time.process_time() - cpu_before, 2),
-                "threads": result["threads"],
-                "step_ms_by_threads": _step_ms(choice),
-                "params_count": result["params_count"],
-                "load_avg": round((load_before + os.getloadavg()[0]) / 2, 2),
-            }
-        )
+        with ProcessPoolExecutor(1, mp_context=fork) as child:  # a fresh child per run
+            row = child.submit(_recipe_run, model, threads).result()
+        row["load_avg"] = round((load_before + os.getloadavg()[0]) / 2, 2)
+        rows.append(row)
     return rows
+
+
+_DATA: Any = None  # MNIST, shared with the forked children
+
+
+def _recipe_run(model: str, threads: int | None) -> dict[str, Any]:
+    from models.runner import run_experiment
+
+    cpu_before = time.process_time()
+    result = run_experiment(
+        "architecture", {"model": model}, device="cpu", emit=lambda _e: None, data=_DATA,
+        threads=threads,
+    )  # fmt: skip
+    choice = result.get("thread_choice") or {}
+    return {
+        "model": model,
+        "train_time_s": result["train_time_s"],
+        "test_accuracy": result["test_accuracy"],
+        "cpu_s": round(time.process_time() - cpu_before, 2),
+        "threads": f"{result['threads']} (split)"
+        if choice.get("chosen") == "split"
+        else result["threads"],
+        "step_ms_by_threads": _step_ms(choice),
+        "params_count": result["params_count"],
+    }
 
 
 def _step_ms(choice: dict[str, Any]) -> str:
