@@ -115,9 +115,10 @@ class ThreadTuner:
     `tick()` is called between two steps (the loops already ask whether to stop there). The
     first ticks alternate short arms of `most` threads, of one thread and of split batches,
     `rounds` of each, interleaved so a change of load hits all alike; an arm lasts `arm_ticks`
-    counted ticks (after WARM_TICKS that are not: the switch itself) and at least `arm_s` seconds. The median tick of each side decides; then the tuner stays out of
-    the way. A loop that cannot split its batches (batch norm, dropout, its own loop) runs the
-    split arm on one thread, so that arm cannot win by more than noise.
+    counted ticks (after WARM_TICKS that are not: the switch itself) and at least `arm_s`
+    seconds. The median tick of each side decides; then the tuner stays out of the way. A loop
+    that cannot split its batches (batch norm, dropout, its own loop) runs the split arm on one
+    thread, so that arm cannot win by more than noise.
     """
 
     def __init__(
