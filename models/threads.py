@@ -13,9 +13,10 @@ burning three times the CPU (benches/RESULTS.md). Which way it goes depends on t
 network and the load of the moment, so a run tries both on its first steps and keeps the faster.
 
 A third way to use two cores is measured too: each step's batch split in two halves, each
-half's forward and backward on one thread of its own (models.train). The small CNN gains little
-from a second thread inside its kernels (too little work per op to share), but two whole
-half-batches keep both cores busy: on a quiet 2-core AMD EPYC its step went from 8.4 to 5.4 ms.
+half's forward and backward on one thread of its own (split_backward, below). The small CNN
+gains little from a second thread inside its kernels (too little work per op to share, and under
+OMP_WAIT_POLICY=PASSIVE each parallel region wakes a sleeping thread), but two whole half-batches
+keep both cores busy: on a quiet 2-core AMD EPYC its step went from 8.4 to 5.4 ms.
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 import torch
+from torch import nn
+
+from models.optim import LossFn
 
 # How long a decision stands before a run in the same process measures again (the load moves).
 DECISION_TTL_S = 60.0
@@ -214,3 +218,50 @@ def forget_decision() -> None:
     global _tuner
     _tuner = None
     _apply(torch.get_num_threads())
+
+
+# ---- split batches ----------------------------------------------------------------------
+
+
+def can_split(model: nn.Module, device: torch.device) -> bool:
+    """Whether a batch may be split into parts trained side by side (models.threads): on a
+    CPU, and only when no layer looks across the batch (batch norm) or draws random numbers
+    (dropout), so the parts' gradients add up to the whole batch's."""
+    if device.type != "cpu":
+        return False
+    across = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
+    return not any(isinstance(m, across) for m in model.modules())
+
+
+def split_backward(
+    model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor, criterion: LossFn, parts: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch's gradients, computed as `parts` slices each on a thread of its own and added
+    in a fixed order (so a run stays deterministic); the logits and loss of the whole batch."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    total = labels.shape[0]
+
+    def part(
+        x: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor | None, ...]]:
+        logits = model(x)
+        loss = criterion(logits, y) * (y.shape[0] / total)  # a mean over the whole batch
+        grads = torch.autograd.grad(loss, params, allow_unused=True)
+        return logits.detach(), loss.detach(), grads
+
+    pool = shard_pool()
+    futures = [
+        pool.submit(part, x, y)
+        for x, y in zip(inputs.tensor_split(parts), labels.tensor_split(parts), strict=True)
+    ]
+    done = [f.result() for f in futures]
+    for i, p in enumerate(params):
+        total_grad = None
+        for _logits, _loss, grads in done:  # always in the parts' order
+            grad = grads[i]
+            if grad is not None:
+                total_grad = grad if total_grad is None else total_grad + grad
+        p.grad = total_grad
+    logits = torch.cat([d[0] for d in done])
+    loss = torch.stack([d[1] for d in done]).sum()
+    return logits, loss

@@ -17,7 +17,7 @@ from torch import nn
 
 from models.optim import LossFn, loss_function, make_optimizer, make_scheduler
 from models.stats import finite, weight_layers
-from models.threads import batch_shards, shard_pool
+from models.threads import batch_shards, can_split, split_backward
 
 __all__ = ["Dataset", "Evaluation", "FitResult", "TrainConfig", "TrainingStopped", "evaluate",
            "finite", "fit", "train_epoch"]  # fmt: skip
@@ -171,50 +171,6 @@ def train_epoch(
             if not keep_going:
                 return step + 1
     return steps
-
-
-def can_split(model: nn.Module, device: torch.device) -> bool:
-    """Whether a batch may be split into parts trained side by side (models.threads): on a
-    CPU, and only when no layer looks across the batch (batch norm) or draws random numbers
-    (dropout), so the parts' gradients add up to the whole batch's."""
-    if device.type != "cpu":
-        return False
-    across = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
-    return not any(isinstance(m, across) for m in model.modules())
-
-
-def split_backward(
-    model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor, criterion: LossFn, parts: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The batch's gradients, computed as `parts` slices each on a thread of its own and added
-    in a fixed order (so a run stays deterministic); the logits and loss of the whole batch."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    total = labels.shape[0]
-
-    def part(
-        x: torch.Tensor, y: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor | None, ...]]:
-        logits = model(x)
-        loss = criterion(logits, y) * (y.shape[0] / total)  # a mean over the whole batch
-        grads = torch.autograd.grad(loss, params, allow_unused=True)
-        return logits.detach(), loss.detach(), grads
-
-    pool = shard_pool()
-    futures = [
-        pool.submit(part, x, y)
-        for x, y in zip(inputs.tensor_split(parts), labels.tensor_split(parts), strict=True)
-    ]
-    done = [f.result() for f in futures]
-    for i, p in enumerate(params):
-        total_grad = None
-        for _logits, _loss, grads in done:  # always in the parts' order
-            grad = grads[i]
-            if grad is not None:
-                total_grad = grad if total_grad is None else total_grad + grad
-        p.grad = total_grad
-    logits = torch.cat([d[0] for d in done])
-    loss = torch.stack([d[1] for d in done]).sum()
-    return logits, loss
 
 
 def new_window(device: torch.device, monitors: dict[str, LossFn] | None) -> Window:

@@ -70,7 +70,7 @@ def test_a_split_batch_gives_the_whole_batchs_gradients_the_same_way_every_time(
     """Two halves on two threads (models.threads' split mode) add up to the whole batch's
     gradients, and in a fixed order: the same numbers on every run."""
     from models.optim import loss_function
-    from models.train import can_split, split_backward
+    from models.threads import can_split, split_backward
 
     torch.manual_seed(0)
     model = Cnn(CnnConfig()).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
