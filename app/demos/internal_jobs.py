@@ -37,22 +37,14 @@ def queue_internal_job(
             headers={"Retry-After": str(QUEUE_RETRY_AFTER_S)},
             extra={"limit": settings.queue_cap, "scope": "queue"},
         )
-    job = repo.add_job(
+    return repo.add_queued_job(
         session,
-        DemoJob(
-            user_id=user_id,
-            experiment=kind,
-            params=params,
-            compare=None,
-            status="queued",
-            attempt=0,
-            max_attempts=settings.job_max_attempts,
-            event_seq=0,
-            cancel_requested=False,
-        ),
+        user_id=user_id,
+        experiment=kind,
+        params=params,
+        compare=None,
+        max_attempts=settings.job_max_attempts,
     )
-    repo.append_event(session, job.id, "queued", {"experiment": kind})
-    return job
 
 
 def latest_progress(session: Session, job: DemoJob) -> dict[str, Any] | None:

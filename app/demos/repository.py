@@ -41,6 +41,34 @@ def add_job(session: Session, job: DemoJob) -> DemoJob:
     return job
 
 
+def add_queued_job(
+    session: Session,
+    *,
+    user_id: int,
+    experiment: str,
+    params: dict[str, Any],
+    compare: list[dict[str, Any]] | None,
+    max_attempts: int,
+) -> DemoJob:
+    """A new queued job with its `queued` event (a demo run or another feature's job)."""
+    job = add_job(
+        session,
+        DemoJob(
+            user_id=user_id,
+            experiment=experiment,
+            params=params,
+            compare=compare,
+            status="queued",
+            attempt=0,
+            max_attempts=max_attempts,
+            event_seq=0,
+            cancel_requested=False,
+        ),
+    )
+    append_event(session, job.id, "queued", {"experiment": experiment})
+    return job
+
+
 def _demo_runs() -> Any:
     """Jobs that are demo runs (not another feature's job on the same queue)."""
     return DemoJob.experiment.not_in(INTERNAL_KINDS)

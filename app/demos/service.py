@@ -77,21 +77,14 @@ def create_job(session: Session, user_id: int, body: DemoCreate) -> DemoJob:
         # The same run has finished before: answer with its result now, not after a queue.
         return _reuse(session, user_id, spec, stored)
     _check_limits(session, user_id)
-    job = repo.add_job(
+    job = repo.add_queued_job(
         session,
-        DemoJob(
-            user_id=user_id,
-            experiment=body.experiment,
-            params=params,
-            compare=compare,
-            status="queued",
-            attempt=0,
-            max_attempts=settings.job_max_attempts,
-            event_seq=0,
-            cancel_requested=False,
-        ),
+        user_id=user_id,
+        experiment=body.experiment,
+        params=params,
+        compare=compare,
+        max_attempts=settings.job_max_attempts,
     )
-    repo.append_event(session, job.id, "queued", {"experiment": job.experiment})
     session.refresh(job)
     return job
 
