@@ -96,3 +96,34 @@ def test_sizes_read_as_a_person_reads_them() -> None:
         "1.5 KiB",
         "16 MiB",
     ]
+
+
+def test_a_session_the_server_ended_for_idling_in_a_transaction_is_unreachable() -> None:
+    """The worker asks PostgreSQL to end its transactions left idle longer than a lease (so a
+    frozen worker's locks go); woken up, the worker meets that error on its next statement or
+    rollback, and must take it as a database that went away, not crash on it."""
+    import time
+
+    from tests.conftest import PG_ADMIN_URL, _psycopg
+
+    engine = create_engine(_psycopg(PG_ADMIN_URL))
+    try:
+        with engine.connect() as probe:
+            probe.execute(text("SELECT 1"))
+    except sa.OperationalError as exc:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL}: {exc}"[:200])
+    caught: BaseException | None = None
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SET idle_in_transaction_session_timeout = 100"))
+            conn.commit()
+            conn.execute(text("SELECT 1"))  # a transaction is open now
+            time.sleep(0.5)  # the server ends the session
+            conn.rollback()
+    except sa.SQLAlchemyError as exc:
+        caught = exc
+    finally:
+        engine.dispose()
+    # Not an OperationalError: catching that class alone let this crash a woken worker.
+    assert isinstance(caught, sa.InternalError)
+    assert database_fault(caught) == "unreachable"

@@ -21,13 +21,14 @@ from types import FrameType
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.config import Settings, get_settings
 from app.db import get_engine, session_factory
 from app.demos import repository as repo
 from app.demos.models import INTERNAL_KINDS
 from app.demos.tasks import JobSpec, cache_key
+from app.errors import database_fault
 from app.logs import configure_logging
 from app.ops import heartbeat
 from app.ops.launch import load_runtime_or_wait
@@ -167,7 +168,9 @@ class Worker:
         """Finish a job from an identical finished run's stored result; True if it was."""
         try:
             return self._copy_cached_result(lease, key)
-        except OperationalError as exc:  # no cache then: train it
+        except SQLAlchemyError as exc:  # no cache then: train it
+            if database_fault(exc) is None:
+                raise
             log.warning("cache lookup failed", extra={"error": str(exc)[:200]})
             return False
 
@@ -288,7 +291,9 @@ class Worker:
         """Run a queue call; a database that is briefly away is logged, not fatal."""
         try:
             return call(*args, **kwargs)
-        except OperationalError as exc:
+        except SQLAlchemyError as exc:
+            if database_fault(exc) is None:
+                raise
             log.warning("database unavailable", extra={"error": str(exc)[:200]})
             return None
 
