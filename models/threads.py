@@ -12,11 +12,11 @@ region waits for a descheduled thread, so two threads ran the CNN 2-3x slower th
 burning three times the CPU (benches/RESULTS.md). Which way it goes depends on the CPU, the
 network and the load of the moment, so a run tries both on its first steps and keeps the faster.
 
-A third way to use two cores is measured too: each step's batch split in two halves, each
-half's forward and backward on one thread of its own (split_backward, below). The small CNN
-gains little from a second thread inside its kernels (too little work per op to share, and under
+A third way to use two cores is measured too: each step's batch split in two halves, the second
+trained by a forked partner process on the other core (models.partner). The small CNN gains
+little from a second thread inside its kernels (too little work per op to share, and under
 OMP_WAIT_POLICY=PASSIVE each parallel region wakes a sleeping thread), but two whole half-batches
-keep both cores busy: on a quiet 2-core AMD EPYC its step went from 8.4 to 5.4 ms.
+keep both cores busy.
 """
 
 from __future__ import annotations
@@ -24,33 +24,28 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Hashable, Iterator
 from contextlib import contextmanager
 
 import torch
 from torch import nn
 
-from models.optim import LossFn
-
 # How long a decision stands before a run in the same process measures again (the load moves).
 DECISION_TTL_S = 60.0
 # Several threads must beat one by this much: they also take CPU time from everything else.
 MARGIN = 1.15
-# The mode that splits each batch in two halves trained side by side, one thread each.
+# The mode that splits each batch in two halves trained side by side (models.partner).
 SPLIT = "split"
-# Its margin is smaller: the probe's few steps understate it (each new thread warms its own
-# allocator caches). On a quiet 2-core AMD EPYC the default CNN's probe saw split steps
-# 1.12-1.16x faster than one thread, while whole runs trained 1.25x faster (7.6 s against 6.1 s).
+# Its margin is smaller: the probe's few steps understate it (the partner process warms its
+# own allocator caches on its first steps).
 SPLIT_MARGIN = 1.08
 # Ticks at the start of each arm left uncounted: the switch itself (a thread pool waking, the
-# split halves' threads touching fresh memory) slows the first two steps after it.
+# partner process forked and touching fresh memory) slows the first two steps after it.
 WARM_TICKS = 2
 
 Mode = int | str
 
 _shards = 1
-_pool: ThreadPoolExecutor | None = None
 
 
 def batch_shards() -> int:
@@ -58,30 +53,12 @@ def batch_shards() -> int:
     return _shards
 
 
-def shard_pool() -> ThreadPoolExecutor:
-    """Two threads for the halves of a split batch, each running torch on one thread. Made on
-    first use, so a worker's parent (which forks jobs) never holds threads."""
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(
-            2, "mogi-shard", initializer=torch.set_num_threads, initargs=(1,)
-        )
-    return _pool
-
-
 def use_threads(count: int, *, split_batches: bool = False) -> None:
     """A fixed way for the runs that follow: `count` threads with batches whole, or (with
-    `split_batches`) each batch in two halves on a thread each."""
+    `split_batches`) each batch in two halves, one on each of two cores."""
+    global _active
+    _active = None
     _apply(SPLIT if split_batches else count)
-
-
-def _forget_pool() -> None:
-    # A forked child has none of its parent's threads: it makes its own pool when it needs one.
-    global _pool
-    _pool = None
-
-
-os.register_at_fork(after_in_child=_forget_pool)
 
 
 def _apply(mode: Mode) -> None:
@@ -130,16 +107,27 @@ class ThreadTuner:
     ) -> None:
         self.most = max(1, most)
         self.rounds, self.arm_ticks, self.arm_s = rounds, arm_ticks, arm_s
+        self.network: Hashable | None = None
+        self.probe_s = 0.0
+        self._start()
+
+    def _start(self) -> None:
         modes: tuple[Mode, ...] = (self.most, 1, SPLIT) if self.most >= 2 else (1,)
         self.samples: dict[Mode, list[float]] = {mode: [] for mode in modes}
         self.chosen: Mode | None = 1 if self.most == 1 else None
         self.decided_at = time.monotonic()
-        self.probe_s = 0.0
-        self._arms: list[Mode] = [m for _ in range(rounds) for m in modes]
+        self._arms: list[Mode] = [m for _ in range(self.rounds) for m in modes]
         self._arm_ticks = 0
         self._arm_started = 0.0
         self._last: float | None = None
         _apply(self.chosen or self._arms[0])
+
+    def for_network(self, network: Hashable) -> None:
+        """The steps that follow train `network` (a key of its shape): a decision made for
+        another network is measured again (an MLP's one thread says nothing of a CNN's split)."""
+        if self.network is not None and network != self.network and self.most >= 2:
+            self._start()
+        self.network = network
 
     @property
     def cores(self) -> int:
@@ -198,25 +186,35 @@ class ThreadTuner:
 
 
 _tuner: ThreadTuner | None = None
+# The tuner of the run in progress; None while a run uses a fixed thread count.
+_active: ThreadTuner | None = None
 
 
 def auto_threads(most: int | None = None) -> ThreadTuner:
     """The process's tuner for runs that choose their own thread count: a recent decision for
     the same number of cores is kept (the variants of a comparison, a benchmark's next run),
     otherwise measuring starts again."""
-    global _tuner
+    global _tuner, _active
     most = most or available_cpus()
     if _tuner is None or _tuner.most != most or not _tuner.fresh:
         _tuner = ThreadTuner(most)
     else:
         _apply(_tuner.chosen or _tuner.most)
+    _active = _tuner
     return _tuner
+
+
+def training(network: Hashable) -> None:
+    """A training loop is about to train `network` (a key of its shape): the tuner of a run
+    that chooses its own threads measures again if it decided for another network."""
+    if _active is not None:
+        _active.for_network(network)
 
 
 def forget_decision() -> None:
     """Measure again at the next run (a benchmark measuring each run on its own)."""
-    global _tuner
-    _tuner = None
+    global _tuner, _active
+    _tuner = _active = None
     _apply(torch.get_num_threads())
 
 
@@ -224,44 +222,10 @@ def forget_decision() -> None:
 
 
 def can_split(model: nn.Module, device: torch.device) -> bool:
-    """Whether a batch may be split into parts trained side by side (models.threads): on a
+    """Whether a batch may be split into parts trained side by side (models.partner): on a
     CPU, and only when no layer looks across the batch (batch norm) or draws random numbers
     (dropout), so the parts' gradients add up to the whole batch's."""
     if device.type != "cpu":
         return False
     across = (nn.modules.batchnorm._BatchNorm, nn.modules.dropout._DropoutNd)
     return not any(isinstance(m, across) for m in model.modules())
-
-
-def split_backward(
-    model: nn.Module, inputs: torch.Tensor, labels: torch.Tensor, criterion: LossFn, parts: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """The batch's gradients, computed as `parts` slices each on a thread of its own and added
-    in a fixed order (so a run stays deterministic); the logits and loss of the whole batch."""
-    params = [p for p in model.parameters() if p.requires_grad]
-    total = labels.shape[0]
-
-    def part(
-        x: torch.Tensor, y: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor | None, ...]]:
-        logits = model(x)
-        loss = criterion(logits, y) * (y.shape[0] / total)  # a mean over the whole batch
-        grads = torch.autograd.grad(loss, params, allow_unused=True)
-        return logits.detach(), loss.detach(), grads
-
-    pool = shard_pool()
-    futures = [
-        pool.submit(part, x, y)
-        for x, y in zip(inputs.tensor_split(parts), labels.tensor_split(parts), strict=True)
-    ]
-    done = [f.result() for f in futures]
-    for i, p in enumerate(params):
-        total_grad = None
-        for _logits, _loss, grads in done:  # always in the parts' order
-            grad = grads[i]
-            if grad is not None:
-                total_grad = grad if total_grad is None else total_grad + grad
-        p.grad = total_grad
-    logits = torch.cat([d[0] for d in done])
-    loss = torch.stack([d[1] for d in done]).sum()
-    return logits, loss

@@ -118,3 +118,30 @@ def test_thread_tuner_decides_from_the_steps_it_times() -> None:
         assert ThreadTuner(1).chosen == 1 and batch_shards() == 1
     finally:
         use_threads(before)
+
+
+def test_a_decision_stands_for_the_network_it_was_measured_on() -> None:
+    """Variants of a comparison keep the tuner's decision while they train the same network; a
+    different network (an MLP's one thread says nothing of a CNN) is measured again. A run
+    with a fixed thread count leaves the tuner alone."""
+    from models import threads
+
+    before = torch.get_num_threads()
+    try:
+        tuner = threads.auto_threads(2)
+        threads.training(("Mlp", 1000, 128))
+        a = torch.randn(128, 128)
+        while tuner.chosen is None:
+            a = torch.tanh(a @ a.T / 128)
+            tuner.tick()
+        chosen = tuner.chosen
+        threads.training(("Mlp", 1000, 128))  # the same network: the decision stands
+        assert tuner.chosen == chosen
+        threads.training(("Cnn", 2000, 128))  # another one: measured again
+        assert tuner.chosen is None and tuner.network == ("Cnn", 2000, 128)
+        use_threads(1)  # a fixed count: nothing to tune
+        threads.training(("Mlp", 1000, 128))
+        assert tuner.network == ("Cnn", 2000, 128) and torch.get_num_threads() == 1
+    finally:
+        threads.forget_decision()
+        use_threads(before)

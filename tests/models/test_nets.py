@@ -64,33 +64,3 @@ def test_a_channels_last_cnn_gets_the_same_gradients_and_keeps_its_layout() -> N
     for (name, a), b in zip(plain.named_parameters(), fast.parameters(), strict=True):
         assert a.grad is not None and b.grad is not None
         torch.testing.assert_close(a.grad, b.grad, rtol=1e-4, atol=1e-6, msg=name)
-
-
-def test_a_split_batch_gives_the_whole_batchs_gradients_the_same_way_every_time() -> None:
-    """Two halves on two threads (models.threads' split mode) add up to the whole batch's
-    gradients, and in a fixed order: the same numbers on every run."""
-    from models.optim import loss_function
-    from models.threads import can_split, split_backward
-
-    torch.manual_seed(0)
-    model = Cnn(CnnConfig()).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-    inputs = torch.randn(37, 1, 28, 28).contiguous(memory_format=torch.channels_last)
-    labels = torch.randint(0, 10, (37,))
-    criterion = loss_function("cross_entropy", label_smoothing=0.1)
-    assert can_split(model, torch.device("cpu"))
-    assert not can_split(Cnn(CnnConfig(batch_norm=True)), torch.device("cpu"))
-    assert not can_split(Mlp(MlpConfig(dropout=0.1)), torch.device("cpu"))
-
-    whole = criterion(model(inputs), labels)
-    whole.backward()
-    expected = [p.grad.clone() for p in model.parameters()]  # type: ignore[union-attr]
-    runs = []
-    for _ in range(2):
-        model.zero_grad(set_to_none=True)
-        logits, loss = split_backward(model, inputs, labels, criterion, 2)
-        assert logits.shape == (37, 10)
-        torch.testing.assert_close(loss, whole.detach())
-        runs.append([p.grad.clone() for p in model.parameters()])  # type: ignore[union-attr]
-    for got, want, again in zip(runs[0], expected, runs[1], strict=True):
-        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
-        assert torch.equal(got, again)

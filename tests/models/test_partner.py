@@ -1,0 +1,151 @@
+"""Split batches: a real forked partner process trains each batch's second half."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from models.nets import Cnn, CnnConfig, Mlp, MlpConfig
+from models.optim import loss_function
+from models.partner import Partner, PartnerError, SplitBatches
+from models.threads import can_split, use_threads
+from models.train import Dataset, TrainConfig
+
+ROOT = Path(__file__).resolve().parents[2]
+CRITERION = loss_function("cross_entropy", label_smoothing=0.1)
+
+
+def _data(n: int = 300) -> Dataset:
+    generator = torch.Generator().manual_seed(0)
+    inputs = torch.randn(n, 1, 28, 28, generator=generator)
+    return Dataset(inputs, torch.randint(0, 10, (n,), generator=generator))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_only_models_that_look_at_one_example_at_a_time_split() -> None:
+    cpu = torch.device("cpu")
+    assert can_split(Cnn(CnnConfig()), cpu)
+    assert can_split(Mlp(MlpConfig(hidden=(32,))), cpu)
+    assert not can_split(Cnn(CnnConfig(batch_norm=True)), cpu)
+    assert not can_split(Mlp(MlpConfig(dropout=0.1)), cpu)
+    assert not can_split(Cnn(CnnConfig()), torch.device("meta"))
+
+
+def test_the_halves_add_up_to_the_whole_batch_the_same_way_every_time() -> None:
+    """Gradients, logits and loss of a split step equal the whole batch's, and two split steps
+    on the same weights give the very same numbers (the halves add in a fixed order). Steps of
+    an odd size and a weight update between steps reach the partner too."""
+    torch.manual_seed(0)
+    model = Cnn(CnnConfig()).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+    data = _data()
+    partner = Partner(model, data, CRITERION, channels_last=True, max_batch=64)
+    try:
+        for index in (torch.arange(37), torch.arange(100, 164)):
+            inputs = data.inputs[index].contiguous(memory_format=torch.channels_last)
+            model.zero_grad(set_to_none=True)
+            whole_logits = model(inputs)
+            whole = CRITERION(whole_logits, data.labels[index])
+            whole.backward()
+            expected = [p.grad.clone() for p in model.parameters()]  # type: ignore[union-attr]
+            runs = []
+            for _ in range(2):
+                model.zero_grad(set_to_none=True)
+                logits, loss = partner.step(index)
+                torch.testing.assert_close(logits, whole_logits.detach(), rtol=1e-4, atol=1e-5)
+                torch.testing.assert_close(loss, whole.detach())
+                runs.append([p.grad.clone() for p in model.parameters()])  # type: ignore[union-attr]
+            for got, want, again in zip(runs[0], expected, runs[1], strict=True):
+                torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-6)
+                assert torch.equal(got, again)
+            with torch.no_grad():  # the partner reads the weights this process writes
+                for p in model.parameters():
+                    p.add_(0.01)
+    finally:
+        partner.close()
+
+
+def test_a_partner_that_dies_fails_the_step_with_a_clear_error() -> None:
+    model = Mlp(MlpConfig(hidden=(32,)))
+    partner = Partner(model, _data(), CRITERION, channels_last=False, max_batch=32)
+    assert partner.pid is not None
+    os.kill(partner.pid, signal.SIGKILL)
+    with pytest.raises(PartnerError, match="died"):
+        partner.step(torch.arange(32))
+    partner.close()  # nothing left to end
+
+
+def test_a_partner_whose_half_fails_reports_it_and_is_ended() -> None:
+    model = Mlp(MlpConfig(hidden=(32,)))
+    partner = Partner(model, _data(), CRITERION, channels_last=False, max_batch=32)
+    pid = partner.pid
+    assert pid is not None
+    with pytest.raises(PartnerError, match="failed"):
+        partner.step(torch.tensor([0, 1, 2, 99_999]))  # the partner's row is out of range
+    assert partner.pid is None
+    assert not _alive(pid)
+
+
+def test_the_partner_is_forked_at_the_first_split_step_and_ended_with_the_run() -> None:
+    model = Mlp(MlpConfig(hidden=(32,)))
+    config = TrainConfig(epochs=1, batch_size=32)
+    before = torch.get_num_threads()
+    try:
+        with SplitBatches(model, _data(), config) as halves:
+            use_threads(1)
+            assert not halves.ready(CRITERION) and halves._partner is None
+            use_threads(1, split_batches=True)
+            assert halves.ready(CRITERION)
+            halves.step(torch.arange(32))
+            pid = halves._partner.pid if halves._partner else None
+            assert pid is not None and _alive(pid)
+            assert halves.steps == 1
+    finally:
+        use_threads(before)
+    deadline = time.monotonic() + 5
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not _alive(pid)  # ended and reaped: no zombie either
+
+
+def test_a_partner_dies_with_a_run_that_is_killed() -> None:
+    """A job's process killed outright (the worker's SIGKILL) takes its partner with it."""
+    code = (
+        "import time, torch\n"
+        "from models.nets import Mlp, MlpConfig\n"
+        "from models.partner import Partner\n"
+        "from tests.models.test_partner import CRITERION, _data\n"
+        "p = Partner(Mlp(MlpConfig(hidden=(8,))), _data(40), CRITERION, channels_last=False,"
+        " max_batch=8)\n"
+        "print(p.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    run = subprocess.Popen(
+        [sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert run.stdout is not None
+        pid = int(run.stdout.readline())
+        assert _alive(pid)
+        run.kill()
+        run.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert not _alive(pid)
+    finally:
+        run.kill()
+        run.wait(timeout=10)
