@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
+SHM = "/dev/shm"
 # How long this process waits for a step's half before checking the partner is still alive.
 POLL_S = 1.0
 # How long an ended partner gets to exit before it is killed.
@@ -73,6 +74,10 @@ class SplitBatches:
         if not self.splittable or batch_shards() < 2:
             return False
         if self._partner is None:
+            if not _room_in_shared_memory(self.model, self.config.batch_size):
+                log.warning("too little shared memory for a partner; training on whole batches")
+                self.splittable = False
+                return False
             try:
                 self._partner = Partner(
                     self.model, self.data, criterion,
@@ -227,6 +232,18 @@ def _half(
         inputs = inputs.contiguous(memory_format=torch.channels_last)
     logits = model(inputs)
     return logits, criterion(logits, labels) * (labels.shape[0] / total)
+
+
+def _room_in_shared_memory(model: nn.Module, batch_size: int) -> bool:
+    """Whether /dev/shm holds the weights, the gradients and the batch buffers twice over: a
+    full tmpfs (a container's default is 64 MB) does not refuse a shared tensor, it kills the
+    process that writes to it with SIGBUS."""
+    needed = 2 * 4 * sum(p.numel() for p in model.parameters()) + 4 * 64 * batch_size
+    try:
+        stat = os.statvfs(SHM)
+    except OSError:  # no /dev/shm: torch shares memory some other way
+        return True
+    return stat.f_bavail * stat.f_frsize >= 2 * needed
 
 
 def _exited(pid: int) -> bool:

@@ -149,3 +149,18 @@ def test_a_partner_dies_with_a_run_that_is_killed() -> None:
     finally:
         run.kill()
         run.wait(timeout=10)
+
+
+def test_a_network_too_big_for_shared_memory_trains_on_whole_batches() -> None:
+    """/dev/shm too small for the weights (a container's 64 MB default and a wide network): the
+    run stays on whole batches instead of dying of SIGBUS in the partner."""
+    import models.partner as partner_module
+
+    shm = partner_module._room_in_shared_memory
+    model = Mlp(MlpConfig(hidden=(32,)))
+    assert shm(model, 32)  # this machine's /dev/shm holds a small network
+    free = os.statvfs(partner_module.SHM)
+    wide = free.f_bavail * free.f_frsize // 8  # parameters whose bytes fill a quarter of it
+    with torch.device("meta"):  # shapes only: no memory for the weights
+        huge = Mlp(MlpConfig(hidden=(max(1, wide // 784),)))
+    assert not shm(huge, 32)
