@@ -232,6 +232,7 @@ EN: dict[str, str] = {
     "CUDA 스텝 최대 사용량": "CUDA peak per step",
     # a finished run, rendered on the server
     "CPU 스레드": "CPU threads",
+    "{n} (배치를 반씩 두 프로세스에서)": "{n} (each batch split in half across two processes)",
     "함께 학습": "Trained together",
     "{n}개 설정을 한 모델로 묶어 동시에": "{n} settings at once, as one grouped model",
 }

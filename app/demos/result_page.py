@@ -274,7 +274,10 @@ def _meta(result: dict[str, Any], runs: list[dict[str, Any]], lang: str) -> list
     )  # fmt: skip
     meta = [(translate("장치", lang), device)] if device else []
     if first.get("threads"):
-        meta.append((translate("CPU 스레드", lang), str(first["threads"])))
+        threads = str(first["threads"])
+        if (first.get("thread_choice") or {}).get("chosen") == "split":
+            threads = translate("{n} (배치를 반씩 두 프로세스에서)", lang).replace("{n}", threads)
+        meta.append((translate("CPU 스레드", lang), threads))
     if first.get("trained_together"):
         meta.append((translate("함께 학습", lang),
                      translate("{n}개 설정을 한 모델로 묶어 동시에", lang).replace(
