@@ -4,7 +4,7 @@ while this process computes the first's.
 Why a process and not a second thread: the small networks here gain little from two threads
 inside each op, and two Python threads each running half a batch still take turns on the GIL
 and share one allocator. Two processes do not. On a quiet 2-core Intel Xeon the default CNN's
-step took 4.9-5.0 ms on one thread, 4.6-6.6 ms with the halves on two threads, and 4.0-4.3 ms
+step took 4.9-5.0 ms on one thread, 4.6-6.6 ms with the halves on two threads, and 3.7-3.8 ms
 with the second half in a partner process (benches/RESULTS.md, 2026-12-01).
 
 How the halves meet without copying the model: before the fork the model's weights move to
@@ -235,7 +235,7 @@ def _views(flat: torch.Tensor, params: list[nn.Parameter]) -> list[torch.Tensor]
 
 def _spin(semaphore: Any) -> bool:
     """Take `semaphore` if the other side posts it within SPIN_S, without sleeping: waking a
-    sleeping process costs 80-100 us, a CNN step's 2% on each side."""
+    sleeping process cost 75-85 us, a CNN step's 2% on each side."""
     deadline = time.perf_counter() + SPIN_S
     while time.perf_counter() < deadline:
         if semaphore.acquire(False):
