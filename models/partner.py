@@ -13,6 +13,11 @@ Per step this process writes the second half's row numbers and posts a semaphore
 writes its gradients (one flat shared buffer), logits and loss and posts back. The two halves'
 gradients are added in a fixed order, so a run repeats itself exactly.
 
+With Adam (fused, as models.optim makes it) the optimiser step is split too: each side adds the
+other's gradients into its half of the weights' elements and takes the Adam step there, on the
+optimiser state (also in shared memory) of those elements. The run takes its first step on the
+whole batch, so the optimiser's state exists before the fork.
+
 The partner lives as long as one `fit`: it is forked at the first split step and ended when the
 run ends, however it ends (a stop, an error); the kernel kills it if this process dies.
 """
@@ -52,7 +57,7 @@ SPIN_S = 0.005
 # How long an ended partner gets to exit before it is killed.
 EXIT_WAIT_S = 2.0
 # Slots of the shared `meta` vector.
-COUNT, TOTAL, LOSS, QUIT, FAILED = range(5)
+COUNT, TOTAL, LOSS, QUIT, FAILED, LR, BETA1, BETA2, EPS, DECAY = range(10)
 
 
 class PartnerError(RuntimeError):
@@ -64,8 +69,14 @@ class SplitBatches:
     whose batch may be split), and its partner, forked at the first split step and ended with
     the run."""
 
-    def __init__(self, model: nn.Module, data: Dataset, config: TrainConfig) -> None:
-        self.model, self.data, self.config = model, data, config
+    def __init__(
+        self,
+        model: nn.Module,
+        data: Dataset,
+        config: TrainConfig,
+        optimizer: torch.optim.Optimizer | None = None,
+    ) -> None:
+        self.model, self.data, self.config, self.optimizer = model, data, config, optimizer
         self.splittable = can_split(model, data.labels.device)
         self._partner: Partner | None = None
         self.steps = 0
@@ -77,6 +88,9 @@ class SplitBatches:
         if not self.splittable or batch_shards() < 2:
             return False
         if self._partner is None:
+            sharded = _shardable(self.optimizer, self.model)
+            if sharded is None:  # Adam without its state yet: this step on the whole batch
+                return False
             if not _room_in_shared_memory(self.model, self.config.batch_size):
                 log.warning("too little shared memory for a partner; training on whole batches")
                 self.splittable = False
@@ -85,6 +99,7 @@ class SplitBatches:
                 self._partner = Partner(
                     self.model, self.data, criterion,
                     channels_last=self.config.channels_last, max_batch=self.config.batch_size,
+                    optimizer=self.optimizer if sharded else None,
                 )  # fmt: skip
             except (OSError, RuntimeError):
                 log.warning("cannot fork a partner process; training on whole batches")
@@ -97,6 +112,11 @@ class SplitBatches:
         assert self._partner is not None
         self.steps += 1
         return self._partner.step(index)
+
+    @property
+    def steps_optimizer(self) -> bool:
+        """Whether a split step also takes the optimiser's step (Adam, split in two)."""
+        return self._partner is not None and self._partner.adam is not None
 
     def close(self) -> None:
         if self._partner is not None:
@@ -126,6 +146,7 @@ class Partner:
         *,
         channels_last: bool,
         max_batch: int,
+        optimizer: torch.optim.Optimizer | None = None,
     ) -> None:
         self.model, self.data, self.criterion = model, data, criterion
         self.channels_last = channels_last
@@ -137,10 +158,14 @@ class Partner:
         self.grads = torch.zeros(sum(p.numel() for p in self.params)).share_memory_()
         self.logits = torch.zeros(max_batch, outputs).share_memory_()
         self.index = torch.zeros(max_batch, dtype=torch.int64).share_memory_()
-        self.meta = torch.zeros(5, dtype=torch.float64).share_memory_()
+        self.meta = torch.zeros(DECAY + 1, dtype=torch.float64).share_memory_()
         self.grad_views = _views(self.grads, self.params)
+        self.adam = SplitAdam(optimizer, self.params, self.grads) if optimizer else None
         ctx = multiprocessing.get_context("fork")
+        # go: a batch's rows are ready; done: the partner's gradients are; mine: this side's
+        # gradients for the partner's elements are; updated: the partner's Adam step is taken.
         self.go, self.done = ctx.Semaphore(0), ctx.Semaphore(0)
+        self.mine, self.updated = ctx.Semaphore(0), ctx.Semaphore(0)
         self.pid: int | None = _fork(self._serve)
 
     def step(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -151,19 +176,39 @@ class Partner:
         count = theirs.shape[0]
         self.index[:count].copy_(theirs)
         self.meta[COUNT], self.meta[TOTAL] = count, total
+        if self.adam is not None:
+            self.adam.begin(self.meta)
         self.go.release()
         logits, loss = _half(self.model, self.data, mine, total, self.criterion, self.channels_last)
         loss.backward()
-        self._wait()
         mine_grads = []
         for p in self.params:
             if p.grad is None:  # a parameter this half's loss does not reach
                 p.grad = torch.zeros_like(p)
+            elif p.grad.stride() != p.stride():  # Adam's slices need the weight's layout
+                p.grad = p.grad.clone(memory_format=torch.preserve_format)
+                if p.grad.stride() != p.stride():
+                    p.grad = torch.empty_like(p).copy_(p.grad)
             mine_grads.append(p.grad)
-        # This half's gradient first, then the partner's: a fixed order, one op for them all.
-        torch._foreach_add_(mine_grads, self.grad_views)  # type: ignore[arg-type]
+        if self.adam is not None:
+            self._step_adam(self.adam, mine_grads)
+        else:
+            self._wait(self.done)
+            # This half's gradient first, then the partner's: a fixed order, one op for all.
+            torch._foreach_add_(mine_grads, self.grad_views)  # type: ignore[arg-type]
         both = torch.cat([logits.detach(), self.logits[:count]])
         return both, loss.detach() + float(self.meta[LOSS])
+
+    def _step_adam(self, adam: SplitAdam, grads: list[torch.Tensor]) -> None:
+        # Gradients cross both ways, each side steps its half of the elements, and afterwards
+        # every .grad holds the whole batch's gradient (progress events read its norms).
+        halves = adam.halves(grads)
+        adam.send(halves)
+        self.mine.release()
+        self._wait(self.done)
+        adam.step_own(halves, self.meta)
+        self._wait(self.updated)
+        adam.receive(halves)
 
     def close(self) -> None:
         """End the partner and wait for it (killed if it does not exit in time)."""
@@ -172,6 +217,7 @@ class Partner:
         pid, self.pid = self.pid, None
         self.meta[QUIT] = 1
         self.go.release()
+        self.mine.release()  # in case the partner waits for this side's gradients
         deadline = time.monotonic() + EXIT_WAIT_S
         while time.monotonic() < deadline:
             if _exited(pid):
@@ -181,10 +227,10 @@ class Partner:
         while not _exited(pid):
             time.sleep(0.005)
 
-    def _wait(self) -> None:
-        if _spin(self.done):
+    def _wait(self, semaphore: Any) -> None:
+        if _spin(semaphore):
             return self._check()
-        while not self.done.acquire(timeout=POLL_S):
+        while not semaphore.acquire(timeout=POLL_S):
             if self.pid is None or _exited(self.pid):
                 self.pid = None
                 raise PartnerError("the process training the second half of each batch died")
@@ -221,6 +267,164 @@ class Partner:
             except Exception:  # reported to the run by the flag; the run then ends the partner
                 self.meta[FAILED] = 1
             self.done.release()
+            if self.adam is not None and not self.meta[FAILED]:
+                if not _spin(self.mine):
+                    self.mine.acquire()
+                if self.meta[QUIT]:
+                    return
+                try:
+                    self.adam.step_partner(self.meta)
+                except Exception:
+                    self.meta[FAILED] = 1
+                self.updated.release()
+
+
+class SplitAdam:
+    """Adam's step split between the run (the first half of the weights' elements, counted
+    parameter after parameter) and the partner (the second half). The weights and the
+    optimiser's state are in shared memory; each side's slices of them are made once."""
+
+    def __init__(
+        self, optimizer: torch.optim.Optimizer, params: list[nn.Parameter], received: torch.Tensor
+    ) -> None:
+        group = optimizer.param_groups[0]
+        self.adamw = bool(group["decoupled_weight_decay"])
+        self.group = group
+        state = [optimizer.state[p] for p in params]
+        for entry in state:  # before the fork, like the weights
+            for key in ("step", "exp_avg", "exp_avg_sq"):
+                entry[key].share_memory_()
+        self.steps = [entry["step"] for entry in state]
+        self.sent = torch.zeros(received.numel()).share_memory_()
+        own, theirs = _segments(params)
+        weights = [p.detach() for p in params]
+        self.own, self.theirs = own, theirs
+        self.own_state = _Slices(own, weights, state, self.steps, received, self.sent)
+        self.their_state = _Slices(theirs, weights, state, self.steps, received, self.sent)
+
+    def begin(self, meta: torch.Tensor) -> None:
+        """A step starts: the hyperparameters the scheduler set, and every step count + 1."""
+        group = self.group
+        meta[LR], (meta[BETA1], meta[BETA2]) = group["lr"], group["betas"]
+        meta[EPS], meta[DECAY] = group["eps"], group["weight_decay"]
+        torch._foreach_add_(self.steps, 1)
+
+    def halves(self, grads: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """The run's gradients cut into its own elements' slices and the partner's."""
+        own = [_flat(grads[i])[a:b] for i, a, b in self.own]
+        theirs = [_flat(grads[i])[a:b] for i, a, b in self.theirs]
+        return own, theirs
+
+    def send(self, halves: tuple[list[torch.Tensor], list[torch.Tensor]]) -> None:
+        torch._foreach_copy_(self.their_state.sent, halves[1])
+
+    def step_own(
+        self, halves: tuple[list[torch.Tensor], list[torch.Tensor]], meta: torch.Tensor
+    ) -> None:
+        """The run's half: its gradient plus the partner's, in that order, then Adam."""
+        grads = halves[0]
+        torch._foreach_add_(grads, self.own_state.received)  # type: ignore[arg-type]
+        self._adam(self.own_state, grads, meta)
+
+    def step_partner(self, meta: torch.Tensor) -> None:
+        """The partner's half: its gradient (already in the shared buffer) plus the run's;
+        the sum stays in the buffer, where the run reads it back."""
+        grads = self.their_state.received
+        torch._foreach_add_(grads, self.their_state.sent)  # type: ignore[arg-type]
+        self._adam(self.their_state, grads, meta)
+
+    def receive(self, halves: tuple[list[torch.Tensor], list[torch.Tensor]]) -> None:
+        """The partner's summed gradients into the run's .grad, so each holds the whole sum."""
+        torch._foreach_copy_(halves[1], self.their_state.received)
+
+    def _adam(self, side: _Slices, grads: list[torch.Tensor], meta: torch.Tensor) -> None:
+        # What torch.optim.Adam(fused=True).step() runs, on this side's slices.
+        step = torch._fused_adamw_ if self.adamw else torch._fused_adam_
+        step(
+            side.weights, grads, side.exp_avg, side.exp_avg_sq, [], side.steps,
+            amsgrad=False, lr=float(meta[LR]), beta1=float(meta[BETA1]),
+            beta2=float(meta[BETA2]), weight_decay=float(meta[DECAY]), eps=float(meta[EPS]),
+            maximize=False, grad_scale=None, found_inf=None,
+        )  # fmt: skip
+
+
+class _Slices:
+    """One side's slices of the weights, the Adam state, and the two gradient buffers."""
+
+    def __init__(
+        self,
+        segments: list[tuple[int, int, int]],
+        weights: list[torch.Tensor],
+        state: list[dict[str, torch.Tensor]],
+        steps: list[torch.Tensor],
+        received: torch.Tensor,
+        sent: torch.Tensor,
+    ) -> None:
+        starts = [0]
+        for w in weights:
+            starts.append(starts[-1] + w.numel())
+        self.weights = [_flat(weights[i])[a:b] for i, a, b in segments]
+        self.exp_avg = [_flat(state[i]["exp_avg"])[a:b] for i, a, b in segments]
+        self.exp_avg_sq = [_flat(state[i]["exp_avg_sq"])[a:b] for i, a, b in segments]
+        self.steps = [steps[i] for i, _, _ in segments]
+        self.received = [received[starts[i] + a : starts[i] + b] for i, a, b in segments]
+        self.sent = [sent[starts[i] + a : starts[i] + b] for i, a, b in segments]
+
+
+def _segments(
+    params: list[nn.Parameter],
+) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
+    # The weights' elements, parameter after parameter, cut in two equal halves: (parameter,
+    # first element, end) for each side; a parameter may fall on both sides.
+    total = sum(p.numel() for p in params)
+    cut = total // 2
+    own, theirs, start = [], [], 0
+    for i, p in enumerate(params):
+        end = start + p.numel()
+        if start < cut:
+            own.append((i, 0, min(end, cut) - start))
+        if end > cut:
+            theirs.append((i, max(start, cut) - start, p.numel()))
+        start = end
+    return own, theirs
+
+
+def _flat(tensor: torch.Tensor) -> torch.Tensor:
+    # A dense tensor's elements in memory order (a channels-last weight too), as one vector.
+    return tensor.as_strided((tensor.numel(),), (1,), tensor.storage_offset())
+
+
+def _shardable(optimizer: torch.optim.Optimizer | None, model: nn.Module) -> bool | None:
+    """Whether a partner can take half of `optimizer`'s step (SplitAdam): fused Adam or AdamW
+    with plain options over the model's weights, in float32; None while its state is yet to be
+    made (by its first step)."""
+    if not isinstance(optimizer, torch.optim.Adam) or len(optimizer.param_groups) != 1:
+        return False
+    group = optimizer.param_groups[0]
+    options = ("amsgrad", "maximize", "capturable", "differentiable")
+    if not group["fused"] or any(group[key] for key in options):
+        return False
+    params = [p for p in model.parameters() if p.requires_grad]
+    if [id(p) for p in group["params"]] != [id(p) for p in params]:
+        return False
+    if any(p.dtype != torch.float32 or not _dense(p) for p in params):
+        return False
+    if any(not optimizer.state.get(p) for p in params):
+        return None
+    return True
+
+
+def _dense(tensor: torch.Tensor) -> bool:
+    # Its elements fill one block of memory with no gaps or overlaps, in some order of the
+    # dimensions (plain or channels-last): then _flat reaches every element once.
+    expected = 1
+    for stride, size in sorted(
+        (st, sz) for st, sz in zip(tensor.stride(), tensor.shape, strict=True) if sz != 1
+    ):
+        if stride != expected:
+            return False
+        expected *= size
+    return True
 
 
 def _views(flat: torch.Tensor, params: list[nn.Parameter]) -> list[torch.Tensor]:

@@ -160,8 +160,10 @@ def train_epoch(
         labels = data.labels.index_select(0, index)  # (B,)
         for p in params:
             p.grad = None
+        stepped = False  # the optimiser's step taken already, by the split halves
         if halves is not None and halves.ready(criterion):
             logits, loss = halves.step(index)
+            stepped = halves.steps_optimizer
         else:
             inputs = data.inputs.index_select(0, index)  # (B, 1, 28, 28)
             if config.channels_last:
@@ -169,7 +171,8 @@ def train_epoch(
             logits = model(inputs)  # (B, 10)
             loss = criterion(logits, labels)
             loss.backward()
-        optimizer.step()
+        if not stepped:
+            optimizer.step()
         if scheduler is not None:
             scheduler.step()
         accumulate(window, logits, labels, loss, monitors)
@@ -262,7 +265,7 @@ def fit(
     tracker = EarlyStopping(config.early_stopping_patience)
     layers = weight_layers(model)
     threads.training((type(model).__name__, count_params(model), config.batch_size))
-    with SplitBatches(model, train, config) as halves:
+    with SplitBatches(model, train, config, optimizer) as halves:
         for epoch in range(config.epochs):
 
             def on_event(step: int, steps: int, window: Window, epoch: int = epoch) -> bool:

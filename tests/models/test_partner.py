@@ -164,3 +164,50 @@ def test_a_network_too_big_for_shared_memory_trains_on_whole_batches() -> None:
     with torch.device("meta"):  # shapes only: no memory for the weights
         huge = Mlp(MlpConfig(hidden=(max(1, wide // 784),)))
     assert not shm(huge, 32)
+
+
+def test_adam_split_between_the_two_processes_takes_the_whole_batchs_step() -> None:
+    """With fused Adam each side adds the other's gradients into its half of the weights'
+    elements and steps it: after several steps the weights and Adam's state match steps on the
+    whole batch, every .grad holds the whole gradient, and a later whole-batch step (the tuner
+    may switch) carries on from the same state."""
+    from models.partner import SplitBatches
+
+    data = _data()
+    config = TrainConfig(epochs=1, batch_size=48, channels_last=True)
+    runs = []
+    for split in (False, True):
+        torch.manual_seed(0)
+        model = Cnn(CnnConfig()).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.01, fused=True)
+        before = torch.get_num_threads()
+        use_threads(1, split_batches=split)
+        try:
+            with SplitBatches(model, data, config, optimizer) as halves:
+                for step in range(6):
+                    index = torch.arange(step * 48, (step + 1) * 48)
+                    model.zero_grad(set_to_none=True)
+                    if halves.ready(CRITERION):
+                        halves.step(index)
+                        assert halves.steps_optimizer
+                    else:
+                        inputs = data.inputs[index].contiguous(memory_format=torch.channels_last)
+                        CRITERION(model(inputs), data.labels[index]).backward()
+                        optimizer.step()
+                    if step == 4:
+                        grads = [p.grad.clone() for p in model.parameters()]  # type: ignore[union-attr]
+                    if step == 4 and split:
+                        use_threads(1)  # the last step on the whole batch again
+                assert halves.steps == (4 if split else 0)  # the first makes Adam's state
+        finally:
+            use_threads(before)
+        state = [optimizer.state[p] for p in model.parameters()]
+        runs.append(([p.detach().clone() for p in model.parameters()], grads, state))
+    (weights, grads, state), (split_weights, split_grads, split_state) = runs
+    for a, b in zip(weights, split_weights, strict=True):
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
+    for a, b in zip(grads, split_grads, strict=True):
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-6)
+    for a, b in zip(state, split_state, strict=True):
+        assert float(a["step"]) == float(b["step"]) == 6
+        torch.testing.assert_close(b["exp_avg_sq"], a["exp_avg_sq"], rtol=1e-3, atol=1e-9)
