@@ -4,7 +4,7 @@ while this process computes the first's.
 Why a process and not a second thread: the small networks here gain little from two threads
 inside each op, and two Python threads each running half a batch still take turns on the GIL
 and share one allocator. Two processes do not. On a quiet 2-core Intel Xeon the default CNN's
-step took 4.9-5.0 ms on one thread, 4.6-6.6 ms with the halves on two threads, and 3.7-3.8 ms
+step took 5.0-5.3 ms on one thread, 4.6-6.6 ms with the halves on two threads, and 3.4-3.8 ms
 with the second half in a partner process (benches/RESULTS.md, 2026-12-01).
 
 How the halves meet without copying the model: before the fork the model's weights move to
