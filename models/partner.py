@@ -56,8 +56,9 @@ POLL_S = 1.0
 SPIN_S = 0.005
 # How long an ended partner gets to exit before it is killed.
 EXIT_WAIT_S = 2.0
-# Slots of the shared `meta` vector.
-COUNT, TOTAL, LOSS, QUIT, FAILED, LR, BETA1, BETA2, EPS, DECAY = range(10)
+# Slots of the shared `meta` vector: what the run posts with each step (written at once, read
+# at once: one op each way), then the partner's loss and the two flags.
+COUNT, TOTAL, WHOLE, LR, BETA1, BETA2, EPS, DECAY, LOSS, QUIT, FAILED = range(11)
 
 
 class PartnerError(RuntimeError):
@@ -107,11 +108,13 @@ class SplitBatches:
                 return False
         return True
 
-    def step(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(
+        self, index: torch.Tensor, *, whole_grads: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """One split step of the batch `index` (Partner.step); after `ready()`."""
         assert self._partner is not None
         self.steps += 1
-        return self._partner.step(index)
+        return self._partner.step(index, whole_grads=whole_grads)
 
     @property
     def steps_optimizer(self) -> bool:
@@ -158,7 +161,7 @@ class Partner:
         self.grads = torch.zeros(sum(p.numel() for p in self.params)).share_memory_()
         self.logits = torch.zeros(max_batch, outputs).share_memory_()
         self.index = torch.zeros(max_batch, dtype=torch.int64).share_memory_()
-        self.meta = torch.zeros(DECAY + 1, dtype=torch.float64).share_memory_()
+        self.meta = torch.zeros(FAILED + 1, dtype=torch.float64).share_memory_()
         self.grad_views = _views(self.grads, self.params)
         self.adam = SplitAdam(optimizer, self.params, self.grads) if optimizer else None
         ctx = multiprocessing.get_context("fork")
@@ -168,30 +171,29 @@ class Partner:
         self.mine, self.updated = ctx.Semaphore(0), ctx.Semaphore(0)
         self.pid: int | None = _fork(self._serve)
 
-    def step(self, index: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def step(
+        self, index: torch.Tensor, *, whole_grads: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Gradients of the batch `index` (rows of the run's data) summed into each parameter's
-        `.grad` as one whole-batch mean; returns the batch's logits and loss."""
+        `.grad` as one whole-batch mean; returns the batch's logits and loss. With SplitAdam
+        the optimiser's step is taken too, and `.grad` holds the whole batch's gradient only
+        when `whole_grads` (else the partner's half of the elements keeps this side's part)."""
         total = index.shape[0]
         mine, theirs = index.tensor_split(2)
         count = theirs.shape[0]
         self.index[:count].copy_(theirs)
-        self.meta[COUNT], self.meta[TOTAL] = count, total
-        if self.adam is not None:
-            self.adam.begin(self.meta)
+        hyper = self.adam.begin() if self.adam is not None else [0.0] * (DECAY - LR + 1)
+        posted = [float(count), float(total), float(whole_grads), *hyper]
+        self.meta[COUNT : DECAY + 1] = torch.tensor(posted, dtype=torch.float64)
         self.go.release()
         logits, loss = _half(self.model, self.data, mine, total, self.criterion, self.channels_last)
         loss.backward()
-        mine_grads = []
-        for p in self.params:
-            if p.grad is None:  # a parameter this half's loss does not reach
-                p.grad = torch.zeros_like(p)
-            elif p.grad.stride() != p.stride():  # Adam's slices need the weight's layout
-                p.grad = p.grad.clone(memory_format=torch.preserve_format)
-                if p.grad.stride() != p.stride():
-                    p.grad = torch.empty_like(p).copy_(p.grad)
-            mine_grads.append(p.grad)
+        reached = [torch.zeros_like(p) if p.grad is None else p.grad for p in self.params]
+        mine_grads = _like_weights(self.params, reached)
+        for p, grad in zip(self.params, mine_grads, strict=True):
+            p.grad = grad
         if self.adam is not None:
-            self._step_adam(self.adam, mine_grads)
+            self._step_adam(self.adam, mine_grads, posted)
         else:
             self._wait(self.done)
             # This half's gradient first, then the partner's: a fixed order, one op for all.
@@ -199,16 +201,24 @@ class Partner:
         both = torch.cat([logits.detach(), self.logits[:count]])
         return both, loss.detach() + float(self.meta[LOSS])
 
-    def _step_adam(self, adam: SplitAdam, grads: list[torch.Tensor]) -> None:
-        # Gradients cross both ways, each side steps its half of the elements, and afterwards
-        # every .grad holds the whole batch's gradient (progress events read its norms).
+    def _step_adam(self, adam: SplitAdam, grads: list[torch.Tensor], posted: list[float]) -> None:
+        # Gradients cross both ways and each side steps its half of the elements. The partner's
+        # summed half comes back only when asked: progress events read the gradients' norms.
         halves = adam.halves(grads)
-        adam.send(halves)
+        adam.send(halves[1])
         self.mine.release()
         self._wait(self.done)
-        adam.step_own(halves, self.meta)
+        adam.step_run(halves[0], posted)
         self._wait(self.updated)
-        adam.receive(halves)
+        if posted[WHOLE]:
+            adam.receive(halves[1])
+
+    def _offer_all(self, grads: tuple[torch.Tensor | None, ...]) -> None:
+        # In the partner: all of its gradients into the shared buffer, for the run to add.
+        if any(g is None for g in grads):  # a parameter this half does not reach
+            self.grads.zero_()
+        pairs = [(v, g) for v, g in zip(self.grad_views, grads, strict=True) if g is not None]
+        torch._foreach_copy_([v for v, _ in pairs], [g for _, g in pairs])
 
     def close(self) -> None:
         """End the partner and wait for it (killed if it does not exit in time)."""
@@ -249,19 +259,21 @@ class Partner:
                 self.go.acquire()
             if self.meta[QUIT]:
                 return
+            posted = self.meta[: DECAY + 1].tolist()
             try:
-                count, total = int(self.meta[COUNT]), int(self.meta[TOTAL])
+                count, total = int(posted[COUNT]), int(posted[TOTAL])
                 index = self.index[:count]
                 logits, loss = _half(
                     self.model, self.data, index, total, self.criterion, self.channels_last
                 )
                 grads = torch.autograd.grad(loss, self.params, allow_unused=True)
-                if any(g is None for g in grads):  # a parameter this half does not reach
-                    self.grads.zero_()
-                pairs = [
-                    (v, g) for v, g in zip(self.grad_views, grads, strict=True) if g is not None
-                ]
-                torch._foreach_copy_([v for v, _ in pairs], [g for _, g in pairs])
+                if self.adam is not None:
+                    reached = [torch.zeros_like(p) if g is None else g
+                               for p, g in zip(self.params, grads, strict=True)]  # fmt: skip
+                    halves = self.adam.halves(_like_weights(self.params, reached))
+                    self.adam.offer(halves[0])
+                else:
+                    self._offer_all(grads)
                 self.logits[:count].copy_(logits.detach())
                 self.meta[LOSS] = float(loss.detach())
             except Exception:  # reported to the run by the flag; the run then ends the partner
@@ -273,7 +285,7 @@ class Partner:
                 if self.meta[QUIT]:
                     return
                 try:
-                    self.adam.step_partner(self.meta)
+                    self.adam.step_partner(halves[1], posted)
                 except Exception:
                     self.meta[FAILED] = 1
                 self.updated.release()
@@ -296,54 +308,59 @@ class SplitAdam:
                 entry[key].share_memory_()
         self.steps = [entry["step"] for entry in state]
         self.sent = torch.zeros(received.numel()).share_memory_()
-        own, theirs = _segments(params)
+        self.run, self.partner = _segments(params)
         weights = [p.detach() for p in params]
-        self.own, self.theirs = own, theirs
-        self.own_state = _Slices(own, weights, state, self.steps, received, self.sent)
-        self.their_state = _Slices(theirs, weights, state, self.steps, received, self.sent)
+        self.run_state = _Slices(self.run, weights, state, self.steps, received, self.sent)
+        self.their_state = _Slices(self.partner, weights, state, self.steps, received, self.sent)
 
-    def begin(self, meta: torch.Tensor) -> None:
-        """A step starts: the hyperparameters the scheduler set, and every step count + 1."""
-        group = self.group
-        meta[LR], (meta[BETA1], meta[BETA2]) = group["lr"], group["betas"]
-        meta[EPS], meta[DECAY] = group["eps"], group["weight_decay"]
+    def begin(self) -> list[float]:
+        """A step starts: every step count + 1; the hyperparameters the scheduler set, in the
+        order of `meta`'s slots from LR."""
         torch._foreach_add_(self.steps, 1)
+        group = self.group
+        beta1, beta2 = group["betas"]
+        return [group["lr"], beta1, beta2, group["eps"], group["weight_decay"]]
 
     def halves(self, grads: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """The run's gradients cut into its own elements' slices and the partner's."""
-        own = [_flat(grads[i])[a:b] for i, a, b in self.own]
-        theirs = [_flat(grads[i])[a:b] for i, a, b in self.theirs]
-        return own, theirs
+        """Gradients (laid out like their weights) cut into the slices of the run's elements
+        and of the partner's."""
+        run = [_flat(grads[i])[a:b] for i, a, b in self.run]
+        partner = [_flat(grads[i])[a:b] for i, a, b in self.partner]
+        return run, partner
 
-    def send(self, halves: tuple[list[torch.Tensor], list[torch.Tensor]]) -> None:
-        torch._foreach_copy_(self.their_state.sent, halves[1])
+    def send(self, partner_slices: list[torch.Tensor]) -> None:
+        """In the run: its gradients for the partner's elements into the shared buffer."""
+        torch._foreach_copy_(self.their_state.sent, partner_slices)
 
-    def step_own(
-        self, halves: tuple[list[torch.Tensor], list[torch.Tensor]], meta: torch.Tensor
-    ) -> None:
-        """The run's half: its gradient plus the partner's, in that order, then Adam."""
-        grads = halves[0]
-        torch._foreach_add_(grads, self.own_state.received)  # type: ignore[arg-type]
-        self._adam(self.own_state, grads, meta)
+    def offer(self, run_slices: list[torch.Tensor]) -> None:
+        """In the partner: its gradients for the run's elements into the shared buffer."""
+        torch._foreach_copy_(self.run_state.received, run_slices)
 
-    def step_partner(self, meta: torch.Tensor) -> None:
-        """The partner's half: its gradient (already in the shared buffer) plus the run's;
-        the sum stays in the buffer, where the run reads it back."""
-        grads = self.their_state.received
+    def step_run(self, grads: list[torch.Tensor], posted: list[float]) -> None:
+        """In the run: its gradient plus the partner's, in that order, then Adam."""
+        torch._foreach_add_(grads, self.run_state.received)  # type: ignore[arg-type]
+        self._adam(self.run_state, grads, posted)
+
+    def step_partner(self, grads: list[torch.Tensor], posted: list[float]) -> None:
+        """In the partner: its gradient plus the run's (the same sum: addition commutes), then
+        Adam; the sum goes to the shared buffer when the run asks for whole gradients."""
         torch._foreach_add_(grads, self.their_state.sent)  # type: ignore[arg-type]
-        self._adam(self.their_state, grads, meta)
+        self._adam(self.their_state, grads, posted)
+        if posted[WHOLE]:
+            torch._foreach_copy_(self.their_state.received, grads)
 
-    def receive(self, halves: tuple[list[torch.Tensor], list[torch.Tensor]]) -> None:
-        """The partner's summed gradients into the run's .grad, so each holds the whole sum."""
-        torch._foreach_copy_(halves[1], self.their_state.received)
+    def receive(self, partner_slices: list[torch.Tensor]) -> None:
+        """In the run: the partner's summed gradients into its .grad, which then holds the
+        whole batch's gradient everywhere."""
+        torch._foreach_copy_(partner_slices, self.their_state.received)
 
-    def _adam(self, side: _Slices, grads: list[torch.Tensor], meta: torch.Tensor) -> None:
+    def _adam(self, side: _Slices, grads: list[torch.Tensor], posted: list[float]) -> None:
         # What torch.optim.Adam(fused=True).step() runs, on this side's slices.
         step = torch._fused_adamw_ if self.adamw else torch._fused_adam_
         step(
             side.weights, grads, side.exp_avg, side.exp_avg_sq, [], side.steps,
-            amsgrad=False, lr=float(meta[LR]), beta1=float(meta[BETA1]),
-            beta2=float(meta[BETA2]), weight_decay=float(meta[DECAY]), eps=float(meta[EPS]),
+            amsgrad=False, lr=posted[LR], beta1=posted[BETA1], beta2=posted[BETA2],
+            weight_decay=posted[DECAY], eps=posted[EPS],
             maximize=False, grad_scale=None, found_inf=None,
         )  # fmt: skip
 
@@ -445,6 +462,14 @@ def _spin(semaphore: Any) -> bool:
         if semaphore.acquire(False):
             return True
     return False
+
+
+def _like_weights(params: list[nn.Parameter], grads: list[torch.Tensor]) -> list[torch.Tensor]:
+    # Each gradient in its weight's memory layout, as SplitAdam's flat slices need.
+    return [
+        g if g.stride() == p.stride() else torch.empty_like(p).copy_(g)
+        for p, g in zip(params, grads, strict=True)
+    ]
 
 
 def _half(

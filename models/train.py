@@ -161,8 +161,10 @@ def train_epoch(
         for p in params:
             p.grad = None
         stepped = False  # the optimiser's step taken already, by the split halves
+        event = (step + 1) % event_every == 0 or step + 1 in (steps, early)
         if halves is not None and halves.ready(criterion):
-            logits, loss = halves.step(index)
+            # The whole gradient where an event reads its norms, after this step.
+            logits, loss = halves.step(index, whole_grads=event)
             stepped = halves.steps_optimizer
         else:
             inputs = data.inputs.index_select(0, index)  # (B, 1, 28, 28)
@@ -176,7 +178,7 @@ def train_epoch(
         if scheduler is not None:
             scheduler.step()
         accumulate(window, logits, labels, loss, monitors)
-        if (step + 1) % event_every == 0 or step + 1 in (steps, early):
+        if event:
             keep_going = on_event(step + 1, steps, window)
             window = new_window(data.labels.device, monitors)
             if not keep_going:
