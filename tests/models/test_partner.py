@@ -166,11 +166,14 @@ def test_a_network_too_big_for_shared_memory_trains_on_whole_batches() -> None:
     assert not shm(huge, 32)
 
 
-def test_adam_split_between_the_two_processes_takes_the_whole_batchs_step() -> None:
-    """With fused Adam each side adds the other's gradients into its half of the weights'
-    elements and steps it: after several steps the weights and Adam's state match steps on the
-    whole batch, every .grad holds the whole gradient, and a later whole-batch step (the tuner
-    may switch) carries on from the same state."""
+@pytest.mark.parametrize("kind", [torch.optim.Adam, torch.optim.AdamW])
+def test_adam_split_between_the_two_processes_takes_the_whole_batchs_step(
+    kind: type[torch.optim.Adam],
+) -> None:
+    """With fused Adam (or AdamW) each side adds the other's gradients into its half of the
+    weights' elements and steps it: after several steps the weights and Adam's state match
+    steps on the whole batch, .grad holds the whole gradient when asked for, and a later
+    whole-batch step (the tuner may switch) carries on from the same state."""
     from models.partner import SplitBatches
 
     data = _data()
@@ -179,7 +182,7 @@ def test_adam_split_between_the_two_processes_takes_the_whole_batchs_step() -> N
     for split in (False, True):
         torch.manual_seed(0)
         model = Cnn(CnnConfig()).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
-        optimizer = torch.optim.Adam(model.parameters(), lr=0.01, fused=True)
+        optimizer = kind(model.parameters(), lr=0.01, weight_decay=0.01, fused=True)
         before = torch.get_num_threads()
         use_threads(1, split_batches=split)
         try:
@@ -188,7 +191,7 @@ def test_adam_split_between_the_two_processes_takes_the_whole_batchs_step() -> N
                     index = torch.arange(step * 48, (step + 1) * 48)
                     model.zero_grad(set_to_none=True)
                     if halves.ready(CRITERION):
-                        halves.step(index)
+                        halves.step(index, whole_grads=step == 4)  # only step 4's are read
                         assert halves.steps_optimizer
                     else:
                         inputs = data.inputs[index].contiguous(memory_format=torch.channels_last)
