@@ -13,10 +13,10 @@ Per step this process writes the second half's row numbers and posts a semaphore
 writes its gradients (one flat shared buffer), logits and loss and posts back. The two halves'
 gradients are added in a fixed order, so a run repeats itself exactly.
 
-With Adam (fused, as models.optim makes it) the optimiser step is split too: each side adds the
-other's gradients into its half of the weights' elements and takes the Adam step there, on the
-optimiser state (also in shared memory) of those elements. The run takes its first step on the
-whole batch, so the optimiser's state exists before the fork.
+With Adam (fused, as models.optim makes it) the optimiser step is split too (models.split_adam):
+each side adds the other's gradients into its half of the weights' elements and takes the Adam
+step there, on the optimiser state (also in shared memory) of those elements. The run takes its
+first step on the whole batch, so the optimiser's state exists before the fork.
 
 The partner lives as long as one `fit`: it is forked at the first split step and ended when the
 run ends, however it ends (a stop, an error); the kernel kills it if this process dies.
@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from models.split_adam import SplitAdam, shardable
 from models.threads import batch_shards, can_split
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ class SplitBatches:
         if not self.splittable or batch_shards() < 2:
             return False
         if self._partner is None:
-            sharded = _shardable(self.optimizer, self.model)
+            sharded = shardable(self.optimizer, self.model)
             if sharded is None:  # Adam without its state yet: this step on the whole batch
                 return False
             if not _room_in_shared_memory(self.model, self.config.batch_size):
@@ -208,7 +209,7 @@ class Partner:
         adam.send(halves[1])
         self.mine.release()
         self._wait(self.done)
-        adam.step_run(halves[0], posted)
+        adam.step_run(halves[0], posted[LR : DECAY + 1])
         self._wait(self.updated)
         if posted[WHOLE]:
             adam.receive(halves[1])
@@ -285,163 +286,12 @@ class Partner:
                 if self.meta[QUIT]:
                     return
                 try:
-                    self.adam.step_partner(halves[1], posted)
+                    self.adam.step_partner(
+                        halves[1], posted[LR : DECAY + 1], whole_grads=bool(posted[WHOLE])
+                    )
                 except Exception:
                     self.meta[FAILED] = 1
                 self.updated.release()
-
-
-class SplitAdam:
-    """Adam's step split between the run (the first half of the weights' elements, counted
-    parameter after parameter) and the partner (the second half). The weights and the
-    optimiser's state are in shared memory; each side's slices of them are made once."""
-
-    def __init__(
-        self, optimizer: torch.optim.Optimizer, params: list[nn.Parameter], received: torch.Tensor
-    ) -> None:
-        group = optimizer.param_groups[0]
-        self.adamw = bool(group["decoupled_weight_decay"])
-        self.group = group
-        state = [optimizer.state[p] for p in params]
-        for entry in state:  # before the fork, like the weights
-            for key in ("step", "exp_avg", "exp_avg_sq"):
-                entry[key].share_memory_()
-        self.steps = [entry["step"] for entry in state]
-        self.sent = torch.zeros(received.numel()).share_memory_()
-        self.run, self.partner = _segments(params)
-        weights = [p.detach() for p in params]
-        self.run_state = _Slices(self.run, weights, state, self.steps, received, self.sent)
-        self.their_state = _Slices(self.partner, weights, state, self.steps, received, self.sent)
-
-    def begin(self) -> list[float]:
-        """A step starts: every step count + 1; the hyperparameters the scheduler set, in the
-        order of `meta`'s slots from LR."""
-        torch._foreach_add_(self.steps, 1)
-        group = self.group
-        beta1, beta2 = group["betas"]
-        return [group["lr"], beta1, beta2, group["eps"], group["weight_decay"]]
-
-    def halves(self, grads: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
-        """Gradients (laid out like their weights) cut into the slices of the run's elements
-        and of the partner's."""
-        run = [_flat(grads[i])[a:b] for i, a, b in self.run]
-        partner = [_flat(grads[i])[a:b] for i, a, b in self.partner]
-        return run, partner
-
-    def send(self, partner_slices: list[torch.Tensor]) -> None:
-        """In the run: its gradients for the partner's elements into the shared buffer."""
-        torch._foreach_copy_(self.their_state.sent, partner_slices)
-
-    def offer(self, run_slices: list[torch.Tensor]) -> None:
-        """In the partner: its gradients for the run's elements into the shared buffer."""
-        torch._foreach_copy_(self.run_state.received, run_slices)
-
-    def step_run(self, grads: list[torch.Tensor], posted: list[float]) -> None:
-        """In the run: its gradient plus the partner's, in that order, then Adam."""
-        torch._foreach_add_(grads, self.run_state.received)  # type: ignore[arg-type]
-        self._adam(self.run_state, grads, posted)
-
-    def step_partner(self, grads: list[torch.Tensor], posted: list[float]) -> None:
-        """In the partner: its gradient plus the run's (the same sum: addition commutes), then
-        Adam; the sum goes to the shared buffer when the run asks for whole gradients."""
-        torch._foreach_add_(grads, self.their_state.sent)  # type: ignore[arg-type]
-        self._adam(self.their_state, grads, posted)
-        if posted[WHOLE]:
-            torch._foreach_copy_(self.their_state.received, grads)
-
-    def receive(self, partner_slices: list[torch.Tensor]) -> None:
-        """In the run: the partner's summed gradients into its .grad, which then holds the
-        whole batch's gradient everywhere."""
-        torch._foreach_copy_(partner_slices, self.their_state.received)
-
-    def _adam(self, side: _Slices, grads: list[torch.Tensor], posted: list[float]) -> None:
-        # What torch.optim.Adam(fused=True).step() runs, on this side's slices.
-        step = torch._fused_adamw_ if self.adamw else torch._fused_adam_
-        step(
-            side.weights, grads, side.exp_avg, side.exp_avg_sq, [], side.steps,
-            amsgrad=False, lr=posted[LR], beta1=posted[BETA1], beta2=posted[BETA2],
-            weight_decay=posted[DECAY], eps=posted[EPS],
-            maximize=False, grad_scale=None, found_inf=None,
-        )  # fmt: skip
-
-
-class _Slices:
-    """One side's slices of the weights, the Adam state, and the two gradient buffers."""
-
-    def __init__(
-        self,
-        segments: list[tuple[int, int, int]],
-        weights: list[torch.Tensor],
-        state: list[dict[str, torch.Tensor]],
-        steps: list[torch.Tensor],
-        received: torch.Tensor,
-        sent: torch.Tensor,
-    ) -> None:
-        starts = [0]
-        for w in weights:
-            starts.append(starts[-1] + w.numel())
-        self.weights = [_flat(weights[i])[a:b] for i, a, b in segments]
-        self.exp_avg = [_flat(state[i]["exp_avg"])[a:b] for i, a, b in segments]
-        self.exp_avg_sq = [_flat(state[i]["exp_avg_sq"])[a:b] for i, a, b in segments]
-        self.steps = [steps[i] for i, _, _ in segments]
-        self.received = [received[starts[i] + a : starts[i] + b] for i, a, b in segments]
-        self.sent = [sent[starts[i] + a : starts[i] + b] for i, a, b in segments]
-
-
-def _segments(
-    params: list[nn.Parameter],
-) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
-    # The weights' elements, parameter after parameter, cut in two equal halves: (parameter,
-    # first element, end) for each side; a parameter may fall on both sides.
-    total = sum(p.numel() for p in params)
-    cut = total // 2
-    own, theirs, start = [], [], 0
-    for i, p in enumerate(params):
-        end = start + p.numel()
-        if start < cut:
-            own.append((i, 0, min(end, cut) - start))
-        if end > cut:
-            theirs.append((i, max(start, cut) - start, p.numel()))
-        start = end
-    return own, theirs
-
-
-def _flat(tensor: torch.Tensor) -> torch.Tensor:
-    # A dense tensor's elements in memory order (a channels-last weight too), as one vector.
-    return tensor.as_strided((tensor.numel(),), (1,), tensor.storage_offset())
-
-
-def _shardable(optimizer: torch.optim.Optimizer | None, model: nn.Module) -> bool | None:
-    """Whether a partner can take half of `optimizer`'s step (SplitAdam): fused Adam or AdamW
-    with plain options over the model's weights, in float32; None while its state is yet to be
-    made (by its first step)."""
-    if not isinstance(optimizer, torch.optim.Adam) or len(optimizer.param_groups) != 1:
-        return False
-    group = optimizer.param_groups[0]
-    options = ("amsgrad", "maximize", "capturable", "differentiable")
-    if not group["fused"] or any(group[key] for key in options):
-        return False
-    params = [p for p in model.parameters() if p.requires_grad]
-    if [id(p) for p in group["params"]] != [id(p) for p in params]:
-        return False
-    if any(p.dtype != torch.float32 or not _dense(p) for p in params):
-        return False
-    if any(not optimizer.state.get(p) for p in params):
-        return None
-    return True
-
-
-def _dense(tensor: torch.Tensor) -> bool:
-    # Its elements fill one block of memory with no gaps or overlaps, in some order of the
-    # dimensions (plain or channels-last): then _flat reaches every element once.
-    expected = 1
-    for stride, size in sorted(
-        (st, sz) for st, sz in zip(tensor.stride(), tensor.shape, strict=True) if sz != 1
-    ):
-        if stride != expected:
-            return False
-        expected *= size
-    return True
 
 
 def _views(flat: torch.Tensor, params: list[nn.Parameter]) -> list[torch.Tensor]:
