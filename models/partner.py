@@ -339,10 +339,11 @@ def _half(
 
 
 def _room_in_shared_memory(model: nn.Module, batch_size: int) -> bool:
-    """Whether /dev/shm holds the weights, the gradients and the batch buffers twice over: a
-    full tmpfs (a container's default is 64 MB) does not refuse a shared tensor, it kills the
-    process that writes to it with SIGBUS."""
-    needed = 2 * 4 * sum(p.numel() for p in model.parameters()) + 4 * 64 * batch_size
+    """Whether /dev/shm holds what the partner shares twice over: the weights, Adam's two
+    moments, two gradient buffers (float32 each), and the batch's rows and logits. A full tmpfs
+    (a container's default is 64 MB) does not refuse a shared tensor, it kills the process that
+    writes to it with SIGBUS."""
+    needed = 5 * 4 * sum(p.numel() for p in model.parameters()) + 4 * 64 * batch_size
     try:
         stat = os.statvfs(SHM)
     except OSError:  # no /dev/shm: torch shares memory some other way
