@@ -62,6 +62,23 @@ EXIT_WAIT_S = 2.0
 COUNT, TOTAL, WHOLE, LR, BETA1, BETA2, EPS, DECAY, LOSS, QUIT, FAILED = range(11)
 
 
+# This process's running partners, for end_partners().
+_live: set[int] = set()
+
+
+def end_partners() -> None:
+    """Kill and reap this process's partners at once: a job's process told to stop ends its
+    partner itself, so no orphan is left for PID 1 to reap (in a container PID 1 is the worker,
+    which waits only for its own jobs)."""
+    for pid in list(_live):
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        _live.discard(pid)
+
+
 class PartnerError(RuntimeError):
     """The partner process died or failed during a step."""
 
@@ -171,6 +188,7 @@ class Partner:
         self.go, self.done = ctx.Semaphore(0), ctx.Semaphore(0)
         self.mine, self.updated = ctx.Semaphore(0), ctx.Semaphore(0)
         self.pid: int | None = _fork(self._serve)
+        _live.add(self.pid)
 
     def step(
         self, index: torch.Tensor, *, whole_grads: bool = True
@@ -226,6 +244,7 @@ class Partner:
         if self.pid is None:
             return
         pid, self.pid = self.pid, None
+        _live.discard(pid)
         self.meta[QUIT] = 1
         self.go.release()
         self.mine.release()  # in case the partner waits for this side's gradients
@@ -243,6 +262,7 @@ class Partner:
             return self._check()
         while not semaphore.acquire(timeout=POLL_S):
             if self.pid is None or _exited(self.pid):
+                _live.discard(self.pid or 0)
                 self.pid = None
                 raise PartnerError("the process training the second half of each batch died")
         self._check()

@@ -173,9 +173,9 @@ def _child_main(
     conn: Connection, parent_pid: int, spec: JobSpec, device: Any, data: Any, threads: int
 ) -> None:
     """Entry point of a job's child: train, stream events up the pipe, send the result."""
-    # The parent's handlers were copied by fork; a child simply dies on SIGTERM and leaves
-    # Ctrl-C to the worker, which stops it.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # The parent's handlers were copied by fork; a child dies on SIGTERM (once its partner
+    # process, if any, is ended) and leaves Ctrl-C to the worker, which stops it.
+    stop_on_sigterm()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
     _forget_parent_connections()
@@ -204,6 +204,20 @@ def _run(
 
         return run_optimisation(spec.params, emit=emit)
     return run_job(spec, device=device, data=data, emit=emit, max_threads=threads)
+
+
+def stop_on_sigterm() -> None:
+    """In a job's process: on SIGTERM (a cancel, a time limit, the worker stopping) end the
+    partner process of a split-batch run first, then die of the signal as before."""
+
+    def stop(signum: int, _frame: object) -> None:
+        from models.partner import end_partners
+
+        end_partners()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 def _die_with_parent(parent_pid: int) -> None:

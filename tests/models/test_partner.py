@@ -214,3 +214,43 @@ def test_adam_split_between_the_two_processes_takes_the_whole_batchs_step(
     for a, b in zip(state, split_state, strict=True):
         assert float(a["step"]) == float(b["step"]) == 6
         torch.testing.assert_close(b["exp_avg_sq"], a["exp_avg_sq"], rtol=1e-3, atol=1e-9)
+
+
+def test_a_job_told_to_stop_ends_its_partner_and_leaves_no_orphan() -> None:
+    """The worker stops a job with SIGTERM. The job's process kills and reaps its partner
+    before it dies of the signal, so no orphan is left for PID 1 (in a container, the worker
+    itself) to reap. Checked from a subreaper: an orphan would become its child."""
+    code = (
+        "import ctypes, os, signal, time\n"
+        "ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER\n"
+        "r, w = os.pipe()\n"
+        "job = os.fork()\n"
+        "if job == 0:\n"
+        "    from app.worker.runtime import stop_on_sigterm\n"
+        "    from models.nets import Mlp, MlpConfig\n"
+        "    from models.partner import Partner\n"
+        "    from tests.models.test_partner import CRITERION, _data\n"
+        "    p = Partner(Mlp(MlpConfig(hidden=(8,))), _data(40), CRITERION,"
+        " channels_last=False, max_batch=8)\n"
+        "    stop_on_sigterm()\n"
+        "    os.write(w, b'%d\\n' % p.pid)\n"
+        "    time.sleep(60)\n"
+        "    os._exit(0)\n"
+        "partner = int(os.read(r, 64))\n"
+        "os.kill(job, signal.SIGTERM)\n"
+        "_, status = os.waitpid(job, 0)\n"
+        "time.sleep(0.5)\n"
+        "try:\n"
+        "    orphan = os.waitpid(-1, os.WNOHANG)[0]\n"
+        "except ChildProcessError:\n"
+        "    orphan = 0\n"
+        "print(os.WTERMSIG(status) if os.WIFSIGNALED(status) else -1, partner, orphan)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    signal_number, partner, orphan = map(int, done.stdout.split())
+    assert signal_number == signal.SIGTERM  # the job still dies of the signal
+    assert orphan == 0, f"partner {partner} was left an orphan"
+    assert not _alive(partner)
