@@ -65,14 +65,11 @@ def _start_worker() -> subprocess.Popen[bytes]:
 
 
 def _die_with_parent() -> None:
-    """In the forked child, before exec: SIGTERM it when its parent dies (Linux)."""
-    try:
-        import ctypes
+    """In the forked child, before exec: SIGTERM it when its parent dies (Linux; elsewhere the
+    worker watches its parent instead)."""
+    from models.lifetime import die_with_parent
 
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):  # not Linux: the worker watches its parent instead
-        pass
+    die_with_parent(signal.SIGTERM)
 
 
 def _stop_worker(worker: subprocess.Popen[bytes]) -> None:

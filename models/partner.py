@@ -24,12 +24,10 @@ run ends, however it ends (a stop, an error); the kernel kills it if this proces
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -37,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from models.lifetime import die_with_parent
 from models.split_adam import SplitAdam, shardable
 from models.threads import batch_shards, can_split
 
@@ -48,7 +47,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-PR_SET_PDEATHSIG = 1
 SHM = "/dev/shm"
 # How long this process waits for a step's half before checking the partner is still alive.
 POLL_S = 1.0
@@ -207,8 +205,7 @@ class Partner:
         self.go.release()
         logits, loss = _half(self.model, self.data, mine, total, self.criterion, self.channels_last)
         loss.backward()
-        reached = [torch.zeros_like(p) if p.grad is None else p.grad for p in self.params]
-        mine_grads = _like_weights(self.params, reached)
+        mine_grads = _like_weights(self.params, [p.grad for p in self.params])
         for p, grad in zip(self.params, mine_grads, strict=True):
             p.grad = grad
         if self.adam is not None:
@@ -231,13 +228,6 @@ class Partner:
         self._wait(self.updated)
         if posted[WHOLE]:
             adam.receive(halves[1])
-
-    def _offer_all(self, grads: tuple[torch.Tensor | None, ...]) -> None:
-        # In the partner: all of its gradients into the shared buffer, for the run to add.
-        if any(g is None for g in grads):  # a parameter this half does not reach
-            self.grads.zero_()
-        pairs = [(v, g) for v, g in zip(self.grad_views, grads, strict=True) if g is not None]
-        torch._foreach_copy_([v for v, _ in pairs], [g for _, g in pairs])
 
     def close(self) -> None:
         """End the partner and wait for it (killed if it does not exit in time)."""
@@ -288,13 +278,12 @@ class Partner:
                     self.model, self.data, index, total, self.criterion, self.channels_last
                 )
                 grads = torch.autograd.grad(loss, self.params, allow_unused=True)
+                laid_out = _like_weights(self.params, list(grads))
                 if self.adam is not None:
-                    reached = [torch.zeros_like(p) if g is None else g
-                               for p, g in zip(self.params, grads, strict=True)]  # fmt: skip
-                    halves = self.adam.halves(_like_weights(self.params, reached))
+                    halves = self.adam.halves(laid_out)
                     self.adam.offer(halves[0])
-                else:
-                    self._offer_all(grads)
+                else:  # all of them, for the run to add
+                    torch._foreach_copy_(self.grad_views, laid_out)
                 self.logits[:count].copy_(logits.detach())
                 self.meta[LOSS] = float(loss.detach())
             except Exception:  # reported to the run by the flag; the run then ends the partner
@@ -334,12 +323,17 @@ def _spin(semaphore: Any) -> bool:
     return False
 
 
-def _like_weights(params: list[nn.Parameter], grads: list[torch.Tensor]) -> list[torch.Tensor]:
-    # Each gradient in its weight's memory layout, as SplitAdam's flat slices need.
+def _like_weights(
+    params: list[nn.Parameter], grads: list[torch.Tensor | None]
+) -> list[torch.Tensor]:
+    # Each gradient in its weight's memory layout, as SplitAdam's flat slices need; zeros for
+    # a weight this half's loss does not reach.
     return [
-        g if g.stride() == p.stride() else torch.empty_like(p).copy_(g)
+        torch.zeros_like(p) if g is None
+        else g if g.stride() == p.stride()
+        else torch.empty_like(p).copy_(g)
         for p, g in zip(params, grads, strict=True)
-    ]
+    ]  # fmt: skip
 
 
 def _half(
@@ -390,9 +384,7 @@ def _fork(serve: Callable[[], None]) -> int:
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        if sys.platform.startswith("linux"):
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-        if os.getppid() == parent:  # else the run died before prctl took effect
+        if die_with_parent(signal.SIGKILL, parent):
             serve()
     except BaseException:
         code = 1

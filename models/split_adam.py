@@ -160,13 +160,7 @@ def shardable(optimizer: torch.optim.Optimizer | None, model: nn.Module) -> bool
 
 
 def _dense(tensor: torch.Tensor) -> bool:
-    # Its elements fill one block of memory with no gaps or overlaps, in some order of the
-    # dimensions (plain or channels-last): then _flat reaches every element once.
-    expected = 1
-    for stride, size in sorted(
-        (st, sz) for st, sz in zip(tensor.stride(), tensor.shape, strict=True) if sz != 1
-    ):
-        if stride != expected:
-            return False
-        expected *= size
-    return True
+    # One block of memory, plain or channels-last: then _flat reaches every element once.
+    return tensor.is_contiguous() or (
+        tensor.dim() == 4 and tensor.is_contiguous(memory_format=torch.channels_last)
+    )

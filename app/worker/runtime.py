@@ -10,12 +10,10 @@ fork, so only the child touches the GPU.
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import multiprocessing
 import os
 import signal
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,10 +24,10 @@ from typing import Any
 from app.config import Settings
 from app.demos.models import FSRS_OPTIMISATION
 from app.demos.tasks import JobSpec, run_job
+from models.lifetime import die_with_parent
 
 log = logging.getLogger("mogi.worker.runtime")
 
-PR_SET_PDEATHSIG = 1  # linux/prctl.h
 # What the child sends up the pipe: ("event", dict), then ("result", dict) or ("error", str).
 Message = tuple[str, Any]
 
@@ -223,10 +221,7 @@ def stop_on_sigterm() -> None:
 def _die_with_parent(parent_pid: int) -> None:
     # A worker killed with SIGKILL cannot stop its child; the kernel does it instead, so an
     # orphan never trains on for a job that another worker will now run.
-    if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent_pid:  # the parent died before prctl took effect
+    if not die_with_parent(signal.SIGKILL, parent_pid):
         os._exit(1)
 
 

@@ -255,13 +255,11 @@ EXPERIMENT = Experiment(
 
 
 if __name__ == "__main__":  # a replica, started by _run_replicas
-    if sys.platform.startswith("linux"):
-        # Killed with the job that started it (a cancel, a time limit): never left waiting on
-        # its partner over gloo.
-        import ctypes
-        import signal
+    from models.lifetime import die_with_parent
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    # Killed with the job that started it (a cancel, a time limit): never left waiting on its
+    # partner over gloo.
+    die_with_parent()
     _replica(int(sys.argv[1]), sys.argv[2])
     # The result is on disk: leave without running C++ destructors, where gloo's threads could
     # still end the process with "terminate called without an active exception".
