@@ -39,6 +39,7 @@ def _empty_is_none(value: object) -> object:
 Int = Annotated[int, BeforeValidator(_not_bool)]
 Float = Annotated[float, BeforeValidator(_not_bool)]
 OptionalFloat = Annotated[float | None, BeforeValidator(_empty_is_none), BeforeValidator(_not_bool)]
+OptionalInt = Annotated[int | None, BeforeValidator(_empty_is_none), BeforeValidator(_not_bool)]
 
 
 def param(

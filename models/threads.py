@@ -39,6 +39,9 @@ SPLIT = "split"
 # Its margin is smaller: the probe's few steps understate it (the partner process warms its
 # own allocator caches on its first steps).
 SPLIT_MARGIN = 1.08
+# Rounds of arms the tuner times: the median of their ratios decides, so one slow spell of the
+# machine does not. A CNN run's 5 rounds take about 90 of its 938 steps.
+ROUNDS = 5
 # Ticks at the start of each arm left uncounted: the switch itself (a thread pool waking, the
 # partner process forked and touching fresh memory) slows the first two steps after it.
 WARM_TICKS = 2
@@ -95,15 +98,15 @@ class ThreadTuner:
 
     `tick()` is called between two steps (the loops already ask whether to stop there). The
     first ticks alternate short arms of `most` threads, of one thread and of split batches,
-    `rounds` of each, interleaved so a change of load hits all alike; an arm lasts `arm_ticks`
-    counted ticks (after WARM_TICKS that are not: the switch itself) and at least `arm_s`
-    seconds. The median tick of each side decides; then the tuner stays out of the way. A loop
-    that cannot split its batches (batch norm, dropout, its own loop) runs the split arm on one
-    thread, so that arm cannot win by more than noise.
+    `rounds` of each; an arm lasts `arm_ticks` counted ticks (after WARM_TICKS that are not:
+    the switch itself) and at least `arm_s` seconds. Each round compares its arms with its own
+    one-thread arm, and the median of those ratios decides (`decide`); then the tuner stays out
+    of the way. A loop that cannot split its batches (batch norm, dropout, its own loop) runs
+    the split arm on one thread, so that arm cannot win by more than noise.
     """
 
     def __init__(
-        self, most: int, *, rounds: int = 3, arm_ticks: int = 4, arm_s: float = 0.02
+        self, most: int, *, rounds: int = ROUNDS, arm_ticks: int = 4, arm_s: float = 0.02
     ) -> None:
         self.most = max(1, most)
         self.rounds, self.arm_ticks, self.arm_s = rounds, arm_ticks, arm_s
@@ -114,6 +117,9 @@ class ThreadTuner:
     def _start(self) -> None:
         modes: tuple[Mode, ...] = (self.most, 1, SPLIT) if self.most >= 2 else (1,)
         self.samples: dict[Mode, list[float]] = {mode: [] for mode in modes}
+        # Each arm's median tick, in round order: what `decide` compares.
+        self.arm_medians: dict[Mode, list[float]] = {mode: [] for mode in modes}
+        self._arm_samples: list[float] = []
         self.chosen: Mode | None = 1 if self.most == 1 else None
         self.decided_at = time.monotonic()
         self._arms: list[Mode] = [m for _ in range(self.rounds) for m in modes]
@@ -149,11 +155,13 @@ class ThreadTuner:
             return
         if self._arm_ticks >= WARM_TICKS:  # the arm's first ticks paid for the switch
             self.samples[self._arms[0]].append(now - self._last)
+            self._arm_samples.append(now - self._last)
         self.probe_s += now - self._last
         self._last = now
         self._arm_ticks += 1
         if self._arm_ticks >= self.arm_ticks + WARM_TICKS and now - self._arm_started >= self.arm_s:
-            self._arms.pop(0)
+            self.arm_medians[self._arms.pop(0)].append(statistics.median(self._arm_samples))
+            self._arm_samples = []
             self._arm_ticks, self._arm_started = 0, now
             if not self._arms:
                 self._decide()
@@ -161,11 +169,7 @@ class ThreadTuner:
             _apply(self._arms[0])
 
     def _decide(self) -> None:
-        one = statistics.median(self.samples[1])
-        several = {m: statistics.median(v) for m, v in self.samples.items() if m != 1 and v}
-        best = min(several, key=several.__getitem__)
-        margin = SPLIT_MARGIN if best == SPLIT else MARGIN
-        self.chosen = best if several[best] * margin < one else 1
+        self.chosen = decide(self.arm_medians)
         self.decided_at = time.monotonic()
         _apply(self.chosen)
 
@@ -183,6 +187,27 @@ class ThreadTuner:
             "step_ms_split": ms(self.samples.get(SPLIT, [])),
             "probe_s": round(self.probe_s, 3),
         }
+
+
+def decide(arm_medians: dict[Mode, list[float]]) -> Mode:
+    """The fastest way from each arm's median tick, round by round (`arm_medians[mode][r]`).
+
+    Each way is timed against the one-thread arm of the same round, and the median of those
+    ratios over the rounds decides. A shared machine's speed drifts by half and more within a
+    second (benches/RESULTS.md): pooled over the rounds, a slow spell that covers one way's arm
+    and not another's decided the run; within a round the arms are a few steps apart.
+    """
+    ones = arm_medians[1]
+    ratios = {
+        mode: statistics.median(t / one for t, one in zip(times, ones, strict=False))
+        for mode, times in arm_medians.items()
+        if mode != 1 and times
+    }
+    if not ratios:
+        return 1
+    best = min(ratios, key=ratios.__getitem__)
+    margin = SPLIT_MARGIN if best == SPLIT else MARGIN
+    return best if ratios[best] * margin < 1 else 1
 
 
 _tuner: ThreadTuner | None = None

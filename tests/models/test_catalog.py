@@ -115,6 +115,21 @@ def test_strings_from_the_command_line_are_coerced() -> None:
     assert validate_params("optimizers", {"lr": 0.5})["lr"] == 0.5
     assert validate_params("overfitting", {"early_stopping": "off"})["early_stopping"] is False
     assert validate_params("architecture", {"epochs": 2.0})["epochs"] == 2
+    assert validate_params("architecture", {"batch_size": ""})["batch_size"] is None
+    assert validate_params("architecture", {"batch_size": "256"})["batch_size"] == 256
+
+
+def test_the_architecture_recipes_pick_their_own_batch_size_when_it_is_left_empty() -> None:
+    """The CNN's recipe takes batches of 192, the MLP's 128; a size the user gives wins. The
+    form offers an empty integer field."""
+    from models.experiments.architecture import ArchitectureParams, recipe
+
+    assert recipe(ArchitectureParams(model="cnn")) == (0.012, 192)
+    assert recipe(ArchitectureParams(model="mlp")) == (0.005, 128)
+    assert recipe(ArchitectureParams(model="cnn", batch_size=64, lr=0.003)) == (0.003, 64)
+    field = catalog.params_schema(catalog.get_experiment("architecture"))["properties"]
+    assert field["batch_size"]["type"] == ["integer", "null"]
+    assert (field["batch_size"]["minimum"], field["batch_size"]["maximum"]) == (16, 2048)
 
 
 @pytest.mark.parametrize(

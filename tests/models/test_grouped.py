@@ -13,7 +13,7 @@ import torch
 from app.demos.tasks import JobSpec, run_job
 from models import catalog
 from models.runner import run_comparison, run_experiment
-from models.threads import SPLIT, ThreadTuner, batch_shards, use_threads
+from models.threads import SPLIT, ThreadTuner, batch_shards, decide, use_threads
 
 SMALL = {"train_subset": 2000, "depth": 3, "width": 32, "epochs": 1}
 
@@ -111,6 +111,7 @@ def test_thread_tuner_decides_from_the_steps_it_times() -> None:
         assert chosen in (1, 2, SPLIT) and torch.get_num_threads() == threads
         assert batch_shards() == (2 if chosen == SPLIT else 1)
         assert summary["step_ms_one"] and summary["step_ms_most"] and summary["step_ms_split"]
+        assert all(len(m) == 2 for m in tuner.arm_medians.values())  # one median an arm
         # Decided: the thread count stays put.
         tuner.tick()
         assert torch.get_num_threads() == threads
@@ -118,6 +119,22 @@ def test_thread_tuner_decides_from_the_steps_it_times() -> None:
         assert ThreadTuner(1).chosen == 1 and batch_shards() == 1
     finally:
         use_threads(before)
+
+
+def test_the_tuner_compares_ways_within_a_round_so_a_slow_spell_does_not_decide() -> None:
+    """Split batches are 30% faster than one thread in every round, but the machine slowed to
+    half speed from the first round's split arm to the second round's end: pooled, the split
+    arm's median (14) loses to one thread's (10); round by round it wins."""
+    drifting: dict[int | str, list[float]] = {
+        2: [10.0, 20.0, 10.0],
+        1: [10.0, 20.0, 10.0],
+        SPLIT: [14.0, 14.0, 7.0],
+    }
+    assert decide(drifting) == SPLIT
+    # Within the margins nothing beats one thread: it leaves the other core free.
+    assert decide({2: [9.5, 9.5, 9.5], 1: [10.0, 10.0, 10.0], SPLIT: [9.5, 9.5, 9.5]}) == 1
+    assert decide({2: [8.0, 8.0, 8.0], 1: [10.0, 10.0, 10.0], SPLIT: [9.0, 9.0, 9.0]}) == 2
+    assert decide({1: [10.0]}) == 1
 
 
 def test_a_decision_stands_for_the_network_it_was_measured_on() -> None:
