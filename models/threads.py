@@ -40,7 +40,7 @@ SPLIT = "split"
 # own allocator caches on its first steps).
 SPLIT_MARGIN = 1.08
 # Rounds of arms the tuner times: the median of their ratios decides, so one slow spell of the
-# machine does not. A CNN run's 5 rounds take about 90 of its 938 steps.
+# machine does not. The default CNN run's 5 rounds take about 90 of its 626 steps.
 ROUNDS = 5
 # Ticks at the start of each arm left uncounted: the switch itself (a thread pool waking, the
 # partner process forked and touching fresh memory) slows the first two steps after it.

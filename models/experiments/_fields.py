@@ -13,7 +13,15 @@ def epochs(default: int, maximum: int = 10) -> Any:
     return param(default, "에폭 수", "Epochs", ge=1, le=maximum)
 
 
-def batch_size(default: int, minimum: int = 8, maximum: int = 1024) -> Any:
+def batch_size(default: int | None, minimum: int = 8, maximum: int = 1024) -> Any:
+    if default is None:
+        return param(
+            None,
+            "배치 크기 (비우면 기본값)",
+            "Batch size (empty: the usual size)",
+            ge=minimum,
+            le=maximum,
+        )
     return param(default, "배치 크기", "Batch size", ge=minimum, le=maximum)
 
 

@@ -32,9 +32,7 @@ RECIPE = {"cnn": (0.012, 192), "mlp": (0.005, 128)}
 class ArchitectureParams(Params):
     model: Literal["mlp", "cnn"] = param("cnn", "모델", "Model")
     epochs: Int = f.epochs(2)
-    batch_size: OptionalInt = param(
-        None, "배치 크기 (비우면 기본값)", "Batch size (empty: the usual size)", ge=16, le=2048
-    )
+    batch_size: OptionalInt = f.batch_size(None, 16, 2048)
     lr: OptionalFloat = f.lr(None, 0.1)
     label_smoothing: Float = param(0.1, "라벨 스무딩", "Label smoothing", ge=0.0, le=0.3)
     mlp_width: Int = param(256, "MLP 은닉 뉴런 수", "MLP hidden units", ge=16, le=1024)
