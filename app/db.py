@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -11,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 from annotated_types import Interval
 from fastapi import Depends
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, MetaData, Select, TypeDecorator, create_engine, event
 from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -20,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.config import get_settings
 from app.errors import DatabaseUnavailable, database_fault
+from app.sqlite_turns import TurnTakingConnection
 
 T = TypeVar("T")
 
@@ -121,7 +123,13 @@ def make_engine(url: str, *, statement_timeout: bool = True, pooled: bool = True
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         busy_s = settings.db_busy_timeout_s
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": busy_s}, **pool
+            url,
+            connect_args={
+                "check_same_thread": False,
+                "timeout": busy_s,
+                "factory": TurnTakingConnection,
+            },
+            **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas(int(busy_s * 1000)))
         event.listen(engine, "handle_error", _invalidate_stale_sqlite)
@@ -176,6 +184,34 @@ def session_factory() -> sessionmaker[Session]:
     get_engine()
     assert _factory is not None
     return _factory
+
+
+# ---- locked reads ------------------------------------------------------------------------------
+
+SelectT = TypeVar("SelectT", bound=Select[Any])
+
+
+def lock_rows(session: Session, query: SelectT) -> SelectT:
+    """query, with what it reads kept from other writers until this transaction ends.
+
+    PostgreSQL: FOR UPDATE. SQLite has no row locks, and its driver opens a transaction only
+    at the first write, so a read before that sees rows another writer may change before this
+    one writes (two grades of one card at once: one lost). There the transaction takes the
+    database's write lock before the read instead (begin_writing).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return query.with_for_update()
+    begin_writing(session)
+    return query
+
+
+def begin_writing(session: Session) -> None:
+    """On SQLite, open the session's transaction as a writer now (BEGIN IMMEDIATE), unless it
+    already is one: what it reads next, no one else can change until it ends. No-op elsewhere."""
+    conn = session.connection()
+    driver = conn.connection.dbapi_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 # ---- admission: a bounded number of requests use the database at once -------------------------

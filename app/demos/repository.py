@@ -14,7 +14,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.auth.models import User
-from app.db import utcnow
+from app.db import begin_writing, utcnow
 from app.demos.models import ACTIVE_STATUSES, INTERNAL_KINDS, DemoEvent, DemoJob, DemoWorker
 
 _NO_SYNC = {"synchronize_session": False}
@@ -27,9 +27,7 @@ def lock_user(session: Session, user_id: int) -> None:
     """Serialise one user's enqueues, so that the count of their active jobs that follows
     cannot be passed by two requests at once."""
     if session.get_bind().dialect.name == "sqlite":
-        # The driver opens a transaction only at the first write: a no-op write takes the
-        # database's write lock now, before the count, instead of at the insert after it.
-        session.execute(update(User).where(User.id == user_id).values(id=User.id))
+        begin_writing(session)  # the database's write lock now, before the count
         return
     # NO KEY UPDATE: inserts elsewhere that reference the user (KEY SHARE) need not wait.
     session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))

@@ -16,6 +16,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, selectinload
 
 from app.content.models import Question
+from app.db import lock_rows
 from app.practice.models import (
     Bookmark,
     Card,
@@ -28,11 +29,6 @@ from app.practice.models import (
     ReviewLog,
     UserAnswer,
 )
-
-
-def _lock(session: Session) -> bool:
-    """Row locks matter on PostgreSQL; SQLite serialises writers by itself."""
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def user_cards_by_question(
@@ -130,8 +126,8 @@ def current_item(
         .limit(1)
         .options(selectinload(QuizSessionItem.question))
     )
-    if lock and _lock(session):
-        query = query.with_for_update()
+    if lock:
+        query = lock_rows(session, query)
     return session.scalar(query)
 
 
@@ -139,10 +135,8 @@ def add_item(
     session: Session, session_id: int, question_id: int, due_at: datetime | None
 ) -> QuizSessionItem:
     """One more item at the end of a session (a card coming back for its next step)."""
-    if _lock(session):  # positions are counted under the session's lock
-        session.execute(
-            select(QuizSession.id).where(QuizSession.id == session_id).with_for_update()
-        )
+    # Positions are counted under the session's lock.
+    session.execute(lock_rows(session, select(QuizSession.id).where(QuizSession.id == session_id)))
     last = session.scalar(
         select(func.max(QuizSessionItem.position)).where(QuizSessionItem.session_id == session_id)
     )
@@ -182,9 +176,7 @@ def item_for_question(
         )
     else:
         query = query.where(QuizSessionItem.graded_at.is_(None)).order_by(QuizSessionItem.position)
-    if _lock(session):
-        query = query.with_for_update()
-    return session.scalar(query.limit(1))
+    return session.scalar(lock_rows(session, query.limit(1)))
 
 
 def count_open_items(session: Session, session_id: int) -> int:
@@ -213,8 +205,8 @@ def recent_sessions(session: Session, user_id: int, limit: int = 5) -> Sequence[
 
 def get_card(session: Session, user_id: int, question_id: int, lock: bool = False) -> Card | None:
     query = select(Card).where(Card.user_id == user_id, Card.question_id == question_id)
-    if lock and _lock(session):
-        query = query.with_for_update()
+    if lock:
+        query = lock_rows(session, query)
     return session.scalar(query)
 
 
@@ -267,9 +259,7 @@ def last_review(session: Session, user_id: int, session_id: int | None) -> Revie
     # By time, not id: an import adds old grades with new ids, and undo must take the latest.
     query = query.order_by(ReviewLog.reviewed_at.desc(), ReviewLog.id.desc()).limit(1)
     query = query.options(selectinload(ReviewLog.question).selectinload(Question.pack))
-    if _lock(session):
-        query = query.with_for_update()
-    return session.scalar(query)
+    return session.scalar(lock_rows(session, query))
 
 
 def get_card_by_id(session: Session, card_id: int) -> Card | None:
@@ -294,15 +284,13 @@ def get_or_create_practice_settings(
     """The user's settings row (locked on PostgreSQL), made from values if none.
 
     ON CONFLICT DO NOTHING: two first saves racing both succeed, the later one wins."""
-    make_insert = pg_insert if _lock(session) else sqlite_insert
+    make_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
         make_insert(PracticeSettings)
         .values(user_id=user_id, **values)
         .on_conflict_do_nothing(index_elements=["user_id"])
     )
-    query = select(PracticeSettings).where(PracticeSettings.user_id == user_id)
-    if _lock(session):
-        query = query.with_for_update()
+    query = lock_rows(session, select(PracticeSettings).where(PracticeSettings.user_id == user_id))
     row = session.scalar(query.execution_options(populate_existing=True))
     assert row is not None
     return row

@@ -167,6 +167,10 @@ def _schedule(
         "created_at": now,
     }
     card, created = repo.get_or_create_card(db, user.id, log.question_id, values)
+    if card.last_review is not None and card.last_review > now:
+        # Two grades of this card at once: this one waited for the other's lock and comes
+        # after it, so it is dated no earlier (undo takes back the latest by date).
+        now = log.reviewed_at = card.last_review
     before = None if created else snapshot(card)
     was_review = card.state == State.Review.value
     sched = scheduler(fuzzing_enabled(), settings)

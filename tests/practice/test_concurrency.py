@@ -1,4 +1,5 @@
-"""Twenty users grading at once against a real server: no review lost, no 5xx."""
+"""Twenty users grading at once against a real server: no review lost, no 5xx; the same card
+graded twice at once, and two undos at once, land one after the other."""
 
 from __future__ import annotations
 
@@ -22,9 +23,15 @@ CHAIN = "12"  # a main question and four follow-ups
 RACED = f"{PACK}/20"  # graded twice at the same moment by each user
 
 
+def _twice_at_once(http: httpx.Client, path: str, bodies: tuple[dict, dict]) -> list[int]:
+    with ThreadPoolExecutor(2) as pair:
+        return list(pair.map(lambda body: http.post(path, json=body).status_code, bodies))
+
+
 def _practise(base_url: str, who: ApiUser, barrier: threading.Barrier) -> list[int]:
     """One user's run: a chain session graded card by card (a card still learning comes back
-    until it graduates), then a double grade of a new card."""
+    until it graduates); then a new card graded twice at once, twice (the second time the card
+    exists), and two undos at once."""
     statuses: list[int] = []
     rng = random.Random(who.user.id)
     with httpx.Client(base_url=base_url, headers=who.headers, timeout=60) as http:
@@ -45,18 +52,11 @@ def _practise(base_url: str, who: ApiUser, barrier: threading.Barrier) -> list[i
                 "session": sid,
             }
             statuses.append(http.post("/api/v1/reviews", json=grade).status_code)
-        with ThreadPoolExecutor(2) as pair:
-            twice = list(
-                pair.map(
-                    lambda rating: (
-                        http.post(
-                            "/api/v1/reviews", json={"question": RACED, "rating": rating}
-                        ).status_code
-                    ),
-                    (3, 4),
-                )
-            )
-        statuses.extend(twice)
+        grades = ({"question": RACED, "rating": 3}, {"question": RACED, "rating": 4})
+        for _ in range(2):
+            statuses.extend(_twice_at_once(http, "/api/v1/reviews", grades))
+        undo: dict = {}
+        statuses.extend(_twice_at_once(http, "/api/v1/reviews/undo", (undo, undo)))
     return statuses
 
 
@@ -70,7 +70,8 @@ def test_twenty_users_grading_at_once(live_server: str, db: Session, seeded: str
     statuses = Counter(code for run in runs for code in run)
     assert not [code for code in statuses if code >= 500], statuses
     assert set(statuses) <= {200, 201, 204}, statuses
-    grades = {who.user.id: run.count(201) - 1 - 2 for who, run in zip(users, runs, strict=True)}
+    raced = 4  # grades of RACED, two of them undone
+    grades = {who.user.id: run.count(201) - 1 - raced for who, run in zip(users, runs, strict=True)}
     assert all(n >= 5 for n in grades.values()), grades  # every card of the chain, and steps
 
     db.expire_all()
@@ -81,8 +82,9 @@ def test_twenty_users_grading_at_once(live_server: str, db: Session, seeded: str
         logs = db.scalar(
             select(func.count()).select_from(ReviewLog).where(ReviewLog.user_id == who.user.id)
         )
-        assert logs == grades[who.user.id] + 2, who.user.username
+        assert logs == grades[who.user.id] + raced - 2, who.user.username
         cards = db.scalars(select(Card).where(Card.user_id == who.user.id)).all()
         assert len(cards) == 6
-        raced = [c for c in cards if c.question_id == raced_id]
-        assert len(raced) == 1 and raced[0].reps == 2  # both grades landed on one row
+        card = [c for c in cards if c.question_id == raced_id]
+        # Every grade landed on the one row, each undo took back one: 4 - 2.
+        assert len(card) == 1 and card[0].reps == 2
