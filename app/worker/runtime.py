@@ -177,6 +177,7 @@ def _child_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent(parent_pid)
     _forget_parent_connections()
+    _yield_to_requests()
 
     def emit(event: dict[str, Any]) -> None:
         conn.send(("event", event))
@@ -190,6 +191,21 @@ def _child_main(
         conn.send(("result", result))
     finally:
         conn.close()
+
+
+# Training is background work. Where the same cores serve pages (`mogi serve --with-worker`,
+# one small box for a class), requests come first: a niced job still takes every idle cycle,
+# and gives way within a scheduler tick when a request needs the core. Only the job's child
+# (and its partner) is niced: the worker itself writes to the database, and a writer that
+# waits for the CPU while holding SQLite's lock would hold up every request behind it.
+TRAINING_NICE = 10
+
+
+def _yield_to_requests() -> None:
+    try:
+        os.nice(TRAINING_NICE)
+    except OSError:  # not permitted here: train at the worker's own priority
+        log.warning("cannot lower the training process's priority")
 
 
 def _run(

@@ -1,6 +1,6 @@
 """A worker's life around its jobs: hand-backs that keep the job's attempts, a worker that
 leaves at once when stopped, `mogi serve --with-worker` that never leaves its worker behind,
-and runs that say when no worker is there to run them."""
+runs that say when no worker is there to run them, and jobs that give way to requests."""
 
 from __future__ import annotations
 
@@ -49,6 +49,22 @@ def _wait_progress_of_attempt(client: TestClient, user: ApiUser, job_id: int, at
         lambda: (run := job_status(client, user, job_id))["attempt"] == attempt and run["progress"],
         what=f"progress of attempt {attempt}",
     )
+
+
+def test_a_job_trains_below_the_priority_of_its_worker(
+    client: TestClient, alice: ApiUser, start_worker: StartWorker
+) -> None:
+    """The training child is niced, so pages served from the same cores come first; the worker,
+    which writes to the database, keeps its own priority."""
+    worker = start_worker()
+    job_id = submit(client, alice, fresh(LONG))
+    wait_for(lambda: job_status(client, alice, job_id)["progress"], what="progress")
+    (child,) = worker.children()
+    niceness = os.getpriority(os.PRIO_PROCESS, child) - os.getpriority(os.PRIO_PROCESS, worker.pid)
+    client.post(f"/api/v1/demos/{job_id}/cancel", headers=alice.headers)
+    assert wait_status(client, alice, job_id, ("cancelled",), timeout=30)
+    assert niceness == 10
+    assert os.getpriority(os.PRIO_PROCESS, worker.pid) == os.getpriority(os.PRIO_PROCESS, 0)
 
 
 @pytest.mark.slow
