@@ -6,10 +6,11 @@ one misses for seconds while later ones get in. Twenty users grading at once on 
 transactions held the lock 25 ms (p99 80 ms), yet writes waited up to 4 s for it, and now and
 then one waited past the 5 s budget and became a 503.
 
-Within a process the writers queue on a lock instead, held exactly while SQLite's would be:
-the first statement that writes takes it, whatever ends the transaction gives it back, and a
-waiting writer is woken at once. Other processes (the worker, the CLI, a second server) still
-meet at SQLite's own lock, where busy_timeout applies as before.
+Within a process the writers queue on a lock instead, in the order they came, held exactly
+while SQLite's would be: the first statement that writes takes it, whatever ends the
+transaction gives it back, and the next writer is woken at once. Between processes (the
+worker, the CLI, a second server) SQLite's lock still decides; the writer at the head of each
+process's queue tries it every millisecond, within the same busy_timeout budget.
 """
 
 from __future__ import annotations
