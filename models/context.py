@@ -145,6 +145,8 @@ class Context:
             "params_count": count_params(plan.model),
             "epochs_completed": fitted.epochs_completed,
             "steps": fitted.steps,
+            # What two processes split, when they did (the run page says it).
+            "split_by": fitted.split_by,
             "diverged": fitted.diverged,
             "history": fitted.history,
             "confusion_matrix": confusion_matrix(plan.test.labels, scored.predictions),

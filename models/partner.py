@@ -18,6 +18,9 @@ each side adds the other's gradients into its half of the weights' elements and 
 step there, on the optimiser state (also in shared memory) of those elements. The run takes its
 first step on the whole batch, so the optimiser's state exists before the fork.
 
+A one-hidden-layer MLP with Adam is split by its hidden units instead (models.hidden_halves):
+no gradient crosses then. The process plumbing both share is models.pair.
+
 The partner lives as long as one `fit`: it is forked at the first split step and ended when the
 run ends, however it ends (a stop, an error); the kernel kills it if this process dies.
 """
@@ -25,17 +28,14 @@ run ends, however it ends (a stop, an error); the kernel kills it if this proces
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
-import signal
-import time
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
-from models.lifetime import die_with_parent
+from models.hidden_halves import HiddenPartner, hidden_splittable
+from models.pair import COUNT, DECAY, FAILED, LOSS, LR, TOTAL, WHOLE, PartnerProcess
 from models.split_adam import SplitAdam, shardable
 from models.threads import batch_shards, can_split
 
@@ -48,36 +48,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SHM = "/dev/shm"
-# How long this process waits for a step's half before checking the partner is still alive.
-POLL_S = 1.0
-# How long each side polls for the other's post before it sleeps: a step's half (milliseconds)
-# is waited for awake, the run's evaluation between epochs (longer) asleep.
-SPIN_S = 0.005
-# How long an ended partner gets to exit before it is killed.
-EXIT_WAIT_S = 2.0
-# The shared slots: what the run posts with each step, then the partner's loss and two flags.
-COUNT, TOTAL, WHOLE, LR, BETA1, BETA2, EPS, DECAY, LOSS, QUIT, FAILED = range(11)
-
-
-# This process's running partners, for end_partners().
-_live: set[int] = set()
-
-
-def end_partners() -> None:
-    """Kill and reap this process's partners at once: a job's process told to stop ends its
-    partner itself, so no orphan is left for PID 1 to reap (in a container PID 1 is the worker,
-    which waits only for its own jobs)."""
-    for pid in list(_live):
-        try:
-            os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-        except (ProcessLookupError, ChildProcessError):
-            pass
-        _live.discard(pid)
-
-
-class PartnerError(RuntimeError):
-    """The partner process died or failed during a step."""
 
 
 class SplitBatches:
@@ -91,10 +61,14 @@ class SplitBatches:
         data: Dataset,
         config: TrainConfig,
         optimizer: torch.optim.Optimizer | None = None,
+        *,
+        by_rows: bool = False,
     ) -> None:
         self.model, self.data, self.config, self.optimizer = model, data, config, optimizer
+        self.by_rows = by_rows  # split rows even where hidden units could be (a benchmark)
         self.splittable = can_split(model, data.labels.device)
-        self._partner: Partner | None = None
+        self._partner: Partner | HiddenPartner | None = None
+        self._hidden = False  # the partner splits hidden units, not rows
         self.steps = 0
 
     def ready(self, criterion: LossFn) -> bool:
@@ -112,16 +86,27 @@ class SplitBatches:
                 self.splittable = False
                 return False
             try:
-                self._partner = Partner(
-                    self.model, self.data, criterion,
-                    channels_last=self.config.channels_last, max_batch=self.config.batch_size,
-                    optimizer=self.optimizer if sharded else None,
-                )  # fmt: skip
+                self._partner = self._fork_partner(criterion, sharded)
+                self._hidden = isinstance(self._partner, HiddenPartner)
             except (OSError, RuntimeError):
                 log.warning("cannot fork a partner process; training on whole batches")
                 self.splittable = False
                 return False
         return True
+
+    def _fork_partner(self, criterion: LossFn, sharded: bool) -> Partner | HiddenPartner:
+        # A one-hidden-layer MLP with Adam splits its hidden units (no gradient crosses);
+        # other networks split each batch's rows.
+        model, optimizer = self.model, self.optimizer
+        if sharded and not self.by_rows and hidden_splittable(model, optimizer) and optimizer:
+            return HiddenPartner(
+                model, self.data, criterion, max_batch=self.config.batch_size, optimizer=optimizer
+            )
+        return Partner(
+            self.model, self.data, criterion,
+            channels_last=self.config.channels_last, max_batch=self.config.batch_size,
+            optimizer=self.optimizer if sharded else None,
+        )  # fmt: skip
 
     def step(
         self, index: torch.Tensor, *, whole_grads: bool = True
@@ -134,7 +119,15 @@ class SplitBatches:
     @property
     def steps_optimizer(self) -> bool:
         """Whether a split step also takes the optimiser's step (Adam, split in two)."""
-        return self._partner is not None and self._partner.adam is not None
+        return self._partner is not None and self._partner.steps_optimizer
+
+    @property
+    def kind(self) -> str | None:
+        """What this run's split steps divided between the processes: "batch" (its rows),
+        "hidden_units", or None before the first."""
+        if not self.steps:
+            return None
+        return "hidden_units" if self._hidden else "batch"
 
     def close(self) -> None:
         if self._partner is not None:
@@ -153,7 +146,7 @@ class SplitBatches:
         self.close()
 
 
-class Partner:
+class Partner(PartnerProcess):
     """A forked process that trains the second half of each batch of one run."""
 
     def __init__(
@@ -166,6 +159,7 @@ class Partner:
         max_batch: int,
         optimizer: torch.optim.Optimizer | None = None,
     ) -> None:
+        super().__init__(max_batch)
         self.model, self.data, self.criterion = model, data, criterion
         self.channels_last = channels_last
         self.params = [p for p in model.parameters() if p.requires_grad]
@@ -175,19 +169,14 @@ class Partner:
         model.share_memory()  # before the fork: the partner reads the weights written here
         self.grads = torch.zeros(sum(p.numel() for p in self.params)).share_memory_()
         self.logits = torch.zeros(max_batch, outputs).share_memory_()
-        self.index = torch.zeros(max_batch, dtype=torch.int64).share_memory_()
-        # Read and written as a NumPy array: a slot in well under a microsecond, where a torch
-        # op costs 5-15 (a small MLP's split step takes about 1.5 ms).
-        self.slots = torch.zeros(FAILED + 1, dtype=torch.float64).share_memory_().numpy()
         self.grad_views = _views(self.grads, self.params)
         self.adam = SplitAdam(optimizer, self.params, self.grads) if optimizer else None
-        ctx = multiprocessing.get_context("fork")
-        # go: a batch's rows are ready; done: the partner's gradients are; mine: this side's
-        # gradients for the partner's elements are; updated: the partner's Adam step is taken.
-        self.go, self.done = ctx.Semaphore(0), ctx.Semaphore(0)
-        self.mine, self.updated = ctx.Semaphore(0), ctx.Semaphore(0)
-        self.pid: int | None = _fork(self._serve)
-        _live.add(self.pid)
+        self.start()
+
+    @property
+    def steps_optimizer(self) -> bool:
+        """Whether a step also takes the optimiser's step (Adam, split in two)."""
+        return self.adam is not None
 
     def step(
         self, index: torch.Tensor, *, whole_grads: bool = True
@@ -202,8 +191,7 @@ class Partner:
         self.index[:count].copy_(theirs)
         hyper = self.adam.begin() if self.adam is not None else [0.0] * (DECAY - LR + 1)
         posted = [float(count), float(total), float(whole_grads), *hyper]
-        self.slots[COUNT : DECAY + 1] = posted
-        self.go.release()
+        self.post(posted)
         logits, loss = _half(self.model, self.data, mine, total, self.criterion, self.channels_last)
         loss.backward()
         mine_grads = _like_weights(self.params, [p.grad for p in self.params])
@@ -212,7 +200,7 @@ class Partner:
         if self.adam is not None:
             self._step_adam(self.adam, mine_grads, posted)
         else:
-            self._wait(self.done)
+            self.wait(self.done)
             # This half's gradient first, then the partner's: a fixed order, one op for all.
             torch._foreach_add_(mine_grads, self.grad_views)  # type: ignore[arg-type]
         both = torch.cat([logits.detach(), self.logits[:count]])
@@ -224,87 +212,45 @@ class Partner:
         halves = adam.halves(grads)
         adam.send(halves[1])
         self.mine.release()
-        self._wait(self.done)
+        self.wait(self.done)
         adam.step_run(halves[0], posted[LR : DECAY + 1])
-        self._wait(self.updated)
+        self.wait(self.updated)
         if posted[WHOLE]:
             adam.receive(halves[1])
 
-    def close(self) -> None:
-        """End the partner and wait for it (killed if it does not exit in time)."""
-        if self.pid is None:
+    def serve_step(self, posted: list[float]) -> None:
+        """The partner's side: the gradient of the batch's second half; with SplitAdam, then
+        the Adam step of its half of the weights' elements."""
+        try:
+            count, total = int(posted[COUNT]), int(posted[TOTAL])
+            index = self.index[:count]
+            logits, loss = _half(
+                self.model, self.data, index, total, self.criterion, self.channels_last
+            )
+            grads = torch.autograd.grad(loss, self.params, allow_unused=True)
+            laid_out = _like_weights(self.params, list(grads))
+            if self.adam is not None:
+                halves = self.adam.halves(laid_out)
+                self.adam.offer(halves[0])
+            else:  # all of them, for the run to add, with the logits and loss
+                torch._foreach_copy_(self.grad_views, laid_out)
+                self._post_outputs(logits, loss, count)
+        except Exception:  # reported to the run by the flag; the run then ends the partner
+            self.failed()
+        self.done.release()
+        if self.adam is None or self.slots[FAILED]:
             return
-        pid, self.pid = self.pid, None
-        _live.discard(pid)
-        self.slots[QUIT] = 1
-        self.go.release()
-        self.mine.release()  # in case the partner waits for this side's gradients
-        deadline = time.monotonic() + EXIT_WAIT_S
-        while time.monotonic() < deadline:
-            if _exited(pid):
-                return
-            time.sleep(0.005)
-        os.kill(pid, signal.SIGKILL)
-        while not _exited(pid):
-            time.sleep(0.005)
-
-    def _wait(self, semaphore: Any) -> None:
-        if _spin(semaphore):
-            return self._check()
-        while not semaphore.acquire(timeout=POLL_S):
-            if self.pid is None or _exited(self.pid):
-                _live.discard(self.pid or 0)
-                self.pid = None
-                raise PartnerError("the process training the second half of each batch died")
-        self._check()
-
-    def _check(self) -> None:
-        if self.slots[FAILED]:
-            self.close()
-            raise PartnerError("the process training the second half of each batch failed")
-
-    def _serve(self) -> None:
-        """The partner's loop: one half-batch gradient per `go`, until told to quit."""
-        torch.set_num_threads(1)
-        while True:
-            if not _spin(self.go):
-                self.go.acquire()
-            slots = self.slots
-            if slots[QUIT]:
-                return
-            posted = slots[: DECAY + 1].tolist()
-            try:
-                count, total = int(posted[COUNT]), int(posted[TOTAL])
-                index = self.index[:count]
-                logits, loss = _half(
-                    self.model, self.data, index, total, self.criterion, self.channels_last
-                )
-                grads = torch.autograd.grad(loss, self.params, allow_unused=True)
-                laid_out = _like_weights(self.params, list(grads))
-                if self.adam is not None:
-                    halves = self.adam.halves(laid_out)
-                    self.adam.offer(halves[0])
-                else:  # all of them, for the run to add, with the logits and loss
-                    torch._foreach_copy_(self.grad_views, laid_out)
-                    self._post_outputs(logits, loss, count)
-            except Exception:  # reported to the run by the flag; the run then ends the partner
-                slots[FAILED] = 1
-            self.done.release()
-            if self.adam is None or slots[FAILED]:
-                continue
-            # The run reads the logits and loss after the Adam step: written while it steps.
-            self._post_outputs(logits, loss, count)
-            if not _spin(self.mine):
-                self.mine.acquire()
-            if slots[QUIT]:
-                return
-            try:
-                self.adam.step_partner(
-                    halves[1], posted[LR : DECAY + 1], whole_grads=bool(posted[WHOLE])
-                )
-            except Exception:
-                slots[FAILED] = 1
-            self.updated.release()
+        # The run reads the logits and loss after the Adam step: written while it steps.
+        self._post_outputs(logits, loss, count)
+        if not self.wait_for_run(self.mine):
+            return
+        try:
+            self.adam.step_partner(
+                halves[1], posted[LR : DECAY + 1], whole_grads=bool(posted[WHOLE])
+            )
+        except Exception:
+            self.failed()
+        self.updated.release()
 
     def _post_outputs(self, logits: torch.Tensor, loss: torch.Tensor, count: int) -> None:
         self.logits[:count].copy_(logits.detach())
@@ -319,16 +265,6 @@ def _views(flat: torch.Tensor, params: list[nn.Parameter]) -> list[torch.Tensor]
         views.append(flat[offset : offset + p.numel()].as_strided(p.shape, p.stride()))
         offset += p.numel()
     return views
-
-
-def _spin(semaphore: Any) -> bool:
-    """Take `semaphore` if the other side posts it within SPIN_S, without sleeping: waking a
-    sleeping process cost 75-85 us, a CNN step's 2% on each side."""
-    deadline = time.perf_counter() + SPIN_S
-    while time.perf_counter() < deadline:
-        if semaphore.acquire(False):
-            return True
-    return False
 
 
 def _like_weights(
@@ -371,30 +307,3 @@ def _room_in_shared_memory(model: nn.Module, batch_size: int) -> bool:
     except OSError:  # no /dev/shm: torch shares memory some other way
         return True
     return stat.f_bavail * stat.f_frsize >= 2 * needed
-
-
-def _exited(pid: int) -> bool:
-    """Whether the partner has ended (reaped here, or already reaped: no longer our child)."""
-    try:
-        return os.waitpid(pid, os.WNOHANG)[0] == pid
-    except ChildProcessError:
-        return True
-
-
-def _fork(serve: Callable[[], None]) -> int:
-    parent = os.getpid()
-    pid = os.fork()
-    if pid:
-        return pid
-    # The partner: it dies with the run, ignores Ctrl-C (the run's owner handles it) and never
-    # returns into the code that forked it.
-    code = 0
-    try:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        if die_with_parent(signal.SIGKILL, parent):
-            serve()
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)

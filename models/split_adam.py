@@ -12,6 +12,7 @@ is the same too (addition commutes), and a split run repeats itself exactly.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -43,9 +44,7 @@ class SplitAdam:
         """A step starts: every step count + 1; the hyperparameters the scheduler set (lr,
         beta1, beta2, eps, weight decay), for the run to post to the partner."""
         torch._foreach_add_(self.steps, 1)
-        group = self.group
-        beta1, beta2 = group["betas"]
-        return [group["lr"], beta1, beta2, group["eps"], group["weight_decay"]]
+        return hyperparameters(self.group)
 
     def halves(self, grads: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Gradients (laid out like their weights) cut into the slices of the run's elements
@@ -83,14 +82,34 @@ class SplitAdam:
         torch._foreach_copy_(partner_slices, self.their_state.received)
 
     def _adam(self, side: _Slices, grads: list[torch.Tensor], hyper: Sequence[float]) -> None:
-        # What torch.optim.Adam(fused=True).step() runs, on this side's slices.
-        lr, beta1, beta2, eps, decay = hyper
-        step = torch._fused_adamw_ if self.adamw else torch._fused_adam_
-        step(
-            side.weights, grads, side.exp_avg, side.exp_avg_sq, [], side.steps,
-            amsgrad=False, lr=lr, beta1=beta1, beta2=beta2, weight_decay=decay, eps=eps,
-            maximize=False, grad_scale=None, found_inf=None,
-        )  # fmt: skip
+        adam_step(self.adamw, side.weights, grads, side.exp_avg, side.exp_avg_sq, side.steps, hyper)
+
+
+def adam_step(
+    adamw: bool,
+    weights: list[torch.Tensor],
+    grads: list[torch.Tensor],
+    exp_avg: list[torch.Tensor],
+    exp_avg_sq: list[torch.Tensor],
+    steps: list[torch.Tensor],
+    hyper: Sequence[float],
+) -> None:
+    """What torch.optim.Adam(fused=True).step() runs, on these tensors (each contiguous, or
+    laid out exactly like its gradient and state: the kernel walks memory in order), with the
+    step counts already advanced."""
+    lr, beta1, beta2, eps, decay = hyper
+    step = torch._fused_adamw_ if adamw else torch._fused_adam_
+    step(
+        weights, grads, exp_avg, exp_avg_sq, [], steps,
+        amsgrad=False, lr=lr, beta1=beta1, beta2=beta2, weight_decay=decay, eps=eps,
+        maximize=False, grad_scale=None, found_inf=None,
+    )  # fmt: skip
+
+
+def hyperparameters(group: dict[str, Any]) -> list[float]:
+    """An Adam param group's lr, beta1, beta2, eps and weight decay, as the scheduler left them."""
+    beta1, beta2 = group["betas"]
+    return [group["lr"], beta1, beta2, group["eps"], group["weight_decay"]]
 
 
 class _Slices:

@@ -81,7 +81,8 @@ class FitResult:
     history: list[dict[str, Any]] = field(default_factory=list)
     train_time_s: float = 0.0
     steps: int = 0
-    split_steps: int = 0  # steps whose batch was split in two (models.partner)
+    split_steps: int = 0  # steps split between two processes (models.partner)
+    split_by: str | None = None  # what those steps split: "batch" or "hidden_units"
     epochs_completed: float = 0.0
     diverged: bool = False
     best_epoch: int | None = None
@@ -301,7 +302,7 @@ def fit(
             if tracker.update(model, result.history[-1].get("val_loss"), epoch + 1):
                 result.stopped_early_at = epoch + 1
                 break
-        result.split_steps = halves.steps
+        result.split_steps, result.split_by = halves.steps, halves.kind
     result.train_time_s = watch.total
     result.best_epoch = tracker.restore(model)
     return result

@@ -233,6 +233,9 @@ EN: dict[str, str] = {
     # a finished run, rendered on the server
     "CPU 스레드": "CPU threads",
     "{n} (배치를 반씩 두 프로세스에서)": "{n} (each batch split in half across two processes)",
+    "{n} (은닉 유닛을 반씩 두 프로세스에서)": (
+        "{n} (the hidden units split in half across two processes)"
+    ),
     "함께 학습": "Trained together",
     "{n}개 설정을 한 모델로 묶어 동시에": "{n} settings at once, as one grouped model",
 }

@@ -276,7 +276,12 @@ def _meta(result: dict[str, Any], runs: list[dict[str, Any]], lang: str) -> list
     if first.get("threads"):
         threads = str(first["threads"])
         if (first.get("thread_choice") or {}).get("chosen") == "split":
-            threads = translate("{n} (배치를 반씩 두 프로세스에서)", lang).replace("{n}", threads)
+            how = (
+                "{n} (은닉 유닛을 반씩 두 프로세스에서)"
+                if first.get("split_by") == "hidden_units"
+                else "{n} (배치를 반씩 두 프로세스에서)"
+            )
+            threads = translate(how, lang).replace("{n}", threads)
         meta.append((translate("CPU 스레드", lang), threads))
     if first.get("trained_together"):
         meta.append((translate("함께 학습", lang),

@@ -225,7 +225,7 @@ def stop_on_sigterm() -> None:
     partner process of a split-batch run first, then die of the signal as before."""
 
     def stop(signum: int, _frame: object) -> None:
-        from models.partner import end_partners
+        from models.pair import end_partners
 
         end_partners()
         signal.signal(signum, signal.SIG_DFL)

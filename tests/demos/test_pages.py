@@ -406,20 +406,29 @@ def _progress_note(client: TestClient, run_id: int, lang: str) -> str:
 
 
 def test_a_run_on_split_batches_says_so_in_both_languages(client: TestClient, db: Session) -> None:
-    """The thread tuner's choice as a person reads it: 2 CPU threads, each batch split in half
-    across two processes; a run on one thread says just 1."""
+    """The thread tuner's choice as a person reads it: 2 CPU threads, each batch (or the hidden
+    units) split in half across two processes; a run on one thread says just 1."""
     from tests.factories import make_finished_run
 
     user = logged_in(client, db)
     split, single = make_finished_run(db, user.id), make_finished_run(db, user.id)
-    for job_id, threads, chosen in ((split, 2, "split"), (single, 1, 1)):
+    hidden = make_finished_run(db, user.id)
+    for job_id, threads, chosen, split_by in (
+        (split, 2, "split", "batch"), (single, 1, 1, None), (hidden, 2, "split", "hidden_units")
+    ):  # fmt: skip
         job = db.get(DemoJob, job_id)
         assert job is not None
-        job.result = {**job.result, "threads": threads, "thread_choice": {"chosen": chosen}}
+        job.result = {**job.result, "threads": threads, "thread_choice": {"chosen": chosen},
+                      "split_by": split_by}  # fmt: skip
     db.commit()
     english = Elements(client.get(f"/demos/runs/{split}?lang=en").text).text
     assert "2 (each batch split in half across two processes)" in english
     korean = Elements(client.get(f"/demos/runs/{split}?lang=ko").text).text
     assert "2 (배치를 반씩 두 프로세스에서)" in korean
+    # A one-hidden-layer MLP splits its hidden units, and says so.
+    english = Elements(client.get(f"/demos/runs/{hidden}?lang=en").text).text
+    assert "2 (the hidden units split in half across two processes)" in english
+    korean = Elements(client.get(f"/demos/runs/{hidden}?lang=ko").text).text
+    assert "2 (은닉 유닛을 반씩 두 프로세스에서)" in korean
     plain = Elements(client.get(f"/demos/runs/{single}?lang=en").text).text
     assert "CPU threads" in plain and not any("processes" in t for t in plain)

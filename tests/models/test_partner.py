@@ -14,7 +14,8 @@ import torch
 
 from models.nets import Cnn, CnnConfig, Mlp, MlpConfig
 from models.optim import loss_function
-from models.partner import Partner, PartnerError, SplitBatches
+from models.pair import PartnerError
+from models.partner import Partner, SplitBatches
 from models.threads import can_split, use_threads
 from models.train import Dataset, TrainConfig
 
@@ -206,13 +207,19 @@ def test_adam_split_between_the_two_processes_takes_the_whole_batchs_step(
             use_threads(before)
         state = [optimizer.state[p] for p in model.parameters()]
         runs.append(([p.detach().clone() for p in model.parameters()], grads, state))
-    (weights, grads, state), (split_weights, split_grads, split_state) = runs
+    _same_training(runs[0], runs[1])
+
+
+def _same_training(whole: tuple, split: tuple) -> None:
+    """Weights, the gradient read, and Adam's state after 6 steps agree to rounding."""
+    (weights, grads, state), (split_weights, split_grads, split_state) = whole[:3], split[:3]
     for a, b in zip(weights, split_weights, strict=True):
         torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
     for a, b in zip(grads, split_grads, strict=True):
         torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-6)
     for a, b in zip(state, split_state, strict=True):
         assert float(a["step"]) == float(b["step"]) == 6
+        torch.testing.assert_close(b["exp_avg"], a["exp_avg"], rtol=1e-3, atol=1e-8)
         torch.testing.assert_close(b["exp_avg_sq"], a["exp_avg_sq"], rtol=1e-3, atol=1e-9)
 
 
@@ -254,3 +261,91 @@ def test_a_job_told_to_stop_ends_its_partner_and_leaves_no_orphan() -> None:
     assert signal_number == signal.SIGTERM  # the job still dies of the signal
     assert orphan == 0, f"partner {partner} was left an orphan"
     assert not _alive(partner)
+
+
+def _adam_steps(
+    model: torch.nn.Module, kind: type[torch.optim.Adam], *, split: bool, steps: int = 6
+) -> tuple[list[torch.Tensor], list[torch.Tensor], list[dict], type | None]:
+    """`steps` Adam steps of 40 rows each on split or whole batches: the weights after them,
+    the gradient of step 4 (the only one read), Adam's state, and the partner's kind."""
+    data = _data()
+    config = TrainConfig(epochs=1, batch_size=40)
+    optimizer = kind(model.parameters(), lr=0.01, weight_decay=0.01, fused=True)
+    before = torch.get_num_threads()
+    use_threads(1, split_batches=split)
+    grads: list[torch.Tensor] = []
+    try:
+        with SplitBatches(model, data, config, optimizer) as halves:
+            for step in range(steps):
+                index = torch.arange(step * 40, (step + 1) * 40)
+                model.zero_grad(set_to_none=True)
+                if halves.ready(CRITERION):
+                    with torch.no_grad():  # the logits before the step, on the whole batch
+                        expected = model(data.inputs[index])
+                    logits, loss = halves.step(index, whole_grads=step == 4)
+                    assert halves.steps_optimizer
+                    torch.testing.assert_close(logits, expected, rtol=1e-4, atol=1e-5)
+                    torch.testing.assert_close(loss, CRITERION(expected, data.labels[index]))
+                else:
+                    CRITERION(model(data.inputs[index]), data.labels[index]).backward()
+                    optimizer.step()
+                if step == 4:
+                    grads = [p.grad.clone() for p in model.parameters()]  # type: ignore[union-attr]
+            kind_of_partner = type(halves._partner) if halves._partner else None
+    finally:
+        use_threads(before)
+    state = [dict(optimizer.state[p]) for p in model.parameters()]
+    return [p.detach().clone() for p in model.parameters()], grads, state, kind_of_partner
+
+
+@pytest.mark.parametrize(("kind", "bias"), [(torch.optim.Adam, True), (torch.optim.AdamW, False)])
+def test_a_one_hidden_layer_mlp_splits_its_hidden_units_and_takes_the_whole_batchs_step(
+    kind: type[torch.optim.Adam], bias: bool
+) -> None:
+    """An MLP of one hidden layer with Adam (or AdamW, here without biases) splits its hidden
+    units, not its batches: each side steps its own units, and after several steps the weights,
+    the gradient read at step 4 and Adam's state match whole-batch steps. Two split runs give
+    the very same weights."""
+    from models.hidden_halves import HiddenPartner
+
+    runs = []
+    for split in (False, True, True):
+        torch.manual_seed(0)
+        model = Mlp(MlpConfig(hidden=(33,), bias=bias))
+        runs.append(_adam_steps(model, kind, split=split))
+    whole, split, again = runs
+    assert whole[3] is None and split[3] is HiddenPartner
+    _same_training(whole, split)
+    for a, b in zip(split[0], again[0], strict=True):
+        assert torch.equal(a, b)
+
+
+def test_deeper_mlps_split_their_batches() -> None:
+    torch.manual_seed(0)
+    model = Mlp(MlpConfig(hidden=(16, 16)))
+    assert _adam_steps(model, torch.optim.Adam, split=True, steps=2)[3] is Partner
+
+
+def test_a_hidden_units_partner_that_dies_fails_the_step_with_a_clear_error() -> None:
+    """The partner of a hidden-units split killed between steps: the next step fails with a
+    clear error instead of waiting forever for the partner's share of the logits."""
+    torch.manual_seed(0)
+    model = Mlp(MlpConfig(hidden=(16,)))
+    data, config = _data(), TrainConfig(epochs=1, batch_size=32)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01, fused=True)
+    CRITERION(model(data.inputs[:32]), data.labels[:32]).backward()
+    optimizer.step()  # Adam's state, before the fork
+    before = torch.get_num_threads()
+    use_threads(1, split_batches=True)
+    try:
+        with SplitBatches(model, data, config, optimizer) as halves:
+            assert halves.ready(CRITERION)
+            halves.step(torch.arange(32))
+            assert halves.kind == "hidden_units" and halves._partner is not None
+            pid = halves._partner.pid
+            assert pid is not None
+            os.kill(pid, signal.SIGKILL)
+            with pytest.raises(PartnerError, match="died"):
+                halves.step(torch.arange(32, 64))
+    finally:
+        use_threads(before)

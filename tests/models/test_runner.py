@@ -35,6 +35,7 @@ RESULT_KEYS = {
     "experiment", "params", "device", "device_name", "torch_version", "threads", "test_accuracy",
     "test_loss", "train_time_s", "wall_time_s", "params_count", "epochs_completed", "steps",
     "diverged", "history", "confusion_matrix", "samples", "layer_stats", "extra", "inference",
+    "split_by",  # what two processes split, if they did: "batch" or "hidden_units"
     "thread_choice",  # no thread count was given: the run measured which to use
 }  # fmt: skip
 EVENT_KEYS = {"type", "epoch", "step", "elapsed_s", "loss", "train_accuracy", "test_accuracy",
@@ -164,33 +165,43 @@ def test_resolve_device() -> None:
         resolve_device("quantum")
 
 
-def test_a_cnn_trained_on_split_batches_learns_and_repeats_itself(mnist) -> None:  # noqa: ANN001
-    """The split mode the thread tuner may choose, through the real training loop (a partner
-    process trains each batch's second half): it learns, and the same seed gives the same curve
-    and weights again."""
-    from models.nets import Cnn, CnnConfig
+@pytest.mark.parametrize("network", ["cnn", "mlp"])
+def test_a_network_trained_on_split_steps_learns_and_repeats_itself(mnist, network: str) -> None:  # noqa: ANN001
+    """The split mode the thread tuner may choose, through the real training loop: a partner
+    process trains each batch's second half (the CNN) or half of the hidden units (the
+    default MLP). It learns, its progress events read whole gradients, and the same seed gives
+    the same curve and weights again."""
+    from models.nets import Cnn, CnnConfig, Mlp, MlpConfig
     from models.threads import use_threads
     from models.train import Dataset, TrainConfig, fit
 
     train = Dataset(mnist.train.images[:3000], mnist.train.labels[:3000])
     test = Dataset(mnist.test.images[:1000], mnist.test.labels[:1000])
-    config = TrainConfig(epochs=1, batch_size=100, lr=0.01, schedule="one_cycle",
-                         label_smoothing=0.1, channels_last=True)  # fmt: skip
+    cnn = network == "cnn"
+    config = TrainConfig(epochs=1, batch_size=100, lr=0.01 if cnn else 0.005,
+                         schedule="one_cycle", label_smoothing=0.1, channels_last=cnn)  # fmt: skip
     before = torch.get_num_threads()
     runs = []
     try:
         use_threads(1, split_batches=True)
         for _ in range(2):
             torch.manual_seed(0)
-            model = Cnn(CnnConfig()).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+            model = (
+                Cnn(CnnConfig()).to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+                if cnn
+                else Mlp(MlpConfig())
+            )
             result = fit(model, train, test, config, emit=lambda _e: None,
                          generator=torch.Generator().manual_seed(0))  # fmt: skip
             # Every batch split but the first, which makes Adam's state before the fork.
             assert result.split_steps == result.steps - 1 == 29
+            assert result.split_by == ("batch" if cnn else "hidden_units")
+            norms = [e["grad_norms"] for e in result.history]
+            assert all(v is not None and v > 0 for n in norms for v in n.values())
             runs.append((result.history, [p.detach().clone() for p in model.parameters()]))
     finally:
         use_threads(before)
     (history, weights), (again, weights_again) = runs
-    assert history[-1]["test_accuracy"] > 0.85
+    assert history[-1]["test_accuracy"] > (0.85 if cnn else 0.8)
     assert [e["loss"] for e in history] == [e["loss"] for e in again]
     assert all(torch.equal(a, b) for a, b in zip(weights, weights_again, strict=True))
