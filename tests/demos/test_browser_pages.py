@@ -212,10 +212,14 @@ def test_a_finished_run_reads_on_a_phone(phone_page: Any, live_server: str, db: 
         "device": "cpu", "torch_version": "2.13.0+cpu", "test_accuracy": 0.9812,
         "test_loss": 0.07, "train_time_s": 3.25, "params_count": 203530, "history": [],
         "confusion_matrix": matrix, "samples": [], "layer_stats": [], "extra": {},
+        "threads": 2, "thread_choice": {"chosen": "split"}, "split_by": "hidden_units",
     }  # fmt: skip
     db.commit()
     phone_page.goto(f"{live_server}/demos/runs/{job.id}")
     phone_page.wait_for_function("document.getElementById('demo-run').dataset.result === 'shown'")
+    # The script redraws the run's facts as the server wrote them: the CPU threads too.
+    meta = phone_page.text_content("#run-meta")
+    assert "CPU 스레드" in meta and "2 (은닉 유닛을 반씩 두 프로세스에서)" in meta
     matrix_box = phone_page.locator("#confusion").bounding_box()
     assert matrix_box["x"] >= 0 and matrix_box["x"] + matrix_box["width"] <= 390
     overflow = phone_page.evaluate(

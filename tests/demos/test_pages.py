@@ -430,5 +430,7 @@ def test_a_run_on_split_batches_says_so_in_both_languages(client: TestClient, db
     assert "2 (the hidden units split in half across two processes)" in english
     korean = Elements(client.get(f"/demos/runs/{hidden}?lang=ko").text).text
     assert "2 (은닉 유닛을 반씩 두 프로세스에서)" in korean
-    plain = Elements(client.get(f"/demos/runs/{single}?lang=en").text).text
-    assert "CPU threads" in plain and not any("processes" in t for t in plain)
+    page = client.get(f"/demos/runs/{single}?lang=en").text
+    meta = re.search(r'<dl class="meta" id="run-meta">(.*?)</dl>', page, re.S)
+    assert meta and "<dt>CPU threads</dt><dd>1</dd>" in meta.group(1)
+    assert "processes" not in meta.group(1)

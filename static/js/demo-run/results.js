@@ -48,14 +48,24 @@
     const first = runs[0] || {};
     const meta = $("#run-meta");
     meta.replaceChildren();
+    // The same lines as the page the server renders for a finished run (result_page._meta).
     const items = [
       [T.device, [result.device || first.device, result.device_name || first.device_name].filter(Boolean).join(" · ")],
+      [T.threads, threadsText(first)],
+      [T.together, first.trained_together ? T.togetherN.replace("{n}", first.trained_together) : ""],
       [T.torch, result.torch_version || first.torch_version],
     ];
     for (const [k, v] of items) {
       if (!v) continue;
       meta.append(el("dt", { text: k }), el("dd", { text: v }));
     }
+  }
+
+  function threadsText(run) {
+    if (!run.threads) return "";
+    if ((run.thread_choice || {}).chosen !== "split") return String(run.threads);
+    const how = run.split_by === "hidden_units" ? T.threadsSplitHidden : T.threadsSplitBatch;
+    return how.replace("{n}", run.threads);
   }
 
   // ---- charts, tables and code of experiments that measure their own things ---------------
