@@ -34,7 +34,7 @@ from torch import nn
 
 from models.nets import Mlp
 from models.pair import COUNT, DECAY, LR, WHOLE, PartnerProcess
-from models.split_adam import adam_step, hyperparameters
+from models.split_adam import adam_step, hyperparameters, shared_state
 
 if TYPE_CHECKING:
     from models.optim import LossFn
@@ -124,12 +124,10 @@ class HiddenPartner(PartnerProcess):
         group = optimizer.param_groups[0]
         self.group, self.adamw = group, bool(group["decoupled_weight_decay"])
         params = [p for p in model.parameters() if p.requires_grad]
-        state: dict[torch.Tensor, dict[str, torch.Tensor]] = {p: optimizer.state[p] for p in params}
         model.share_memory()  # before the fork, with Adam's state: both sides read and write
-        for entry in state.values():
-            for key in ("step", "exp_avg", "exp_avg_sq"):
-                entry[key].share_memory_()
-        self.all_steps = [entry["step"] for entry in state.values()]
+        entries = shared_state(optimizer, params)
+        state: dict[torch.Tensor, dict[str, torch.Tensor]] = dict(zip(params, entries, strict=True))
+        self.all_steps = [entry["step"] for entry in entries]
         fc1, _, out = _layers(model)
         self.fc1, self.out = _weights(fc1), _weights(out)
         self.out_state = [state[p] for p in self.out]

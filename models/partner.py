@@ -98,7 +98,7 @@ class SplitBatches:
         # A one-hidden-layer MLP with Adam splits its hidden units (no gradient crosses);
         # other networks split each batch's rows.
         model, optimizer = self.model, self.optimizer
-        if sharded and not self.by_rows and hidden_splittable(model, optimizer) and optimizer:
+        if sharded and optimizer and not self.by_rows and hidden_splittable(model, optimizer):
             return HiddenPartner(
                 model, self.data, criterion, max_batch=self.config.batch_size, optimizer=optimizer
             )

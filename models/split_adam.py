@@ -29,10 +29,7 @@ class SplitAdam:
         group = optimizer.param_groups[0]
         self.adamw = bool(group["decoupled_weight_decay"])
         self.group = group
-        state = [optimizer.state[p] for p in params]
-        for entry in state:  # before the fork, like the weights
-            for key in ("step", "exp_avg", "exp_avg_sq"):
-                entry[key].share_memory_()
+        state = shared_state(optimizer, params)
         self.steps = [entry["step"] for entry in state]
         self.sent = torch.zeros(received.numel()).share_memory_()
         self.run, self.partner = _segments(params)
@@ -104,6 +101,18 @@ def adam_step(
         amsgrad=False, lr=lr, beta1=beta1, beta2=beta2, weight_decay=decay, eps=eps,
         maximize=False, grad_scale=None, found_inf=None,
     )  # fmt: skip
+
+
+def shared_state(
+    optimizer: torch.optim.Optimizer, params: list[nn.Parameter]
+) -> list[dict[str, torch.Tensor]]:
+    """Adam's state of `params`, moved to shared memory (before the fork, like the weights):
+    the run and its partner both step it."""
+    state = [optimizer.state[p] for p in params]
+    for entry in state:
+        for key in ("step", "exp_avg", "exp_avg_sq"):
+            entry[key].share_memory_()
+    return state
 
 
 def hyperparameters(group: dict[str, Any]) -> list[float]:
